@@ -1,0 +1,133 @@
+"""Command line: ``python -m sklearn_lowdim {info,tour,bench}``."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import importlib
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OPTIONAL_BACKENDS = ("cupy", "torch", "dask", "distributed", "array_api_strict",
+                     "pandas", "matplotlib")
+
+
+def _version(module_name):
+    try:
+        module = importlib.import_module(module_name)
+    except Exception:  # an optional backend may fail in many ways (no GPU, ...)
+        return None
+    return getattr(module, "__version__", "installed")
+
+
+def cmd_info(args):
+    import numba
+    from threadpoolctl import threadpool_info
+
+    import sklearn_lowdim
+
+    print(f"sklearn_lowdim   {sklearn_lowdim.__version__}")
+    print(f"python           {platform.python_version()} ({sys.executable})")
+    for name in ("numpy", "scipy", "sklearn", "numba", "joblib", "threadpoolctl",
+                 "array_api_compat"):
+        print(f"{name:<17}{_version(name)}")
+    print(f"numba threads    {numba.get_num_threads()} "
+          f"(threading layer: {numba.config.THREADING_LAYER})")
+    print("thread pools:")
+    for pool in threadpool_info():
+        print(f"  {pool.get('user_api')}: {pool.get('internal_api')} "
+              f"{pool.get('version')}, {pool.get('num_threads')} threads "
+              f"({Path(pool.get('filepath', '')).name})")
+    print("optional backends:")
+    for name in OPTIONAL_BACKENDS:
+        version = _version(name)
+        print(f"  {name:<17}{version if version else 'not importable'}")
+    return 0
+
+
+def cmd_tour(args):
+    from sklearn_lowdim._tour import FAMILIES, format_table, run_tour
+
+    unknown = set(args.family or []) - set(FAMILIES)
+    if unknown:
+        print(f"error: unknown family {sorted(unknown)}; choose from {list(FAMILIES)}",
+              file=sys.stderr)
+        return 2
+    if args.plots:
+        Path(args.plots).mkdir(parents=True, exist_ok=True)
+    print("sklearn_lowdim tour (offline data only)")
+    start = time.perf_counter()
+    rows, missing = run_tour(args.family, plots_dir=args.plots)
+    print()
+    if rows:
+        print(format_table(rows))
+    for name in missing:
+        print(f"family '{name}' is not installed yet (no {FAMILIES[name]}).")
+    print(f"\ntour finished in {time.perf_counter() - start:.1f}s")
+    return 0
+
+
+def _benchmark_dir():
+    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        if (root / "benchmarks").is_dir():
+            return root / "benchmarks"
+    return None
+
+
+def cmd_bench(args):
+    bench_dir = _benchmark_dir()
+    if bench_dir is None:
+        print("error: no benchmarks/ folder found; run from a source checkout of "
+              "sklearn_lowdim.", file=sys.stderr)
+        return 2
+    scripts = sorted(bench_dir.glob("bench_*.py"))
+    available = {p.stem.removeprefix("bench_"): p for p in scripts}
+    if args.family:
+        if args.family not in available:
+            print(f"error: no benchmark for family '{args.family}'; choose from "
+                  f"{sorted(available)}", file=sys.stderr)
+            return 2
+        scripts = [available[args.family]]
+    if not scripts:
+        print("no benchmark scripts found in", bench_dir)
+        return 0
+    status = 0
+    for script in scripts:
+        print(f"\n=== {script.name} (--size {args.size}) ===", flush=True)
+        result = subprocess.run([sys.executable, str(script), "--size", args.size])
+        status = status or result.returncode
+    return status
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_lowdim",
+        description="sklearn_lowdim: environment report, tour and benchmarks.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    info = sub.add_parser("info", help="versions, BLAS and Numba threads, backends",
+                          description="Print versions, BLAS and Numba threads and "
+                          "which optional backends are importable.")
+    info.set_defaults(func=cmd_info)
+    tour = sub.add_parser("tour", help="run every family's demonstration",
+                          description="Run each family's short demonstration on "
+                          "offline data and print one results table.")
+    tour.add_argument("--family", action="append",
+                      help="run only this family (repeatable)")
+    tour.add_argument("--plots", metavar="DIR", help="write the figures as PNG to DIR")
+    tour.set_defaults(func=cmd_tour)
+    bench = sub.add_parser("bench", help="run the benchmark scripts",
+                           description="Run benchmarks/bench_*.py and print their "
+                           "ratio tables.")
+    bench.add_argument("--family", help="one benchmark, e.g. 'ood'")
+    bench.add_argument("--size", choices=("small", "full"), default="small")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args)

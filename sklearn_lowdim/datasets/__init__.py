@@ -1,0 +1,16 @@
+"""Data sets: offline real-data loaders and generators with known truth."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from ._wordnet import (
+    WORDNET_IN_DISTRIBUTION,
+    WORDNET_OUT_OF_DISTRIBUTION,
+    load_wordnet_embeddings,
+)
+
+__all__ = [
+    "WORDNET_IN_DISTRIBUTION",
+    "WORDNET_OUT_OF_DISTRIBUTION",
+    "load_wordnet_embeddings",
+]

@@ -1,0 +1,171 @@
+"""Array namespace and device helpers built on ``array-api-compat``.
+
+The rules follow scikit-learn's array API conventions: dispatch to the input's namespace
+only when ``sklearn.set_config(array_api_dispatch=True)`` is active (which needs
+``SCIPY_ARRAY_API=1`` in the environment before SciPy is imported). Without dispatch every
+input is converted to NumPy and the NumPy (and Numba) fast paths run.
+"""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import sklearn
+
+__all__ = [
+    "get_namespace",
+    "is_numpy_namespace",
+    "device",
+    "to_numpy",
+    "asarray_like",
+    "supported_float_dtypes",
+    "float_dtype",
+]
+
+
+def _dispatch_enabled():
+    return bool(sklearn.get_config().get("array_api_dispatch", False))
+
+
+def get_namespace(*arrays):
+    """Return ``(xp, is_array_api)`` for the arrays, like scikit-learn's helper.
+
+    Parameters
+    ----------
+    *arrays : array-like
+        Arrays (``None`` entries and Python scalars are ignored).
+
+    Returns
+    -------
+    xp : module
+        The array namespace: ``array_api_compat.numpy`` when dispatch is off or the
+        inputs are NumPy arrays, else the inputs' (wrapped) namespace.
+    is_array_api : bool
+        Whether a non-NumPy namespace was selected.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import get_namespace
+    >>> xp, is_array_api = get_namespace(np.ones(3))
+    >>> is_array_api
+    False
+    """
+    import array_api_compat
+    import array_api_compat.numpy as np_compat
+
+    arrays = [a for a in arrays if a is not None and not np.isscalar(a)]
+    if not _dispatch_enabled() or not arrays:
+        return np_compat, False
+    array_likes = [a for a in arrays if array_api_compat.is_array_api_obj(a)]
+    if not array_likes:
+        return np_compat, False
+    xp = array_api_compat.array_namespace(*array_likes)
+    if is_numpy_namespace(xp):
+        return np_compat, False
+    return xp, True
+
+
+def is_numpy_namespace(xp):
+    """Whether ``xp`` is NumPy or its array-api-compat wrapper.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import is_numpy_namespace
+    >>> is_numpy_namespace(np)
+    True
+    """
+    return xp.__name__ in {"numpy", "array_api_compat.numpy"}
+
+
+def device(x):
+    """The device an array lives on (``"cpu"`` for NumPy arrays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import device
+    >>> device(np.zeros(2))
+    'cpu'
+    """
+    import array_api_compat
+
+    if isinstance(x, np.ndarray):
+        return "cpu"
+    return array_api_compat.device(x)
+
+
+def to_numpy(x):
+    """Move an array from any supported namespace to a NumPy array on the host.
+
+    Handles NumPy, CuPy (``.get()``), torch (``.cpu().numpy()``) and any namespace
+    implementing DLPack or ``__array__``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import to_numpy
+    >>> to_numpy(np.arange(3))
+    array([0, 1, 2])
+    """
+    if isinstance(x, np.ndarray):
+        return x
+    module = type(x).__module__
+    if module.startswith("cupy"):
+        return x.get()
+    if module.startswith("torch"):
+        return x.detach().cpu().numpy()
+    try:
+        return np.from_dlpack(x)
+    except (TypeError, AttributeError, RuntimeError, BufferError):
+        return np.asarray(x)
+
+
+def asarray_like(values, like, xp=None):
+    """Put NumPy ``values`` into the namespace and on the device of ``like``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import asarray_like
+    >>> asarray_like([1.0, 2.0], np.zeros(1))
+    array([1., 2.])
+    """
+    if xp is None:
+        xp, _ = get_namespace(like)
+    if is_numpy_namespace(xp):
+        return np.asarray(values)
+    return xp.asarray(np.asarray(values), device=device(like))
+
+
+def supported_float_dtypes(xp):
+    """Floating dtypes supported by ``xp``, highest precision first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import supported_float_dtypes
+    >>> supported_float_dtypes(np)
+    (<class 'numpy.float64'>, <class 'numpy.float32'>)
+    """
+    return (xp.float64, xp.float32)
+
+
+def float_dtype(X, xp=None):
+    """The dtype policy of the library: float32 stays float32, all else becomes float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import float_dtype
+    >>> float_dtype(np.ones(2, dtype=np.float32))
+    <class 'numpy.float32'>
+    >>> float_dtype(np.ones(2, dtype=np.int64))
+    <class 'numpy.float64'>
+    """
+    if xp is None:
+        xp, _ = get_namespace(X)
+    if getattr(X, "dtype", None) == xp.float32:
+        return xp.float32
+    return xp.float64

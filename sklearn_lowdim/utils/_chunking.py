@@ -1,0 +1,68 @@
+"""Chunking by a working-memory budget, used by every scoring path."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numbers
+
+import sklearn
+
+__all__ = ["chunk_rows", "gen_row_chunks"]
+
+
+def chunk_rows(bytes_per_row, *, working_memory=None, max_rows=None, min_rows=1):
+    """Number of rows that fit a working-memory budget.
+
+    Parameters
+    ----------
+    bytes_per_row : int
+        Temporary memory one row needs (for example ``8 * n_classes`` for a
+        float64 distance row).
+    working_memory : float, default=None
+        Budget in MiB. ``None`` uses ``sklearn.get_config()["working_memory"]``
+        (1024 MiB unless set with ``sklearn.set_config``).
+    max_rows : int, default=None
+        Upper bound, usually ``n_samples``.
+    min_rows : int, default=1
+        Lower bound, used when one row alone exceeds the budget.
+
+    Returns
+    -------
+    n_rows : int
+
+    Examples
+    --------
+    >>> from sklearn_lowdim.utils import chunk_rows
+    >>> chunk_rows(8 * 1000, working_memory=1)  # 1 MiB of 1000 float64 per row
+    131
+    """
+    if working_memory is None:
+        working_memory = sklearn.get_config()["working_memory"]
+    if not isinstance(bytes_per_row, numbers.Real) or bytes_per_row <= 0:
+        raise ValueError(
+            f"bytes_per_row must be a positive number, got {bytes_per_row!r}."
+        )
+    n_rows = int(working_memory * 2**20 // bytes_per_row)
+    n_rows = max(n_rows, min_rows)
+    if max_rows is not None:
+        n_rows = max(min(n_rows, max_rows), 1)
+    return n_rows
+
+
+def gen_row_chunks(n_samples, bytes_per_row, *, working_memory=None, min_rows=1):
+    """Yield ``slice`` objects covering ``range(n_samples)`` within a memory budget.
+
+    Examples
+    --------
+    >>> from sklearn_lowdim.utils import gen_row_chunks
+    >>> [(s.start, s.stop) for s in gen_row_chunks(5, 2**19, working_memory=1)]
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    step = chunk_rows(
+        bytes_per_row,
+        working_memory=working_memory,
+        max_rows=n_samples,
+        min_rows=min_rows,
+    )
+    for start in range(0, n_samples, step):
+        yield slice(start, min(start + step, n_samples))

@@ -1,0 +1,129 @@
+"""Input validation shared by all estimators.
+
+Each helper raises a ``ValueError`` that names the offending parameter and says how
+to fix the input. The helpers complement :func:`sklearn.utils.validation.validate_data`,
+which every estimator calls first.
+"""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+__all__ = [
+    "check_all_finite",
+    "check_n_classes",
+    "check_min_samples_per_class",
+    "check_sample_weight_values",
+    "check_2d",
+]
+
+
+def check_2d(X, name="X"):
+    """Raise unless ``X`` is two-dimensional.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import check_2d
+    >>> check_2d(np.ones((2, 3))).shape
+    (2, 3)
+    """
+    ndim = getattr(X, "ndim", np.ndim(X))
+    if ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n_samples, n_features), got "
+            f"{ndim} dimension(s). Reshape a single feature with "
+            f"{name}.reshape(-1, 1) or a single sample with {name}.reshape(1, -1)."
+        )
+    return X
+
+
+def check_all_finite(X, name="X"):
+    """Raise if ``X`` holds NaN or infinity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import check_all_finite
+    >>> check_all_finite(np.array([1.0, np.nan]))
+    Traceback (most recent call last):
+    ...
+    ValueError: X contains NaN or infinity (1 entries). Impute them first, ...
+    """
+    bad = ~np.isfinite(np.asarray(X))
+    if bad.any():
+        raise ValueError(
+            f"{name} contains NaN or infinity ({int(bad.sum())} entries). Impute them "
+            "first, for example with sklearn.impute.SimpleImputer in a Pipeline."
+        )
+    return X
+
+
+def check_n_classes(classes, min_classes=2, name="y"):
+    """Raise if fewer than ``min_classes`` distinct labels are present.
+
+    Examples
+    --------
+    >>> from sklearn_lowdim.utils import check_n_classes
+    >>> check_n_classes(["a"])
+    Traceback (most recent call last):
+    ...
+    ValueError: y has 1 class(es) but at least 2 are needed; ...
+    """
+    n_classes = len(classes)
+    if n_classes < min_classes:
+        raise ValueError(
+            f"{name} has {n_classes} class(es) but at least {min_classes} are needed; "
+            "pass labels of several classes, or use an unsupervised estimator "
+            "(for example RobustMahalanobis) for one-class data."
+        )
+    return classes
+
+
+def check_min_samples_per_class(counts, classes, min_samples, reason=""):
+    """Raise if a class has fewer than ``min_samples`` samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import check_min_samples_per_class
+    >>> check_min_samples_per_class(np.array([3, 1]), ["a", "b"], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: class 'b' has 1 sample(s) but at least 2 are needed...
+    """
+    counts = np.asarray(counts)
+    small = np.flatnonzero(counts < min_samples)
+    if small.size:
+        i = small[0]
+        raise ValueError(
+            f"class {str(classes[i])!r} has {int(counts[i])} sample(s) but at least "
+            f"{min_samples} are needed{reason}. Drop that class, add samples, or "
+            "choose a regularised model (shrinkage or a tied covariance)."
+        )
+
+
+def check_sample_weight_values(sample_weight, name="sample_weight"):
+    """Raise on negative, non-finite or all-zero weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.utils import check_sample_weight_values
+    >>> check_sample_weight_values(np.array([1.0, -1.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight has negative entries; weights must be >= 0...
+    """
+    sample_weight = np.asarray(sample_weight)
+    if not np.all(np.isfinite(sample_weight)):
+        raise ValueError(f"{name} contains NaN or infinity; pass finite weights.")
+    if np.any(sample_weight < 0):
+        raise ValueError(
+            f"{name} has negative entries; weights must be >= 0 (drop the rows "
+            "instead of giving them negative weight)."
+        )
+    if not np.any(sample_weight > 0):
+        raise ValueError(f"{name} sums to zero; at least one weight must be > 0.")
+    return sample_weight
