@@ -2,7 +2,7 @@
 
 The rules follow scikit-learn's array API conventions: dispatch to the input's namespace
 only when ``sklearn.set_config(array_api_dispatch=True)`` is active (which needs
-``SCIPY_ARRAY_API=1`` in the environment before SciPy is imported). Without dispatch every
+``SCIPY_ARRAY_API=1`` set before SciPy is imported). Without dispatch every
 input is converted to NumPy and the NumPy (and Numba) fast paths run.
 """
 
