@@ -33,3 +33,11 @@ def test_help_of_each_subcommand():
 def test_format_table():
     table = format_table([{"family": "x", "value": 0.5, "time_s": 1.0}])
     assert "family" in table.splitlines()[0] and "0.5" in table
+
+
+def test_tour_reports_missing_families(monkeypatch, capsys):
+    from sklearn_lowdim import _tour
+
+    monkeypatch.setitem(_tour.FAMILIES, "ghost", "sklearn_lowdim.ghost._tour")
+    rows, missing = _tour.run_tour(["ghost"])
+    assert rows == [] and missing == ["ghost"]
