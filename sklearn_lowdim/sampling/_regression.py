@@ -55,7 +55,10 @@ class LpRegression(RegressorMixin, BaseEstimator):
         objective is within about 1e-6 relative of the optimum).
     tol : float, default=1e-8
         Relative decrease of the objective below which the iterations stop.
-    max_iter : int, default=100
+    max_iter : int, default=300
+        IRLS at ``p = 1`` converges slowly near the end (about 30 iterations
+        on 100,000 rows, about 200 on a weighted coreset of 1,000 rows; each is
+        cheap); Newton (``p > 1``) needs 5-30.
     random_state : int, RandomState instance or None, default=None
         Seeds the coreset.
 
@@ -132,7 +135,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
         scores="lewis",
         solver="auto",
         tol=1e-8,
-        max_iter=100,
+        max_iter=300,
         random_state=None,
     ):
         self.p = p

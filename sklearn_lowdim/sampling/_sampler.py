@@ -112,7 +112,9 @@ class SensitivitySampler(BaseEstimator):
         The importance scores: Lewis weights; leverage scores; ``tau^{p/2}``;
         the Lewis + leverage mixture (recommended by Woodruff and Yasuda for
         ``p > 2``); approximate leverage scores from a sketch; or uniform (the
-        baseline that fails on coherent data).
+        baseline that fails on coherent data). An array of shape (n_samples,)
+        gives precomputed scores (for example Lewis weights reused across
+        several draws).
     scheme : {"bernoulli", "with_replacement"}, default="bernoulli"
         ``"bernoulli"`` keeps each row independently with probability
         ``pi_i = min(1, c s_i)`` (``sum pi = m``), so high-score rows are kept
@@ -202,7 +204,8 @@ class SensitivitySampler(BaseEstimator):
                     "sketch_leverage",
                     "uniform",
                 }
-            )
+            ),
+            "array-like",
         ],
         "scheme": [StrOptions({"bernoulli", "with_replacement"})],
         "augment_y": ["boolean"],
@@ -278,7 +281,18 @@ class SensitivitySampler(BaseEstimator):
             check_sample_weight_values(sw)
         B = self._scoring_matrix(X, y, sw)
         rng = check_random_state(self.random_state)
-        scores, rank = _scores_for(B, self.p, self.scores, rng)
+        if isinstance(self.scores, str):
+            scores, rank = _scores_for(B, self.p, self.scores, rng)
+        else:
+            scores = check_array(
+                self.scores, ensure_2d=False, dtype=np.float64, input_name="scores"
+            )
+            if scores.shape != (n,) or np.any(scores < 0):
+                raise ValueError(
+                    f"scores given as an array must be non-negative with shape "
+                    f"({n},), got shape {scores.shape}."
+                )
+            rank = min(B.shape)
         m = self._target_size(n, rank)
         if self.scheme == "bernoulli":
             pi = bernoulli_probabilities(scores, m)

@@ -233,8 +233,7 @@ def lewis_iterate(U, p, tol, max_iter, verbose=0, w0=None):
                 break
             step = np.zeros_like(w)
             step[pos] = np.log(g[pos] / w[pos])
-            big = float(np.max(np.abs(step)))
-            if p < 2 and not relax and big < 0.5:
+            if p < 2 and not relax and residual < 0.5:
                 relax = True
             if len(history) > 2 and history[-1] > history[-2] and p < 2:
                 relax = False  # safeguard: fall back to the plain (contracting) map

@@ -1,0 +1,169 @@
+"""SensitivitySampler: probabilities, unbiasedness, embedding quality, bad input."""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.base import clone
+
+from sklearn_lowdim.sampling import (
+    LpRegression,
+    SensitivitySampler,
+    bernoulli_probabilities,
+    subspace_distortion,
+)
+from sklearn_lowdim.sampling._fixtures import make_coherent_regression
+
+
+def test_bernoulli_probabilities_sum_and_cap():
+    rng = np.random.default_rng(0)
+    s = rng.pareto(1.0, 1000)
+    pi = bernoulli_probabilities(s, 100)
+    assert pi.sum() == pytest.approx(100)
+    assert pi.max() <= 1.0
+    free = pi < 1
+    # the uncapped rows are proportional to their scores
+    assert_allclose(pi[free] / s[free], (pi[free] / s[free])[0])
+    # every capped row scores higher than every uncapped row
+    assert s[~free].min() >= s[free].max()
+
+
+def test_bernoulli_probabilities_few_positive_scores():
+    pi = bernoulli_probabilities(np.array([0.0, 2.0, 0.0, 1.0]), 3)
+    assert_allclose(pi, [0.0, 1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("scheme", ["bernoulli", "with_replacement"])
+def test_unbiased_within_4_standard_errors(scheme):
+    A, b, _ = make_coherent_regression(3000, 5, rare_rows=10, random_state=1)
+    sampler = SensitivitySampler(p=1, n_samples=150, scheme=scheme)
+    sampler.fit(A, b)
+    # reuse the fitted scores and redraw: the draw is what is tested
+    X = np.random.default_rng(2).standard_normal((5, 3))
+    B = np.column_stack([np.ones(3000), A[:, :4]])  # one intercept + 4 columns
+    ratios = []
+    for seed in range(300):
+        s = clone(sampler).set_params(random_state=seed, scores=sampler.scores_)
+        s.fit(A, b)
+        full = np.abs(B @ X[:, :1]).sum(axis=0)
+        est = s.sample_weight_ @ np.abs(B[s.sample_indices_] @ X[:, :1])
+        ratios.append(est / full)
+    ratios = np.array(ratios).ravel()
+    se = ratios.std(ddof=1) / np.sqrt(len(ratios))
+    assert abs(ratios.mean() - 1) < 4 * se
+
+
+def test_with_replacement_merges_duplicates():
+    A, b, _ = make_coherent_regression(2000, 4, rare_rows=5, random_state=0)
+    s = SensitivitySampler(p=2, n_samples=300, scheme="with_replacement",
+                           random_state=0).fit(A, b)
+    assert len(np.unique(s.sample_indices_)) == len(s.sample_indices_)
+    assert len(s.sample_indices_) <= 300
+
+
+def test_n_samples_forms():
+    A, b, _ = make_coherent_regression(1000, 4, rare_rows=5, random_state=0)
+    assert SensitivitySampler(n_samples=0.25).fit(A, b).n_samples_ == 250
+    assert SensitivitySampler(n_samples=100).fit(A, b).n_samples_ == 100
+    auto = SensitivitySampler(p=1, n_samples="auto").fit(A, b)
+    r = auto.rank_
+    assert r == 6  # 4 columns + intercept + y
+    assert auto.n_samples_ == int(np.ceil(10 * r * np.log(r)))
+
+
+@pytest.mark.parametrize("n_samples", [0, -3, 1.5, 5000])
+def test_bad_n_samples(n_samples):
+    A, b, _ = make_coherent_regression(1000, 4, rare_rows=5, random_state=0)
+    with pytest.raises(ValueError, match="n_samples"):
+        SensitivitySampler(n_samples=n_samples).fit(A, b)
+
+
+def test_precomputed_scores_validated():
+    A, b, _ = make_coherent_regression(200, 3, rare_rows=5, random_state=0)
+    with pytest.raises(ValueError, match="shape"):
+        SensitivitySampler(scores=np.ones(10)).fit(A, b)
+    s = SensitivitySampler(scores=np.ones(200), n_samples=50, random_state=0)
+    assert_allclose(s.fit(A, b).probabilities_, 0.25)
+
+
+def test_bad_p_and_nan():
+    A, b, _ = make_coherent_regression(200, 3, rare_rows=5, random_state=0)
+    with pytest.raises(ValueError, match="p"):
+        SensitivitySampler(p=0).fit(A, b)
+    A[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SensitivitySampler().fit(A, b)
+
+
+def test_fit_resample_and_no_inplace_and_pickle():
+    A, b, _ = make_coherent_regression(1000, 4, rare_rows=5, random_state=0)
+    A32 = A.astype(np.float32)
+    A_copy = A32.copy()
+    s = SensitivitySampler(p=1, n_samples=200, random_state=0)
+    X_s, y_s, w = s.fit_resample(A32, b)
+    np.testing.assert_array_equal(A32, A_copy)
+    assert X_s.dtype == np.float32
+    assert_allclose(X_s, A32[s.sample_indices_])
+    assert_allclose(y_s, b[s.sample_indices_])
+    assert np.all(w >= 1.0)
+    s2 = pickle.loads(pickle.dumps(s))
+    np.testing.assert_array_equal(s2.sample_indices_, s.sample_indices_)
+    # same seed, same draw
+    s3 = clone(s).fit(A32, b)
+    np.testing.assert_array_equal(s3.sample_indices_, s.sample_indices_)
+
+
+def test_sample_weight_multiplies_output_weights():
+    A, b, _ = make_coherent_regression(500, 3, rare_rows=5, random_state=0)
+    sw = np.full(500, 3.0)
+    s = SensitivitySampler(p=2, n_samples=500, random_state=0)
+    s.fit(A, b, sample_weight=sw)
+    assert_allclose(s.sample_weight_, 3.0)  # all rows kept with pi = 1
+
+
+def test_subspace_distortion_of_identity_sample_is_zero():
+    A = np.random.default_rng(0).standard_normal((300, 4))
+    assert subspace_distortion(A, np.arange(300), np.ones(300), p=1) < 1e-12
+    # dropping half the rows with weight 2 is not exact
+    half = np.arange(0, 300, 2)
+    assert subspace_distortion(A, half, np.full(150, 2.0), p=1) > 0.01
+    with pytest.raises(ValueError, match="same shape"):
+        subspace_distortion(A, half, np.ones(3))
+
+
+@pytest.fixture(scope="module")
+def coherent():
+    # The spec's fixture at full size: n = 100,000, d = 20 (+ intercept + y).
+    A, b, _ = make_coherent_regression(100_000, 20, random_state=0)
+    B = np.column_stack([A, np.ones(len(A)), b])
+    return A, b, B
+
+
+@pytest.mark.parametrize("p, max_distortion", [(1.0, 0.2), (3.0, 0.1)])
+def test_coherent_lewis_embeds_uniform_does_not(coherent, p, max_distortion):
+    # Spec A6 at m = 1000: Lewis distortion 0.09-0.11 (p=1) and 0.03-0.05 (p=3);
+    # uniform sampling >= 1 (it misses the rare columns).
+    A, b, B = coherent
+    lewis = SensitivitySampler(p=p, n_samples=1000, random_state=0).fit(A, b)
+    d_lewis = subspace_distortion(B, lewis.sample_indices_, lewis.sample_weight_, p,
+                                  random_state=0)
+    uniform = SensitivitySampler(p=p, n_samples=1000, scores="uniform",
+                                 random_state=0).fit(A, b)
+    d_uniform = subspace_distortion(B, uniform.sample_indices_,
+                                    uniform.sample_weight_, p, random_state=0)
+    assert d_lewis < max_distortion
+    assert d_uniform >= 1.0
+
+
+@pytest.mark.parametrize("p", [1.0, 3.0])
+def test_coherent_coreset_cost_ratio(coherent, p):
+    A, b, _ = coherent
+    full = LpRegression(p=p, solver="irls").fit(A, b)
+    core = LpRegression(p=p, coreset_size=1000, random_state=0).fit(A, b)
+
+    def cost(model):
+        return np.sum(np.abs(A @ model.coef_ + model.intercept_ - b) ** p) ** (1 / p)
+
+    assert cost(core) / cost(full) <= 1.01
+    assert 800 <= len(core.coreset_indices_) <= 1200
