@@ -44,8 +44,11 @@ class LpRegression(RegressorMixin, BaseEstimator):
     coreset_size : int, float, "auto" or None, default=None
         ``None`` solves on all rows; otherwise the ``n_samples`` of
         :class:`SensitivitySampler`.
-    scores : str, default="lewis"
+    scores : {"lewis", "leverage", "root_leverage", "mixture", "uniform"}, \
+            default="lewis"
         The importance scores of the coreset, see :class:`SensitivitySampler`.
+    score_method : {"exact", "sketch"}, default="exact"
+        How the scores are computed, see :class:`SensitivitySampler`.
     solver : {"auto", "irls", "linprog"}, default="auto"
         ``"linprog"`` (``p = 1`` only) is exact; ``"irls"`` is the iterative
         solver (MM-IRLS for ``p < 2``, damped Newton for ``p > 2``). ``"auto"``
@@ -115,11 +118,11 @@ class LpRegression(RegressorMixin, BaseEstimator):
                     "leverage",
                     "root_leverage",
                     "mixture",
-                    "sketch_leverage",
                     "uniform",
                 }
             )
         ],
+        "score_method": [StrOptions({"exact", "sketch"})],
         "solver": [StrOptions({"auto", "irls", "linprog"})],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -133,6 +136,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
         fit_intercept=True,
         coreset_size=None,
         scores="lewis",
+        score_method="exact",
         solver="auto",
         tol=1e-8,
         max_iter=300,
@@ -142,6 +146,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.coreset_size = coreset_size
         self.scores = scores
+        self.score_method = score_method
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
@@ -175,6 +180,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
                 p=self.p,
                 n_samples=self.coreset_size,
                 scores=self.scores,
+                score_method=self.score_method,
                 augment_y=True,
                 fit_intercept=self.fit_intercept,
                 random_state=self.random_state,

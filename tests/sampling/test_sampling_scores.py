@@ -194,3 +194,16 @@ def test_sensitivity_method_errors():
         lp_sensitivities(A, 3.0, method="root_leverage")
     with pytest.raises(ValueError, match="p >= 1"):
         lp_sensitivities(A, 0.5, method="exact")
+
+
+@pytest.mark.parametrize("p", [1.0, 3.0])
+def test_approximate_lewis_weights_close_to_exact(p):
+    A = _heavy(20000, 6, seed=9)
+    exact = lewis_weights(A, p)
+    approx, info = lewis_weights(A, p, method="approximate", return_info=True,
+                                 random_state=0)
+    ratio = approx / exact
+    assert info["sample_size"] < 2000
+    assert approx.sum() == pytest.approx(6.0)
+    lo, hi = np.percentile(ratio, [1, 99])
+    assert 0.85 <= lo and hi <= 1.15
