@@ -167,3 +167,13 @@ def test_coherent_coreset_cost_ratio(coherent, p):
 
     assert cost(core) / cost(full) <= 1.01
     assert 800 <= len(core.coreset_indices_) <= 1200
+
+
+@pytest.mark.parametrize("scores", ["lewis", "root_leverage", "mixture"])
+def test_coherent_sketched_scores_embed(coherent, scores):
+    # score_method="sketch": sketched leverage / approximate Lewis weights
+    A, b, B = coherent
+    s = SensitivitySampler(p=1.5, n_samples=1000, scores=scores,
+                           score_method="sketch", random_state=0).fit(A, b)
+    assert subspace_distortion(B, s.sample_indices_, s.sample_weight_, 1.5,
+                               random_state=0) < 0.25
