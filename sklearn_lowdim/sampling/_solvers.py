@@ -52,7 +52,9 @@ def _solve_psd(G, b):
 
 def solve_l2(X, y, w):
     sw = np.sqrt(w)
-    beta = sla.lstsq(X * sw[:, None], y * sw, check_finite=False, lapack_driver="gelsd")
+    beta = sla.lstsq(
+        X * sw[:, None], y * sw, check_finite=False, lapack_driver="gelsy"
+    )
     return beta[0]
 
 
