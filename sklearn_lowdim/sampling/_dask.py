@@ -105,6 +105,7 @@ def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
     )
     beta_relax = 4.0 / (p + 2.0)
     relax = p > 2
+    may_relax = True
     residual, history, n_iter = np.inf, [], 0
     if rank == 0:
         residual, max_iter = 0.0, 0
@@ -126,10 +127,10 @@ def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
             total = sum(dask.compute(*[dask.delayed(np.sum)(r) for r in results]))
             scale = rank / total
             w = dask.persist(*[dask.delayed(np.multiply)(r, scale) for r in results])
-            if p < 2 and not relax and len(history) > 1 and history[-1] < 0.5:
+            if p < 2 and may_relax and not relax and history[-1] < 0.5:
                 relax = True
             if p < 2 and len(history) > 2 and history[-1] > history[-2]:
-                relax = False
+                relax = may_relax = False
     if residual > tol:
         warnings.warn(
             f"Lewis weights (p={p:g}) reached residual {residual:.2e} > tol={tol:g} "

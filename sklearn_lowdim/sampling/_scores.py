@@ -219,6 +219,7 @@ def lewis_iterate(U, p, tol, max_iter, verbose=0, w0=None):
     residual = np.inf
     n_iter = 0
     relax = p > 2
+    may_relax = True  # cleared for good if an over-relaxed step increases the residual
     with Progress(max_iter, verbose=verbose, desc=f"lewis p={p:g}") as progress:
         for n_iter in range(1, max_iter + 1):
             q = _lewis_quadratic_forms(U, w, p)
@@ -233,10 +234,10 @@ def lewis_iterate(U, p, tol, max_iter, verbose=0, w0=None):
                 break
             step = np.zeros_like(w)
             step[pos] = np.log(g[pos] / w[pos])
-            if p < 2 and not relax and residual < 0.5:
+            if p < 2 and may_relax and not relax and residual < 0.5:
                 relax = True
             if len(history) > 2 and history[-1] > history[-2] and p < 2:
-                relax = False  # safeguard: fall back to the plain (contracting) map
+                relax = may_relax = False  # fall back to the plain contracting map
             beta = beta_relax if relax else 1.0
             w = np.where(pos, w * np.exp(beta * step), np.where(q > 0, g, 0.0))
             w *= r / w.sum()
