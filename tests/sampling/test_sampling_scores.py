@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from sklearn_lowdim.sampling import (
@@ -207,3 +209,18 @@ def test_approximate_lewis_weights_close_to_exact(p):
     assert approx.sum() == pytest.approx(6.0)
     lo, hi = np.percentile(ratio, [1, 99])
     assert 0.85 <= lo and hi <= 1.15
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.sampled_from([0.8, 1.0, 1.5, 3.0]))
+def test_lewis_weights_invariances(seed, p):
+    # w(A G) = w(A) for invertible G; w(P A) = P w(A) for a row permutation P
+    rng = np.random.default_rng(seed)
+    A = _heavy(80, 3, seed=seed)
+    G = rng.standard_normal((3, 3)) + 3 * np.eye(3)
+    perm = rng.permutation(80)
+    w = lewis_weights(A, p, tol=1e-10, max_iter=300)
+    assert_allclose(lewis_weights(A @ G, p, tol=1e-10, max_iter=300), w, rtol=1e-6)
+    assert_allclose(lewis_weights(A[perm], p, tol=1e-10, max_iter=300), w[perm],
+                    rtol=1e-6)
+    assert_allclose(leverage_scores(A @ G), leverage_scores(A), atol=1e-10)
