@@ -1,0 +1,380 @@
+"""The mode of a kernel density estimate, found through a random projection."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ..utils import Progress, check_sample_weight_values, numba_threads
+from ._bandwidth import select_bandwidth
+from ._kernel_functions import KERNELS, make_kernel
+from ._mean_shift import log_kernel_sums, mean_shift
+
+__all__ = ["KDEMode"]
+
+# Below this effective number of points the KDE at the mode is a few points.
+MIN_EFFECTIVE_SAMPLE_SIZE = 10
+
+
+class KDEMode(BaseEstimator):
+    """Mode of a kernel density estimate, by random projection and lifting.
+
+    The estimate is ``f(x) = sum_i w_i kappa(||x - p_i||^2 / h^2) / sum_i w_i``
+    (normalised to integrate to one in :meth:`score_samples`). With
+    ``method='sketch'`` (Lee, Li, Musco, Phillips and Tai 2021; Luo, Musco and
+    Widdershoven 2023) the points are projected to ``sketch_dim`` dimensions by a
+    Gaussian random matrix, a multi-start mean-shift search runs in the sketched
+    space, the best distinct candidates are lifted back to the original space by
+    one mean-shift step whose weights come from sketched distances, and a short
+    full-dimension mean shift polishes them. ``method='bruteforce'`` runs mean
+    shift in the original space from the starts (every point by default): the
+    reference, and the only method the box kernel allows.
+
+    Parameters
+    ----------
+    kernel : {'gaussian', 'logistic', 'sigmoid', 'generalized_gaussian', 'box'}, \
+            default='gaussian'
+        Profile of the scaled squared distance ``t``: ``exp(-t/2)``, logistic
+        ``1/(e^r + 2 + e^-r)``, sigmoid ``(2/pi)/(e^r + e^-r)`` (``r = sqrt(t)``),
+        ``exp(-t**beta)``, or the indicator of ``t <= 1``. The guarantees need a
+        kernel convex in ``t``; a generalized Gaussian with ``beta > 1`` warns.
+        Exact mode finding for the box kernel is NP-hard (Luo, Musco and
+        Widdershoven 2023), so it is accepted only with ``method='bruteforce'``,
+        where mean shift is the flat-kernel heuristic of
+        :class:`sklearn.cluster.MeanShift`.
+    beta : float, default=1.0
+        Exponent of the generalized Gaussian kernel.
+    bandwidth : float or {'auto', 'scott', 'silverman'}, default='auto'
+        ``h``. 'scott' and 'silverman' use scikit-learn's factors times the data's
+        root mean per-feature standard deviation; in high dimension they collapse
+        to about one standard deviation, where a single point dominates the KDE.
+        'auto' never goes below the bandwidth at which the KDE obeys a central
+        limit theorem (see ``clt_bandwidth_factor``).
+    method : {'sketch', 'bruteforce'}, default='sketch'
+    sketch_dim : int, default=20
+        Dimension of the random projection. When it is not smaller than
+        ``n_features`` no projection is made and the search runs in the original
+        space. Values below 20 often rank the components wrongly.
+    n_starts : int or 'auto', default='auto'
+        Number of data points the search starts from. 'auto' is every point for
+        'bruteforce' and ``min(n, 2000, max(300, 2e7 / n))`` for 'sketch'.
+    n_modes : int, default=1
+        Number of distinct modes returned in ``modes_`` (best first).
+    polish : bool, default=True
+        Whether to run full-dimension mean shift from the lifted candidates.
+    polish_iter : int, default=20
+        Maximum number of polishing steps.
+    max_iter : int, default=100
+        Maximum number of mean-shift steps of the search.
+    tol : float, default=1e-5
+        A start has converged when a step moves it less than ``tol * bandwidth``.
+    n_jobs : int, default=None
+        Threads of the fused Numba kernel (``None`` or -1: all).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the projection and the choice of starts.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    mode_ : ndarray of shape (n_features,)
+        The highest mode found.
+    modes_ : ndarray of shape (n_modes_found, n_features)
+        Distinct modes, best first (fewer than ``n_modes`` if fewer were found).
+    mode_log_density_ : float
+        Normalised log density at ``mode_``.
+    mode_density_ : float
+        ``exp(mode_log_density_)`` (underflows to 0 in high dimension: use the log).
+    modes_log_density_ : ndarray of shape (n_modes_found,)
+    bandwidth_ : float
+    sketch_dim_ : int
+        Dimension the search ran in (``n_features`` when no projection was made).
+    n_iter_ : int
+        Mean-shift steps of the search plus polishing steps.
+    effective_sample_size_ : float
+        ``(sum k_i)^2 / sum k_i^2`` of the kernel weights at the mode. Below 10 a
+        warning says the bandwidth is too small for the KDE to mean much
+        (below half the total weight on tiny samples).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string feature names.
+
+    See Also
+    --------
+    sklearn.neighbors.KernelDensity : evaluates a KDE; has no mode finding.
+    sklearn.cluster.MeanShift : flat-kernel mean shift for clustering.
+
+    Notes
+    -----
+    ``sample_weight`` are frequency weights: weight 2 is the same as a repeated
+    row, also for the bandwidth rules (``n = sum(sample_weight)``).
+
+    References
+    ----------
+    Jasper C. H. Lee, Jerry Li, Christopher Musco, Jeff M. Phillips and Wai Ming
+    Tai, "Finding an approximate mode of a kernel density estimate", ESA 2021.
+    Xinyu Luo, Christopher Musco and Cas Widdershoven, "Dimensionality Reduction
+    for General KDE Mode Finding", ICML 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.density import KDEMode
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 1, (300, 50)), rng.normal(6, 1, (100, 50))])
+    >>> kde = KDEMode(random_state=0).fit(X)
+    >>> bool(np.abs(kde.mode_).mean() < 0.5)  # the heavier cluster, at 0
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "kernel": [StrOptions(set(KERNELS))],
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "bandwidth": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto", "scott", "silverman"}),
+        ],
+        "method": [StrOptions({"sketch", "bruteforce"})],
+        "sketch_dim": [Interval(Integral, 1, None, closed="left")],
+        "n_starts": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_modes": [Interval(Integral, 1, None, closed="left")],
+        "polish": ["boolean"],
+        "polish_iter": [Interval(Integral, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        kernel="gaussian",
+        *,
+        beta=1.0,
+        bandwidth="auto",
+        method="sketch",
+        sketch_dim=20,
+        n_starts="auto",
+        n_modes=1,
+        polish=True,
+        polish_iter=20,
+        max_iter=100,
+        tol=1e-5,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.kernel = kernel
+        self.beta = beta
+        self.bandwidth = bandwidth
+        self.method = method
+        self.sketch_dim = sketch_dim
+        self.n_starts = n_starts
+        self.n_modes = n_modes
+        self.polish = polish
+        self.polish_iter = polish_iter
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Find the mode(s) of the KDE of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative frequency weights, not all zero.
+
+        Returns
+        -------
+        self : KDEMode
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32],
+                          ensure_min_samples=2)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        check_sample_weight_values(sample_weight)
+        if self.kernel == "box" and self.method == "sketch":
+            raise ValueError(
+                "kernel='box' needs method='bruteforce': finding the mode of a box-"
+                "kernel KDE is NP-hard and the lifting step needs a kernel convex in "
+                "the squared distance. Use kernel='gaussian' to keep the sketch."
+            )
+        self._kernel = make_kernel(self.kernel, self.beta)
+        rng = check_random_state(self.random_state)
+
+        # Mean shift and the KDE are translation invariant; centring keeps the
+        # GEMM form of the distances accurate.
+        self._center = sample_weight @ X.astype(np.float64) / sample_weight.sum()
+        points = X.astype(np.float64) - self._center
+        self.bandwidth_ = select_bandwidth(self.bandwidth, points, sample_weight)
+        self._points, self._sample_weight = points, sample_weight
+        starts = self._choose_starts(sample_weight, rng)
+
+        with numba_threads(self.n_jobs), Progress(2, self.verbose, "KDEMode") as bar:
+            candidates, n_iter = self._search(points, sample_weight, starts, rng)
+            bar.update(message=f"{len(candidates)} candidate(s)")
+            if self.polish and self.polish_iter > 0:
+                candidates, log_sums, n_polish = mean_shift(
+                    candidates, points, sample_weight, self._kernel, self.bandwidth_,
+                    max_iter=self.polish_iter, tol=self.tol,
+                )
+                n_iter += n_polish
+            else:
+                log_sums = log_kernel_sums(candidates, points, sample_weight,
+                                           self._kernel, self.bandwidth_)
+            bar.update(message="polished")
+        self.n_iter_ = int(n_iter)
+        self._set_modes(candidates, log_sums, X.dtype)
+        return self
+
+    def _choose_starts(self, sample_weight, rng):
+        eligible = np.flatnonzero(sample_weight > 0)
+        if self.n_starts == "auto":
+            if self.method == "bruteforce":
+                return eligible
+            n = eligible.size
+            n_starts = int(min(n, 2000, max(300, 2e7 / n)))
+        else:
+            n_starts = min(self.n_starts, eligible.size)
+        if n_starts >= eligible.size:
+            return eligible
+        return np.sort(rng.choice(eligible, size=n_starts, replace=False))
+
+    def _search(self, points, sample_weight, starts, rng):
+        """Return candidate modes in the original space and the steps taken."""
+        n_features = points.shape[1]
+        kernel, h = self._kernel, self.bandwidth_
+        if self.method == "bruteforce" or self.sketch_dim >= n_features:
+            self.sketch_dim_ = n_features
+            found, log_sums, n_iter = mean_shift(
+                points[starts], points, sample_weight, kernel, h,
+                max_iter=self.max_iter, tol=self.tol,
+            )
+            keep = self._distinct_best(found, log_sums, self._n_candidates())
+            return found[keep], n_iter
+        self.sketch_dim_ = self.sketch_dim
+        projection = rng.standard_normal((n_features, self.sketch_dim))
+        projection /= np.sqrt(self.sketch_dim)
+        sketched = points @ projection
+        found, log_sums, n_iter = mean_shift(
+            sketched[starts], sketched, sample_weight, kernel, h,
+            max_iter=self.max_iter, tol=self.tol,
+        )
+        keep = self._distinct_best(found, log_sums, self._n_candidates())
+        return self._lift(found[keep], sketched, points, sample_weight), n_iter
+
+    def _n_candidates(self):
+        # A few more candidates than modes asked for: a near-tie in the sketched
+        # space is resolved by the exact density after polishing.
+        return 2 * self.n_modes + 2
+
+    def _lift(self, sketched_modes, sketched, points, sample_weight):
+        """One mean-shift step in the original space with sketched-space weights."""
+        diff = sketched_modes[:, None, :] - sketched[None, :, :]
+        t = np.einsum("knm,knm->kn", diff, diff) / self.bandwidth_**2
+        with np.errstate(divide="ignore"):
+            log_g = (self._kernel.log_value(t) + np.log(self._kernel.weight_ratio(t))
+                     + np.log(sample_weight))
+        weights = np.exp(log_g - log_g.max(axis=1, keepdims=True))
+        return (weights @ points) / weights.sum(axis=1, keepdims=True)
+
+    def _distinct_best(self, positions, log_sums, n_keep):
+        """Indices of the best positions, at least ``bandwidth / 10`` apart."""
+        order = np.argsort(-log_sums, kind="stable")
+        kept = []
+        for i in order:
+            if len(kept) == n_keep:
+                break
+            if kept:
+                dist = np.sqrt(((positions[kept] - positions[i]) ** 2).sum(axis=1))
+                if dist.min() <= 0.1 * self.bandwidth_:
+                    continue
+            kept.append(i)
+        return np.asarray(kept)
+
+    def _set_modes(self, candidates, log_sums, dtype):
+        keep = self._distinct_best(candidates, log_sums, self.n_modes)
+        log_norm = self._log_normalizer()
+        self.modes_ = (candidates[keep] + self._center).astype(dtype)
+        self.modes_log_density_ = log_sums[keep] - log_norm
+        self.mode_ = self.modes_[0]
+        self.mode_log_density_ = float(self.modes_log_density_[0])
+        self.mode_density_ = float(np.exp(self.mode_log_density_))
+        self.effective_sample_size_ = self._effective_sample_size(candidates[keep[0]])
+        # Tiny samples cannot reach 10 effective points at any sensible bandwidth.
+        threshold = min(MIN_EFFECTIVE_SAMPLE_SIZE, 0.5 * self._sample_weight.sum())
+        if self.effective_sample_size_ < threshold:
+            warnings.warn(
+                f"The KDE at the mode is carried by {self.effective_sample_size_:.1f} "
+                "effective points: the bandwidth is too small for a density to mean "
+                "much in this dimension. Use bandwidth='auto' or a larger float.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _log_normalizer(self):
+        total = self._sample_weight.sum()
+        return np.log(total) + self._kernel.log_normalizer(
+            self.n_features_in_, self.bandwidth_
+        )
+
+    def _effective_sample_size(self, centred_mode):
+        t = ((self._points - centred_mode) ** 2).sum(axis=1) / self.bandwidth_**2
+        with np.errstate(divide="ignore"):
+            log_k = self._kernel.log_value(t) + np.log(self._sample_weight)
+        return float(np.exp(2 * logsumexp(log_k) - logsumexp(2 * log_k)))
+
+    def score_samples(self, X):
+        """Normalised log density of the KDE at each row of ``X``.
+
+        Same contract as :meth:`sklearn.neighbors.KernelDensity.score_samples`
+        (equal to it for the Gaussian and box kernels at the same bandwidth).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,), float64
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        queries = X.astype(np.float64) - self._center
+        with numba_threads(self.n_jobs):
+            log_sums = log_kernel_sums(queries, self._points, self._sample_weight,
+                                       self._kernel, self.bandwidth_)
+        return log_sums - self._log_normalizer()
+
+    def score(self, X, y=None):
+        """Total log density of ``X`` under the KDE.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        log_likelihood : float
+        """
+        return float(np.sum(self.score_samples(X)))

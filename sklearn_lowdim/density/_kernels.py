@@ -1,0 +1,102 @@
+"""Numba kernels for KDE mode finding: fused distance, weight and weighted sum."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import numpy as np
+from numba import prange
+
+from ..utils import njit
+from ._kernel_functions import (
+    BOX,
+    GAUSSIAN,
+    GENERALIZED_GAUSSIAN,
+    LOGISTIC,
+    T_FLOOR,
+)
+
+# Scalar versions of RadialKernel.log_value / weight_ratio; tests check they agree.
+
+
+@njit(fastmath=False)
+def _log_kernel(t, code, beta):
+    if code == GAUSSIAN:
+        return -0.5 * t
+    if code == GENERALIZED_GAUSSIAN:
+        return -(t**beta)
+    if code == BOX:
+        return 0.0 if t <= 1.0 else -np.inf
+    r = math.sqrt(t)
+    if code == LOGISTIC:
+        return -r - 2.0 * math.log1p(math.exp(-r))
+    return math.log(2.0 / math.pi) - r - math.log1p(math.exp(-2.0 * r))
+
+
+@njit(fastmath=False)
+def _weight_ratio(t, code, beta):
+    if code == GAUSSIAN:
+        return 0.5
+    if code == GENERALIZED_GAUSSIAN:
+        return beta * max(t, T_FLOOR) ** (beta - 1.0)
+    if code == BOX:
+        return 1.0
+    r = math.sqrt(t)
+    u = math.exp(-r)
+    if code == LOGISTIC:
+        ratio = -math.expm1(-r) / r if r > 0.0 else 1.0
+        return ratio / (2.0 * (1.0 + u))
+    ratio = -math.expm1(-2.0 * r) / r if r > 0.0 else 2.0
+    return ratio / (2.0 * (1.0 + u * u))
+
+
+@njit(parallel=True)
+def mean_shift_step(queries, points, sample_weight, inv_h2, code, beta):
+    """One mean-shift step from every query, fused over the points.
+
+    Returns the shifted queries and ``log sum_i w_i kappa(t_i)`` at each query.
+    The sums are rescaled online by the running maximum of the log kernel, so
+    they neither underflow nor overflow; no (queries x points) array is built.
+    """
+    n_queries, dim = queries.shape
+    n_points = points.shape[0]
+    shifted = np.empty_like(queries)
+    log_sums = np.empty(n_queries)
+    for s in prange(n_queries):
+        numerator = np.zeros(dim)
+        top = -np.inf
+        kernel_sum = 0.0
+        weight_sum = 0.0
+        for i in range(n_points):
+            if sample_weight[i] == 0.0:
+                continue
+            t = 0.0
+            for j in range(dim):
+                diff = queries[s, j] - points[i, j]
+                t += diff * diff
+            t *= inv_h2
+            log_k = _log_kernel(t, code, beta)
+            if log_k == -np.inf:
+                continue
+            if log_k > top:
+                scale = math.exp(top - log_k) if top > -np.inf else 0.0
+                kernel_sum *= scale
+                weight_sum *= scale
+                for j in range(dim):
+                    numerator[j] *= scale
+                top = log_k
+            k = sample_weight[i] * math.exp(log_k - top)
+            g = k * _weight_ratio(t, code, beta)
+            kernel_sum += k
+            weight_sum += g
+            for j in range(dim):
+                numerator[j] += g * points[i, j]
+        if weight_sum > 0.0:
+            for j in range(dim):
+                shifted[s, j] = numerator[j] / weight_sum
+        else:
+            for j in range(dim):
+                shifted[s, j] = queries[s, j]
+        log_sums[s] = top + math.log(kernel_sum) if kernel_sum > 0.0 else -np.inf
+    return shifted, log_sums
