@@ -1,0 +1,59 @@
+"""The Gaussian core: sufficient statistics, covariance estimates, whitening, distances.
+
+Public API
+----------
+:class:`GaussianStatistics`
+    Per-class weighted counts, means, pooled (and optionally per-class) centred
+    scatter, per-feature sums of squares and the moments that make Ledoit-Wolf
+    exact. ``GaussianStatistics.from_data(X, y, n_classes=C, sample_weight=w)``
+    builds them chunk by chunk (one sparse one-hot product for the sums, one
+    ``X_c^T X_c`` per chunk for the scatter); ``a.merge(b)`` is Chan's exact merge
+    (Dask partitions, parallel blocks) and ``stats.update(X, y)`` serves
+    ``partial_fit``. ``stats.covariance()`` is the pooled biased covariance
+    ``scatter / sum(counts)``.
+:func:`covariance_from_statistics`
+    ``(covariance, shrinkage)`` from the statistics: ``None`` (empirical), a float,
+    ``"ledoit_wolf"`` (``O(n d)`` beta term) or ``"oas"``; pooled or per class.
+:func:`shrink_covariance`, :func:`ledoit_wolf_shrinkage_from_moments`,
+:func:`oas_shrinkage`
+    The formulas themselves.
+:func:`lda_shrunk_covariance`
+    scikit-learn ``LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto')``'s
+    per-class standardised recipe, for compatibility.
+:class:`Whitener`
+    ``Whitener(method="cholesky", singular="floor"|"pinv"|"variance_norm"|"raise",
+    eig_floor=1e-12).fit(cov)`` gives ``W_`` with ``d^2 = ||(x - mu) W_||^2``,
+    ``rank_``, ``logdet_``; a singular covariance emits one
+    :class:`SingularCovarianceWarning` and never NaN.
+:func:`mahalanobis_distances`
+    ``mahalanobis_distances(X, centres, whitener, location=None, reduction=None |
+    "min" | "argmin" | "logsumexp" | "argmax", factor=-0.5, bias=None)``: chunked
+    squared distances of rows to many centres, one GEMM per chunk plus a fused
+    Numba reduction.
+"""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from ._distances import mahalanobis_distances
+from ._shrinkage import (
+    covariance_from_statistics,
+    lda_shrunk_covariance,
+    ledoit_wolf_shrinkage_from_moments,
+    oas_shrinkage,
+    shrink_covariance,
+)
+from ._statistics import GaussianStatistics
+from ._whitening import SingularCovarianceWarning, Whitener
+
+__all__ = [
+    "GaussianStatistics",
+    "SingularCovarianceWarning",
+    "Whitener",
+    "covariance_from_statistics",
+    "lda_shrunk_covariance",
+    "ledoit_wolf_shrinkage_from_moments",
+    "mahalanobis_distances",
+    "oas_shrinkage",
+    "shrink_covariance",
+]

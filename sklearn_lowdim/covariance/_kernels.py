@@ -1,0 +1,84 @@
+"""Numba epilogues for blocked Mahalanobis distances.
+
+Each kernel reads one block ``G = Z @ M^T`` (rows x centres) with the squared row
+norms ``z2`` and centre norms ``m2`` and reduces
+``d2 = max(z2 - 2 G + m2, 0)`` row by row, never writing an n x C matrix.
+"""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from numba import prange
+
+from ..utils import njit
+
+
+@njit(parallel=True, fastmath=False)
+def sqdist_inplace(G, z2, m2):
+    """``G <- max(z2[:, None] - 2 G + m2[None, :], 0)`` in place."""
+    n, C = G.shape
+    for i in prange(n):
+        for j in range(C):
+            v = z2[i] - 2.0 * G[i, j] + m2[j]
+            G[i, j] = v if v > 0.0 else 0.0
+
+
+@njit(parallel=True, fastmath=False)
+def min_argmin(G, z2, m2, out_min, out_arg):
+    """Row-wise min and argmin of the squared distances."""
+    n, C = G.shape
+    for i in prange(n):
+        best = np.inf
+        arg = 0
+        for j in range(C):
+            v = m2[j] - 2.0 * G[i, j]
+            if v < best:
+                best = v
+                arg = j
+        v = z2[i] + best
+        out_min[i] = v if v > 0.0 else 0.0
+        out_arg[i] = arg
+
+
+@njit(parallel=True, fastmath=False)
+def score_lse_argmax(G, z2, m2, factor, bias, out_lse, out_arg):
+    """For ``s_j = factor * d2_j + bias_j``: row-wise log-sum-exp and argmax."""
+    n, C = G.shape
+    for i in prange(n):
+        best = -np.inf
+        arg = 0
+        for j in range(C):
+            v = z2[i] - 2.0 * G[i, j] + m2[j]
+            if v < 0.0:
+                v = 0.0
+            s = factor * v + bias[j]
+            if s > best:
+                best = s
+                arg = j
+        acc = 0.0
+        for j in range(C):
+            v = z2[i] - 2.0 * G[i, j] + m2[j]
+            if v < 0.0:
+                v = 0.0
+            acc += np.exp(factor * v + bias[j] - best)
+        out_lse[i] = best + np.log(acc)
+        out_arg[i] = arg
+
+
+@njit(parallel=True, fastmath=False)
+def lse_argmax_rows(S, out_lse, out_arg):
+    """Row-wise log-sum-exp and argmax of a score block."""
+    n, C = S.shape
+    for i in prange(n):
+        best = -np.inf
+        arg = 0
+        for j in range(C):
+            if S[i, j] > best:
+                best = S[i, j]
+                arg = j
+        acc = 0.0
+        for j in range(C):
+            acc += np.exp(S[i, j] - best)
+        out_lse[i] = best + np.log(acc)
+        out_arg[i] = arg

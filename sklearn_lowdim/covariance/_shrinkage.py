@@ -1,0 +1,255 @@
+"""Covariance estimates computed from sufficient statistics."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numbers
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "covariance_from_statistics",
+    "ledoit_wolf_shrinkage_from_moments",
+    "oas_shrinkage",
+    "shrink_covariance",
+    "lda_shrunk_covariance",
+]
+
+
+def shrink_covariance(cov, shrinkage, target="scaled_identity"):
+    """Convex combination ``(1 - s) S + s T`` with ``T = (tr S / d) I`` or ``diag(S)``.
+
+    Parameters
+    ----------
+    cov : ndarray of shape (d, d)
+    shrinkage : float in [0, 1]
+    target : {"scaled_identity", "diagonal"}, default="scaled_identity"
+
+    Returns
+    -------
+    shrunk : ndarray of shape (d, d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.covariance import shrink_covariance
+    >>> shrink_covariance(np.array([[2.0, 1.0], [1.0, 4.0]]), 0.5)
+    array([[2.5, 0.5],
+           [0.5, 3.5]])
+    """
+    cov = np.asarray(cov, dtype=np.float64)
+    d = cov.shape[0]
+    out = (1.0 - shrinkage) * cov
+    if target == "scaled_identity":
+        out.flat[:: d + 1] += shrinkage * np.trace(cov) / d
+    elif target == "diagonal":
+        out.flat[:: d + 1] += shrinkage * np.diag(cov)
+    else:
+        raise ValueError(
+            f"target must be 'scaled_identity' or 'diagonal', got {target!r}."
+        )
+    return out
+
+
+def ledoit_wolf_shrinkage_from_moments(cov, n_samples, fourth_moment_sum):
+    """Ledoit-Wolf shrinkage intensity from ``S``, ``n`` and ``sum_i ||x_i - mu||^4``.
+
+    Identical to :func:`sklearn.covariance.ledoit_wolf_shrinkage` on the centred
+    data, but its beta term costs ``O(n d)`` (the sum of fourth powers of the row
+    norms) instead of an ``O(n d^2)`` product.
+
+    Parameters
+    ----------
+    cov : ndarray of shape (d, d)
+        Biased covariance ``S = X_c^T X_c / n``.
+    n_samples : float
+    fourth_moment_sum : float
+        ``sum_i ||x_c,i||^4``.
+
+    Returns
+    -------
+    shrinkage : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.covariance import ledoit_wolf_shrinkage
+    >>> from sklearn_lowdim.covariance import ledoit_wolf_shrinkage_from_moments
+    >>> X = np.random.default_rng(0).normal(size=(50, 4))
+    >>> Xc = X - X.mean(0)
+    >>> s = ledoit_wolf_shrinkage_from_moments(
+    ...     Xc.T @ Xc / 50, 50, np.sum(np.sum(Xc**2, 1) ** 2))
+    >>> bool(np.isclose(s, ledoit_wolf_shrinkage(Xc, assume_centered=True)))
+    True
+    """
+    cov = np.asarray(cov, dtype=np.float64)
+    d = cov.shape[0]
+    if d == 1:
+        return 0.0
+    n = float(n_samples)
+    if n <= 1:
+        warnings.warn(
+            "Only one sample available. You may want to reshape your data array",
+            stacklevel=2,
+        )
+    trace = np.trace(cov)
+    mu = trace / d
+    fro2 = float(np.sum(cov * cov))
+    beta = (fourth_moment_sum / n - fro2) / (d * n)
+    delta = (fro2 - 2.0 * mu * trace + d * mu * mu) / d
+    beta = min(beta, delta)
+    return 0.0 if beta == 0 else float(beta / delta)
+
+
+def oas_shrinkage(cov, n_samples):
+    """Oracle approximating shrinkage intensity (scikit-learn's formula).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.covariance import OAS
+    >>> from sklearn_lowdim.covariance import oas_shrinkage
+    >>> X = np.random.default_rng(0).normal(size=(30, 5))
+    >>> S = np.cov(X.T, bias=True)
+    >>> bool(np.isclose(oas_shrinkage(S, 30), OAS().fit(X).shrinkage_))
+    True
+    """
+    cov = np.asarray(cov, dtype=np.float64)
+    d = cov.shape[0]
+    if d == 1:
+        return 0.0
+    alpha = float(np.mean(cov * cov))
+    mu = np.trace(cov) / d
+    num = alpha + mu * mu
+    den = (n_samples + 1) * (alpha - mu * mu / d)
+    return 1.0 if den == 0 else float(min(num / den, 1.0))
+
+
+def _resolve_shrinkage(cov, n, shrinkage, fourth_sum):
+    if shrinkage is None:
+        return 0.0
+    if isinstance(shrinkage, numbers.Real) and not isinstance(shrinkage, bool):
+        if not 0.0 <= shrinkage <= 1.0:
+            raise ValueError(f"shrinkage must be in [0, 1], got {shrinkage!r}.")
+        return float(shrinkage)
+    if shrinkage == "oas":
+        return oas_shrinkage(cov, n)
+    if shrinkage in ("ledoit_wolf", "auto"):
+        if fourth_sum is None:
+            raise ValueError(
+                "shrinkage='ledoit_wolf' needs the fourth moments; build the "
+                "statistics with moments=True."
+            )
+        return ledoit_wolf_shrinkage_from_moments(cov, n, fourth_sum)
+    raise ValueError(
+        "shrinkage must be None, a float in [0, 1], 'ledoit_wolf' or 'oas', got "
+        f"{shrinkage!r}."
+    )
+
+
+def covariance_from_statistics(
+    stats, shrinkage=None, *, target="scaled_identity", per_class=False
+):
+    """Covariance estimate(s) from :class:`GaussianStatistics`.
+
+    Parameters
+    ----------
+    stats : GaussianStatistics
+    shrinkage : None, float, "ledoit_wolf" or "oas", default=None
+        ``None`` is the empirical (biased, maximum-likelihood) covariance. Shrinkage
+        is toward ``target``; Ledoit-Wolf and OAS intensities are computed on the
+        class-centred residuals (pooled) or per class (``per_class=True``).
+    target : {"scaled_identity", "diagonal"}, default="scaled_identity"
+        Ledoit-Wolf and OAS are defined for the scaled identity only.
+    per_class : bool, default=False
+        Return the (C, d, d) per-class covariances (needs ``class_scatter=True``)
+        instead of the pooled one.
+
+    Returns
+    -------
+    covariance : ndarray of shape (d, d) or (C, d, d)
+    shrinkage : float or ndarray of shape (C,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.covariance import LedoitWolf
+    >>> from sklearn_lowdim.covariance import (GaussianStatistics,
+    ...     covariance_from_statistics)
+    >>> X = np.random.default_rng(0).normal(size=(40, 3))
+    >>> stats = GaussianStatistics.from_data(X, moments=True)
+    >>> cov, s = covariance_from_statistics(stats, "ledoit_wolf")
+    >>> bool(np.allclose(cov, LedoitWolf().fit(X).covariance_))
+    True
+    """
+    if shrinkage in ("ledoit_wolf", "oas") and target != "scaled_identity":
+        raise ValueError(
+            f"shrinkage={shrinkage!r} is defined for target='scaled_identity' only; "
+            "use a float shrinkage with target='diagonal'."
+        )
+    if not per_class:
+        cov = stats.covariance()
+        fourth = None if stats.fourth is None else float(stats.fourth.sum())
+        s = _resolve_shrinkage(cov, stats.n_samples, shrinkage, fourth)
+        return (shrink_covariance(cov, s, target) if s else cov), s
+    covs = stats.class_covariances()
+    out = np.empty_like(covs)
+    shr = np.zeros(stats.n_classes)
+    for k in range(stats.n_classes):
+        fourth = None if stats.fourth is None else float(stats.fourth[k])
+        shr[k] = _resolve_shrinkage(covs[k], stats.counts[k], shrinkage, fourth)
+        out[k] = shrink_covariance(covs[k], shr[k], target) if shr[k] else covs[k]
+    return out, shr
+
+
+def lda_shrunk_covariance(X, y, priors, shrinkage="auto"):
+    """Within-class covariance of scikit-learn's ``LDA(solver='lsqr')``.
+
+    The compatibility recipe of scikit-learn's ``shrinkage='auto'``: each class is
+    standardised, shrunk with Ledoit-Wolf, rescaled, and the per-class results are
+    summed with weights ``priors``. A float ``shrinkage`` shrinks each class's
+    covariance toward its own scaled identity. It needs the data, not only the
+    statistics.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of int of shape (n_samples,)
+        Class indices ``0 .. C-1``.
+    priors : ndarray of shape (C,)
+    shrinkage : "auto" or float, default="auto"
+
+    Returns
+    -------
+    covariance : ndarray of shape (d, d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as LDA
+    >>> from sklearn_lowdim.covariance import lda_shrunk_covariance
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(60, 4)), np.repeat([0, 1], 30)
+    >>> lda = LDA(solver="lsqr", shrinkage="auto").fit(X, y)
+    >>> cov = lda_shrunk_covariance(X, y, lda.priors_)
+    >>> bool(np.allclose(cov, lda.covariance_))
+    True
+    """
+    from sklearn.covariance import ledoit_wolf
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.asarray(X, dtype=np.float64)
+    d = X.shape[1]
+    cov = np.zeros((d, d))
+    for k, p in enumerate(np.asarray(priors, dtype=np.float64)):
+        Xk = X[y == k]
+        if shrinkage == "auto":
+            sc = StandardScaler().fit(Xk)
+            s = ledoit_wolf(sc.transform(Xk))[0]
+            ck = sc.scale_[:, None] * s * sc.scale_[None, :]
+        else:
+            Xkc = Xk - Xk.mean(axis=0)
+            ck = shrink_covariance(Xkc.T @ Xkc / Xk.shape[0], float(shrinkage))
+        cov += p * ck
+    return cov

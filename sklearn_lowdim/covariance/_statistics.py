@@ -1,0 +1,329 @@
+"""Mergeable per-class sufficient statistics (counts, means, scatter, moments)."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..utils import gen_row_chunks
+
+__all__ = ["GaussianStatistics"]
+
+
+def _onehot(y_idx, n_classes, weights):
+    n = y_idx.shape[0]
+    return sp.csr_matrix(
+        (weights, (y_idx, np.arange(n))), shape=(n_classes, n), dtype=np.float64
+    )
+
+
+class GaussianStatistics:
+    """Per-class weighted sufficient statistics, accumulated in float64.
+
+    The statistics of one class ``k`` are its total weight ``counts[k]``, its mean
+    ``means[k]`` and centred second moments about that mean. Two states merge
+    exactly with Chan, Golub and LeVeque's pairwise update, so the same object
+    serves ``fit`` (one :meth:`from_data` call), ``partial_fit`` (:meth:`update`)
+    and Dask partitions (one :meth:`from_data` per block, then :meth:`merge`).
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes (use 1 for unlabelled data).
+    n_features : int
+        Number of features.
+    pooled_scatter : bool, default=True
+        Keep the pooled within-class scatter
+        ``scatter = sum_k sum_{i in k} w_i (x_i - mu_k)(x_i - mu_k)^T`` (d x d).
+    class_scatter : bool, default=False
+        Keep one d x d scatter per class (``C d^2`` memory: opt in only for
+        per-class full covariances).
+    moments : bool, default=False
+        Keep the moments that make Ledoit-Wolf's beta term exact:
+        ``fourth[k] = sum w_i ||x_i - mu_k||^4`` and
+        ``third[k] = sum w_i ||x_i - mu_k||^2 (x_i - mu_k)``. Merging them is exact
+        when ``class_scatter=True``; otherwise the term ``delta^T M_k delta`` of
+        the shift uses the diagonal of ``M_k`` (an approximation that only
+        affects Ledoit-Wolf's shrinkage intensity after :meth:`merge`).
+
+    Attributes
+    ----------
+    counts : ndarray of shape (n_classes,)
+        Total weight per class.
+    n_obs : ndarray of shape (n_classes,)
+        Number of rows with non-zero weight per class.
+    means : ndarray of shape (n_classes, n_features)
+    sq_dev : ndarray of shape (n_classes, n_features)
+        Per-feature centred sums of squares (always kept; ``C d`` memory).
+    scatter : ndarray of shape (n_features, n_features) or None
+    class_scatter_ : ndarray of shape (n_classes, n_features, n_features) or None
+    fourth, third : ndarray or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.covariance import GaussianStatistics
+    >>> X = np.array([[0.0, 1.0], [2.0, 1.0], [4.0, 3.0], [6.0, 5.0]])
+    >>> y = np.array([0, 0, 1, 1])
+    >>> stats = GaussianStatistics.from_data(X, y, n_classes=2)
+    >>> stats.means
+    array([[1., 1.],
+           [5., 4.]])
+    >>> stats.covariance()  # pooled within-class, divided by the total weight
+    array([[1. , 0.5],
+           [0.5, 0.5]])
+    """
+
+    def __init__(
+        self,
+        n_classes,
+        n_features,
+        *,
+        pooled_scatter=True,
+        class_scatter=False,
+        moments=False,
+    ):
+        C, d = int(n_classes), int(n_features)
+        self.n_classes, self.n_features = C, d
+        self.counts = np.zeros(C)
+        self.n_obs = np.zeros(C, dtype=np.int64)
+        self.means = np.zeros((C, d))
+        self.sq_dev = np.zeros((C, d))
+        self.scatter = np.zeros((d, d)) if pooled_scatter else None
+        self.class_scatter_ = np.zeros((C, d, d)) if class_scatter else None
+        self.fourth = np.zeros(C) if moments else None
+        self.third = np.zeros((C, d)) if moments else None
+
+    # ------------------------------------------------------------------ build
+    def _like(self):
+        return GaussianStatistics(
+            self.n_classes,
+            self.n_features,
+            pooled_scatter=self.scatter is not None,
+            class_scatter=self.class_scatter_ is not None,
+            moments=self.fourth is not None,
+        )
+
+    @classmethod
+    def from_data(
+        cls,
+        X,
+        y=None,
+        *,
+        n_classes=None,
+        sample_weight=None,
+        pooled_scatter=True,
+        class_scatter=False,
+        moments=False,
+        working_memory=None,
+    ):
+        """Statistics of one batch, exact (two passes over row chunks).
+
+        Pass 1 computes the class sums with one sparse one-hot product; pass 2
+        centres each chunk by its class means and accumulates the scatter with one
+        ``X_c^T X_c`` product per chunk (a SYRK in NumPy), the per-feature sums of
+        squares and the optional fourth/third moments.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of int of shape (n_samples,), default=None
+            Class indices in ``[0, n_classes)``; ``None`` means one class.
+        n_classes : int, default=None
+            Defaults to ``y.max() + 1``.
+        sample_weight : array-like of shape (n_samples,), default=None
+        pooled_scatter, class_scatter, moments : bool
+            See the class docstring.
+        working_memory : float, default=None
+            Chunk budget in MiB (sklearn's ``working_memory`` when ``None``).
+
+        Returns
+        -------
+        stats : GaussianStatistics
+        """
+        X = np.asarray(X)
+        n, d = X.shape
+        if y is None:
+            y = np.zeros(n, dtype=np.intp)
+        y = np.asarray(y, dtype=np.intp)
+        if n_classes is None:
+            n_classes = int(y.max()) + 1 if n else 1
+        w = (
+            np.ones(n)
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=np.float64)
+        )
+        self = cls(
+            n_classes,
+            d,
+            pooled_scatter=pooled_scatter,
+            class_scatter=class_scatter,
+            moments=moments,
+        )
+        C = self.n_classes
+        onehot = _onehot(y, C, w)
+        self.counts = np.asarray(onehot.sum(axis=1)).ravel()
+        self.n_obs = np.bincount(y[w > 0], minlength=C).astype(np.int64)
+        sums = np.asarray(onehot @ X, dtype=np.float64)
+        nz = self.counts > 0
+        self.means[nz] = sums[nz] / self.counts[nz, None]
+        sqrt_w = np.sqrt(w)
+        for sl in gen_row_chunks(n, 8 * 3 * d, working_memory=working_memory):
+            yc = y[sl]
+            Xc = X[sl].astype(np.float64, copy=True)
+            Xc -= self.means[yc]
+            oh = onehot[:, sl]
+            self.sq_dev += oh @ (Xc * Xc)
+            if moments:
+                r2 = np.einsum("ij,ij->i", Xc, Xc)
+                self.fourth += oh @ (r2 * r2)
+                self.third += oh @ (Xc * r2[:, None])
+            if sample_weight is not None:
+                Xc *= sqrt_w[sl, None]
+            if pooled_scatter:
+                self.scatter += Xc.T @ Xc
+            if class_scatter:
+                for k in np.unique(yc):
+                    Xk = Xc[yc == k]
+                    self.class_scatter_[k] += Xk.T @ Xk
+        return self
+
+    def update(self, X, y=None, *, sample_weight=None, working_memory=None):
+        """Merge the statistics of a new batch into this object (in place).
+
+        Returns
+        -------
+        self : GaussianStatistics
+        """
+        other = GaussianStatistics.from_data(
+            X,
+            y,
+            n_classes=self.n_classes,
+            sample_weight=sample_weight,
+            pooled_scatter=self.scatter is not None,
+            class_scatter=self.class_scatter_ is not None,
+            moments=self.fourth is not None,
+            working_memory=working_memory,
+        )
+        merged = self.merge(other)
+        self.__dict__.update(merged.__dict__)
+        return self
+
+    def merge(self, other):
+        """Chan's exact pairwise merge of two states; returns a new object.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_lowdim.covariance import GaussianStatistics
+        >>> X = np.random.default_rng(0).normal(size=(10, 3))
+        >>> a = GaussianStatistics.from_data(X[:4])
+        >>> b = GaussianStatistics.from_data(X[4:])
+        >>> full = GaussianStatistics.from_data(X)
+        >>> bool(np.allclose(a.merge(b).scatter, full.scatter))
+        True
+        """
+        if (self.n_classes, self.n_features) != (other.n_classes, other.n_features):
+            raise ValueError(
+                "cannot merge statistics of different shapes "
+                f"{(self.n_classes, self.n_features)} and "
+                f"{(other.n_classes, other.n_features)}; build both with the same "
+                "n_classes and n_features."
+            )
+        out = self._like()
+        na, nb = self.counts, other.counts
+        n = na + nb
+        safe = np.where(n > 0, n, 1.0)
+        delta = other.means - self.means
+        fa, fb = nb / safe, na / safe  # shift of a's and b's means to the merged mean
+        out.counts = n
+        out.n_obs = self.n_obs + other.n_obs
+        out.means = self.means + delta * fa[:, None]
+        coef = na * nb / safe
+        out.sq_dev = self.sq_dev + other.sq_dev + delta * delta * coef[:, None]
+        if out.scatter is not None:
+            out.scatter = self.scatter + other.scatter + (delta.T * coef) @ delta
+        if out.class_scatter_ is not None:
+            out.class_scatter_ = (
+                self.class_scatter_
+                + other.class_scatter_
+                + coef[:, None, None] * delta[:, :, None] * delta[:, None, :]
+            )
+        if out.fourth is not None:
+            f4, t3 = np.zeros_like(n), np.zeros_like(out.means)
+            for part, s in ((self, delta * fa[:, None]), (other, -delta * fb[:, None])):
+                f, t = part._shifted_moments(s)
+                f4 += f
+                t3 += t
+            out.fourth, out.third = f4, t3
+        return out
+
+    def _shifted_moments(self, s):
+        """Fourth and third moments about ``mean + s`` (per class)."""
+        if self.class_scatter_ is not None:
+            Ms = np.einsum("kij,kj->ki", self.class_scatter_, s)
+        else:
+            Ms = self.sq_dev * s
+        A2 = self.sq_dev.sum(axis=1)
+        s2 = np.einsum("ij,ij->i", s, s)
+        sMs = np.einsum("ij,ij->i", s, Ms)
+        A3s = np.einsum("ij,ij->i", self.third, s)
+        fourth = (
+            self.fourth + 2 * s2 * A2 + self.counts * s2 * s2 - 4 * A3s + 4 * sMs
+        )
+        third = (
+            self.third - 2 * Ms - A2[:, None] * s - (self.counts * s2)[:, None] * s
+        )
+        return fourth, third
+
+    # ---------------------------------------------------------------- derived
+    @property
+    def n_samples(self):
+        """Total weight over all classes."""
+        return float(self.counts.sum())
+
+    def covariance(self):
+        """Pooled within-class covariance ``scatter / sum(counts)`` (biased, MLE)."""
+        if self.scatter is None:
+            raise ValueError(
+                "these statistics were built with pooled_scatter=False; rebuild "
+                "them with pooled_scatter=True."
+            )
+        return self.scatter / self.n_samples
+
+    def class_covariances(self):
+        """Per-class covariances ``M_k / n_k`` of shape (C, d, d)."""
+        if self.class_scatter_ is None:
+            raise ValueError(
+                "these statistics were built with class_scatter=False; rebuild "
+                "them with class_scatter=True."
+            )
+        return self.class_scatter_ / np.maximum(self.counts, 1e-300)[:, None, None]
+
+    def class_variances(self):
+        """Per-class per-feature variances of shape (C, d)."""
+        return self.sq_dev / np.maximum(self.counts, 1e-300)[:, None]
+
+    def total_mean(self):
+        """Weighted mean of all rows."""
+        return self.counts @ self.means / self.n_samples
+
+    def add_class(self, n_new=1):
+        """Grow the state by ``n_new`` empty classes (new labels in a stream)."""
+        C, d = self.n_classes + n_new, self.n_features
+        grown = GaussianStatistics(
+            C,
+            d,
+            pooled_scatter=self.scatter is not None,
+            class_scatter=self.class_scatter_ is not None,
+            moments=self.fourth is not None,
+        )
+        for name in ("counts", "n_obs", "means", "sq_dev", "fourth", "third",
+                     "class_scatter_"):
+            old = getattr(self, name)
+            if old is not None:
+                getattr(grown, name)[: self.n_classes] = old
+        grown.scatter = self.scatter
+        self.__dict__.update(grown.__dict__)
+        return self

@@ -1,0 +1,166 @@
+"""Whitening: a factor ``W`` with ``d^2(x, mu) = ||(x - mu) W||^2``."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+
+__all__ = ["Whitener", "SingularCovarianceWarning"]
+
+
+class SingularCovarianceWarning(UserWarning):
+    """A covariance was (numerically) singular and was regularised or truncated."""
+
+
+_SINGULAR = ("floor", "pinv", "variance_norm", "raise")
+
+
+class Whitener:
+    """Whitening factor of a covariance matrix.
+
+    After :meth:`fit`, ``W_`` (shape ``(d, rank)``) satisfies
+    ``(x - mu)^T Sigma^{-1} (x - mu) = ||(x - mu) W_||^2`` (with ``Sigma^{-1}``
+    replaced by the regularised or pseudo inverse when ``Sigma`` is singular).
+    Everything is computed in float64.
+
+    Parameters
+    ----------
+    method : {"cholesky", "eigh"}, default="cholesky"
+        ``"cholesky"``: ``Sigma = L L^T`` and ``W = L^{-T}`` (by a triangular
+        solve); it falls back to ``"eigh"`` when the factorisation fails or
+        ``(min L_jj / max L_jj)^2 < eig_floor``.
+    singular : {"floor", "pinv", "variance_norm", "raise"}, default="floor"
+        What an eigen-decomposition does with small eigenvalues
+        ``lambda < eig_floor * lambda_max``: ``"floor"`` clips them at that value
+        (a regularisation, warns with :class:`SingularCovarianceWarning`);
+        ``"pinv"`` drops them (scikit-learn's ``pinvh`` precision: the component
+        of ``x - mu`` outside the span of ``Sigma`` is ignored); ``"variance_norm"``
+        drops them and makes the distance ``outside_value`` (default ``+inf``)
+        when the relative component of ``x - mu`` outside the span exceeds
+        ``outside_tol`` (the variance norm of Shao et al.); ``"raise"`` raises.
+    eig_floor : float, default=1e-12
+        Relative eigenvalue threshold.
+    outside_tol : float, default=1e-3
+        Relative tolerance of the variance norm's span test.
+    outside_value : float, default=inf
+        Squared distance given to points outside the span (variance norm).
+
+    Attributes
+    ----------
+    W_ : ndarray of shape (n_features, rank)
+    rank_ : int
+        Numerical rank (eigenvalues above ``eig_floor * lambda_max``).
+    logdet_ : float
+        ``log det Sigma`` (of the floored matrix for ``"floor"``, the
+        pseudo-determinant for ``"pinv"``/``"variance_norm"``).
+    method_ : str
+        The factorisation actually used.
+    basis_ : ndarray of shape (n_features, rank) or None
+        Orthonormal basis of the span (eigen methods).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.covariance import Whitener
+    >>> cov = np.array([[4.0, 0.0], [0.0, 1.0]])
+    >>> w = Whitener().fit(cov)
+    >>> float(np.sum((np.array([2.0, 1.0]) @ w.W_) ** 2))  # 2^2/4 + 1^2/1
+    2.0
+    """
+
+    def __init__(
+        self,
+        method="cholesky",
+        singular="floor",
+        eig_floor=1e-12,
+        outside_tol=1e-3,
+        outside_value=np.inf,
+    ):
+        self.method = method
+        self.singular = singular
+        self.eig_floor = eig_floor
+        self.outside_tol = outside_tol
+        self.outside_value = outside_value
+
+    def fit(self, covariance):
+        """Factor ``covariance`` (a symmetric (d, d) matrix); returns ``self``."""
+        if self.method not in ("cholesky", "eigh"):
+            raise ValueError(
+                f"method must be 'cholesky' or 'eigh', got {self.method!r}."
+            )
+        if self.singular not in _SINGULAR:
+            raise ValueError(f"singular must be one of {_SINGULAR}, got "
+                             f"{self.singular!r}.")
+        cov = np.asarray(covariance, dtype=np.float64)
+        if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+            raise ValueError(f"covariance must be square, got shape {cov.shape}.")
+        if not np.all(np.isfinite(cov)):
+            raise ValueError("covariance contains NaN or infinity.")
+        d = cov.shape[0]
+        self.n_features_ = d
+        self.basis_ = None
+        if self.method == "cholesky" and self.singular == "floor":
+            try:
+                L = linalg.cholesky(cov, lower=True, check_finite=False)
+                diag = np.diag(L)
+                if diag.min() > 0 and (diag.min() / diag.max()) ** 2 >= self.eig_floor:
+                    self.W_ = linalg.solve_triangular(
+                        L, np.eye(d), lower=True, check_finite=False
+                    ).T
+                    self.rank_ = d
+                    self.logdet_ = float(2.0 * np.sum(np.log(diag)))
+                    self.method_ = "cholesky"
+                    return self
+            except linalg.LinAlgError:
+                pass
+        self._fit_eigh(cov)
+        return self
+
+    def _fit_eigh(self, cov):
+        d = cov.shape[0]
+        lam, V = linalg.eigh(cov, check_finite=False)
+        lam_max = float(lam.max()) if d else 0.0
+        thresh = self.eig_floor * lam_max if lam_max > 0 else 0.0
+        keep = lam > thresh
+        self.rank_ = int(keep.sum())
+        self.method_ = "eigh"
+        if self.rank_ < d and self.singular == "raise":
+            raise ValueError(
+                f"the covariance is singular (rank {self.rank_} < {d}); add "
+                "shrinkage or reg_covar, or choose singular='floor' or 'pinv'."
+            )
+        if self.singular == "floor":
+            if self.rank_ < d:
+                warnings.warn(
+                    f"covariance is singular or ill-conditioned (rank {self.rank_} "
+                    f"of {d}); eigenvalues were floored at {self.eig_floor:g} times "
+                    "the largest. Consider shrinkage or reg_covar.",
+                    SingularCovarianceWarning,
+                    stacklevel=3,
+                )
+            floor = thresh if lam_max > 0 else 1.0
+            lam = np.maximum(lam, floor)
+            self.W_ = V / np.sqrt(lam)
+            self.logdet_ = float(np.sum(np.log(lam)))
+        else:
+            V, lam = V[:, keep], lam[keep]
+            self.W_ = V / np.sqrt(lam)
+            self.basis_ = V
+            self.logdet_ = float(np.sum(np.log(lam)))
+        return self
+
+    def transform(self, X, location=None):
+        """``(X - location) @ W_`` in ``X``'s float dtype."""
+        X = np.asarray(X)
+        dtype = X.dtype if X.dtype == np.float32 else np.float64
+        Xc = X.astype(dtype, copy=True)
+        if location is not None:
+            Xc -= np.asarray(location, dtype=dtype)
+        return Xc @ self.W_.astype(dtype, copy=False)
+
+    def precision(self):
+        """The (pseudo or regularised) inverse ``W_ W_^T``."""
+        return self.W_ @ self.W_.T
