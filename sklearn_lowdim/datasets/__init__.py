@@ -3,6 +3,7 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._mixtures import make_gaussian_mixture
 from ._wordnet import (
     WORDNET_IN_DISTRIBUTION,
     WORDNET_OUT_OF_DISTRIBUTION,
@@ -13,4 +14,5 @@ __all__ = [
     "WORDNET_IN_DISTRIBUTION",
     "WORDNET_OUT_OF_DISTRIBUTION",
     "load_wordnet_embeddings",
+    "make_gaussian_mixture",
 ]

@@ -12,6 +12,7 @@ from sklearn.neighbors import KernelDensity
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from sklearn_lowdim.datasets import make_gaussian_mixture
 from sklearn_lowdim.density import KDEMode, clt_bandwidth_factor
 from sklearn_lowdim.density._kernel_functions import make_kernel
 from sklearn_lowdim.density._mean_shift import blocked_step
@@ -19,12 +20,7 @@ from sklearn_lowdim.density._mean_shift import blocked_step
 
 def gaussian_mixture(n, d, n_components=8, seed=0):
     """The spec's fixture: separated components (about 4 sqrt(d)), sd 0.8-1.2."""
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(size=(n_components, d)) * 4 * np.sqrt(d) / np.sqrt(2 * d)
-    weights = rng.dirichlet(np.ones(n_components) * 2)
-    labels = rng.choice(n_components, size=n, p=weights)
-    scales = rng.uniform(0.8, 1.2, n_components)
-    return centers[labels] + rng.normal(size=(n, d)) * scales[labels, None]
+    return make_gaussian_mixture(n, d, n_components=n_components, random_state=seed)[0]
 
 
 @pytest.mark.parametrize("n, d", [(2000, 100), (800, 1000)])
