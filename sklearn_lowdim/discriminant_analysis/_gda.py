@@ -160,6 +160,12 @@ class GaussianDiscriminantAnalysis(
     ``n_k - 1`` factor plus an isotropic remainder ``sigma_k^2 I`` (from shrinkage,
     ``gamma`` or ``reg_covar``), so memory is ``O(d sum_k n_k)``, not ``C d^2``.
     ``alpha < 1`` mixes in the dense pooled covariance and stores ``C d^2``.
+    :meth:`partial_fit` with ``"full"`` keeps per-class scatter matrices.
+
+    :meth:`partial_fit` with ``shrinkage="ledoit_wolf"`` is exact (equal to
+    :meth:`fit`) when ``C d^2 <= 2**24``, where it keeps per-class scatter
+    matrices to merge the fourth moments; above that the merge uses their
+    diagonals and Ledoit-Wolf's intensity is approximate.
 
     References
     ----------
@@ -363,13 +369,16 @@ class GaussianDiscriminantAnalysis(
         y_idx = np.searchsorted(self.classes_, y)
         ct = self.covariance_type
         moments = self.shrinkage == "ledoit_wolf"
+        C, d = len(self.classes_), X.shape[1]
+        # Exact streaming Ledoit-Wolf needs per-class scatter (C d^2 floats); above
+        # 2**24 floats the merge of the fourth moments uses their diagonal instead.
         batch = GaussianStatistics.from_data(
             X,
             y_idx,
-            n_classes=len(self.classes_),
+            n_classes=C,
             sample_weight=sample_weight,
             pooled_scatter=ct in ("tied", "full"),
-            class_scatter=ct == "full",
+            class_scatter=ct == "full" or (moments and C * d * d <= 2**24),
             moments=moments,
         )
         self._stats = batch if first else self._stats.merge(batch)
