@@ -107,9 +107,12 @@ class Whitener:
                 L = linalg.cholesky(cov, lower=True, check_finite=False)
                 diag = np.diag(L)
                 if diag.min() > 0 and (diag.min() / diag.max()) ** 2 >= self.eig_floor:
-                    self.W_ = linalg.solve_triangular(
-                        L, np.eye(d), lower=True, check_finite=False
-                    ).T
+                    # L^{-1} by LAPACK trtri (a triangular solve against I;
+                    # scipy's solve_triangular is much slower on small inputs)
+                    Linv, info = linalg.lapack.dtrtri(L, lower=1)
+                    if info != 0:
+                        raise linalg.LinAlgError("trtri failed")
+                    self.W_ = np.ascontiguousarray(Linv.T)
                     self.rank_ = d
                     self.logdet_ = float(2.0 * np.sum(np.log(diag)))
                     self.method_ = "cholesky"
