@@ -3,32 +3,35 @@
 Each kernel reads one block ``G = Z @ M^T`` (rows x centres) with the squared row
 norms ``z2`` and centre norms ``m2`` and reduces
 ``d2 = max(z2 - 2 G + m2, 0)`` row by row, never writing an n x C matrix.
+
+The kernels are serial on purpose: they cost O(rows x C) against the
+O(rows x C x d) GEMM before them, and they leave all cores to the multithreaded
+BLAS (no Numba thread pool competing with OpenBLAS's threads).
 """
 
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from numba import prange
 
 from ..utils import njit
 
 
-@njit(parallel=True, fastmath=False)
+@njit
 def sqdist_inplace(G, z2, m2):
     """``G <- max(z2[:, None] - 2 G + m2[None, :], 0)`` in place."""
     n, C = G.shape
-    for i in prange(n):
+    for i in range(n):
         for j in range(C):
             v = z2[i] - 2.0 * G[i, j] + m2[j]
             G[i, j] = v if v > 0.0 else 0.0
 
 
-@njit(parallel=True, fastmath=False)
+@njit
 def min_argmin(G, z2, m2, out_min, out_arg):
     """Row-wise min and argmin of the squared distances."""
     n, C = G.shape
-    for i in prange(n):
+    for i in range(n):
         best = np.inf
         arg = 0
         for j in range(C):
@@ -41,11 +44,11 @@ def min_argmin(G, z2, m2, out_min, out_arg):
         out_arg[i] = arg
 
 
-@njit(parallel=True, fastmath=False)
+@njit
 def score_lse_argmax(G, z2, m2, factor, bias, out_lse, out_arg):
     """For ``s_j = factor * d2_j + bias_j``: row-wise log-sum-exp and argmax."""
     n, C = G.shape
-    for i in prange(n):
+    for i in range(n):
         best = -np.inf
         arg = 0
         for j in range(C):
@@ -66,11 +69,11 @@ def score_lse_argmax(G, z2, m2, factor, bias, out_lse, out_arg):
         out_arg[i] = arg
 
 
-@njit(parallel=True, fastmath=False)
+@njit
 def lse_argmax_rows(S, out_lse, out_arg):
     """Row-wise log-sum-exp and argmax of a score block."""
     n, C = S.shape
-    for i in prange(n):
+    for i in range(n):
         best = -np.inf
         arg = 0
         for j in range(C):
