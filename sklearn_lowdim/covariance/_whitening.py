@@ -16,6 +16,30 @@ class SingularCovarianceWarning(UserWarning):
 
 
 _SINGULAR = ("floor", "pinv", "variance_norm", "raise")
+_WARNED = set()
+
+
+def warn_singular(message, stacklevel=3):
+    """Emit ``message`` as a :class:`SingularCovarianceWarning` once per process.
+
+    Repeated fits (cross-validation, grids, ``partial_fit`` streams) would otherwise
+    repeat the same warning many times (scikit-learn#14361).
+    """
+    if message in _WARNED:
+        return
+    _WARNED.add(message)
+    warnings.warn(message, SingularCovarianceWarning, stacklevel=stacklevel + 1)
+
+
+def _small_lapack(d):
+    """Single-threaded BLAS for factorisations of moderate size: on a loaded
+    machine multithreaded LAPACK calls of a few hundred rows slowed down by
+    orders of magnitude, and a single thread is as fast when idle."""
+    from contextlib import nullcontext
+
+    from ..utils import blas_threads
+
+    return blas_threads(1) if 64 <= d <= 2048 else nullcontext()
 
 
 class Whitener:
@@ -102,6 +126,43 @@ class Whitener:
         d = cov.shape[0]
         self.n_features_ = d
         self.basis_ = None
+        off = cov - np.diag(np.diag(cov))
+        if not np.any(off):
+            return self._fit_diagonal(np.diag(cov))
+        with _small_lapack(d):
+            return self._fit_dense(cov)
+
+    def _fit_diagonal(self, var):
+        d = var.shape[0]
+        vmax = float(var.max()) if d else 0.0
+        thresh = self.eig_floor * vmax if vmax > 0 else 0.0
+        keep = var > thresh
+        self.rank_ = int(keep.sum())
+        self.method_ = "diagonal"
+        eye = np.eye(d)
+        if self.rank_ < d and self.singular == "raise":
+            raise ValueError(
+                f"the covariance is singular (rank {self.rank_} < {d}); add "
+                "shrinkage or reg_covar, or choose singular='floor' or 'pinv'."
+            )
+        if self.singular == "floor":
+            if self.rank_ < d:
+                warn_singular(
+                    f"covariance is singular or ill-conditioned (rank {self.rank_} "
+                    f"of {d}); eigenvalues were floored at {self.eig_floor:g} times "
+                    "the largest. Consider shrinkage or reg_covar."
+                )
+            var = np.maximum(var, thresh if vmax > 0 else 1.0)
+            self.W_ = eye / np.sqrt(var)
+            self.logdet_ = float(np.sum(np.log(var)))
+        else:
+            self.basis_ = eye[:, keep]
+            self.W_ = self.basis_ / np.sqrt(var[keep])
+            self.logdet_ = float(np.sum(np.log(var[keep])))
+        return self
+
+    def _fit_dense(self, cov):
+        d = cov.shape[0]
         if self.method == "cholesky" and self.singular == "floor":
             try:
                 L = linalg.cholesky(cov, lower=True, check_finite=False)
@@ -137,12 +198,11 @@ class Whitener:
             )
         if self.singular == "floor":
             if self.rank_ < d:
-                warnings.warn(
+                warn_singular(
                     f"covariance is singular or ill-conditioned (rank {self.rank_} "
                     f"of {d}); eigenvalues were floored at {self.eig_floor:g} times "
                     "the largest. Consider shrinkage or reg_covar.",
-                    SingularCovarianceWarning,
-                    stacklevel=3,
+                    stacklevel=4,
                 )
             floor = thresh if lam_max > 0 else 1.0
             lam = np.maximum(lam, floor)

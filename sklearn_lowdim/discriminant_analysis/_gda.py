@@ -29,12 +29,12 @@ from sklearn.utils.validation import (
 
 from ..covariance import (
     GaussianStatistics,
-    SingularCovarianceWarning,
     Whitener,
     _kernels,
     lda_shrunk_covariance,
 )
 from ..covariance._shrinkage import _resolve_shrinkage, shrink_covariance
+from ..covariance._whitening import _small_lapack, warn_singular
 from ..utils import (
     check_min_samples_per_class,
     check_n_classes,
@@ -414,12 +414,13 @@ class GaussianDiscriminantAnalysis(
         self._location = st.total_mean()
         for name in ("covariance_", "_full_V", "coef_", "intercept_", "scalings_"):
             self.__dict__.pop(name, None)
-        if ct == "full":
-            self._fit_full(X, y_idx, sample_weight)
-        elif ct in _LINEAR:
-            self._fit_linear(X, y_idx, sample_weight)
-        else:
-            self._fit_diag()
+        with _small_lapack(d):
+            if ct == "full":
+                self._fit_full(X, y_idx, sample_weight)
+            elif ct in _LINEAR:
+                self._fit_linear(X, y_idx, sample_weight)
+            else:
+                self._fit_diag()
         self._d = d
 
     # -- linear (tied) types
@@ -530,11 +531,9 @@ class GaussianDiscriminantAnalysis(
                     "a class has (numerically) zero variance in some feature; add "
                     "reg_covar or shrinkage, or choose singular='floor'."
                 )
-            warnings.warn(
+            warn_singular(
                 "zero or tiny per-class variances were floored at eig_floor times "
-                "the largest; consider reg_covar.",
-                SingularCovarianceWarning,
-                stacklevel=3,
+                "the largest; consider reg_covar."
             )
             var = np.maximum(var, floor)
         self.shrinkage_ = s
@@ -663,11 +662,9 @@ class GaussianDiscriminantAnalysis(
                 (d - V.shape[1]) * np.log(rem) if 0 < rem < np.inf else 0.0
             )
         if warn:
-            warnings.warn(
+            warn_singular(
                 "some class covariances are singular; their eigenvalues were floored "
-                "at eig_floor times the largest. Add shrinkage, gamma or reg_covar.",
-                SingularCovarianceWarning,
-                stacklevel=3,
+                "at eig_floor times the largest. Add shrinkage, gamma or reg_covar."
             )
         self.shrinkage_ = shr
         self.rank_ = ranks
