@@ -33,6 +33,7 @@ from ..covariance import (
     _kernels,
     lda_shrunk_covariance,
 )
+from ..covariance._dask import is_dask_array, statistics_from_dask
 from ..covariance._shrinkage import _resolve_shrinkage, shrink_covariance
 from ..covariance._whitening import _small_lapack, warn_singular
 from ..utils import (
@@ -304,6 +305,8 @@ class GaussianDiscriminantAnalysis(
         self : object
         """
         self._check_options(partial=False)
+        if is_dask_array(X):
+            return self._fit_dask(X, y, sample_weight)
         X, y, sample_weight = self._validate_xy(X, y, sample_weight, reset=True)
         classes, y_idx = np.unique(y, return_inverse=True)
         if sample_weight is not None:
@@ -313,6 +316,44 @@ class GaussianDiscriminantAnalysis(
         self.classes_ = classes
         self._stats = self._new_stats(X, y_idx, sample_weight)
         self._finalize(X, y_idx, sample_weight)
+        return self
+
+    def _fit_dask(self, X, y, sample_weight):
+        """Fit on a row-chunked dask array: per-block statistics, merged."""
+        if self.covariance_estimator is not None or (
+            self.shrinkage_scope == "per_class_standardized"
+        ):
+            raise ValueError(
+                "covariance_estimator and shrinkage_scope='per_class_standardized' "
+                "need all the rows in memory; they are not supported on dask arrays."
+            )
+        y = np.asarray(y.compute() if hasattr(y, "compute") else y)
+        check_classification_targets(y)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[0]} rows but y has {y.shape[0]}; pass one label "
+                "per row."
+            )
+        if sample_weight is not None:
+            sample_weight = np.asarray(
+                sample_weight.compute() if hasattr(sample_weight, "compute")
+                else sample_weight, dtype=np.float64)
+            check_sample_weight_values(sample_weight)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        self.classes_ = check_n_classes(classes)
+        self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        ct = self.covariance_type
+        self._stats = statistics_from_dask(
+            X, y_idx, len(classes), sample_weight,
+            pooled_scatter=ct in ("tied", "full"),
+            class_scatter=ct == "full" or (
+                self.shrinkage == "ledoit_wolf"
+                and len(classes) * X.shape[1] ** 2 <= 2**24
+            ),
+            moments=self.shrinkage == "ledoit_wolf",
+        )
+        self._finalize(None, None, None)
         return self
 
     def _new_stats(self, X, y_idx, sample_weight):

@@ -346,3 +346,29 @@ def test_inputs_not_modified_and_meta_estimators():
     grid = GridSearchCV(GDA(covariance_type="full"), {"shrinkage": [0.0, 0.5]}, cv=3)
     grid.fit(X, y)
     assert grid.best_params_["shrinkage"] in (0.0, 0.5)
+
+
+@pytest.mark.parametrize("covariance_type", ["tied", "full", "diag"])
+def test_dask_fit_matches_numpy(covariance_type):
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    X, y = _data(300)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, 300)
+    shrink = "ledoit_wolf" if covariance_type != "diag" else None
+    ref = GDA(covariance_type=covariance_type, shrinkage=shrink).fit(
+        X, y, sample_weight=w)
+    with distributed.LocalCluster(processes=False, n_workers=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        model = GDA(covariance_type=covariance_type, shrinkage=shrink).fit(
+            da.from_array(X, chunks=(70, 5)), da.from_array(y, chunks=70),
+            sample_weight=w)
+    np.testing.assert_allclose(model.means_, ref.means_, rtol=1e-10)
+    np.testing.assert_allclose(model.covariance_, ref.covariance_, rtol=1e-10,
+                               atol=1e-12)
+    np.testing.assert_allclose(model.predict_log_proba(X), ref.predict_log_proba(X),
+                               rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match="NaN"):
+        Xn = X.copy()
+        Xn[5, 1] = np.nan
+        GDA().fit(da.from_array(Xn, chunks=(70, 5)), y)
