@@ -37,10 +37,14 @@ from ..covariance._dask import is_dask_array, statistics_from_dask
 from ..covariance._shrinkage import _resolve_shrinkage, shrink_covariance
 from ..covariance._whitening import _small_lapack, warn_singular
 from ..utils import (
+    asarray_like,
     check_min_samples_per_class,
     check_n_classes,
     check_sample_weight_values,
+    device,
     gen_row_chunks,
+    get_namespace,
+    to_numpy,
 )
 
 __all__ = ["GaussianDiscriminantAnalysis"]
@@ -54,6 +58,14 @@ def _working_memory():
     # Scoring blocks are capped at 64 MiB: predict's peak memory stays small even
     # with scikit-learn's default budget of 1 GiB.
     return min(float(sklearn.get_config()["working_memory"]), 64.0)
+
+
+def _host(X, y, sample_weight):
+    """NumPy copies of array-API inputs (statistics are accumulated on the host)."""
+    xp, is_array_api = get_namespace(X, y, sample_weight)
+    if not is_array_api:
+        return X, y, sample_weight
+    return tuple(None if a is None else to_numpy(a) for a in (X, y, sample_weight))
 
 
 def _spectrum_shrinkage(lam, d, n, shrinkage, fourth):
@@ -307,7 +319,9 @@ class GaussianDiscriminantAnalysis(
         self._check_options(partial=False)
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight)
-        X, y, sample_weight = self._validate_xy(X, y, sample_weight, reset=True)
+        X, y, sample_weight = self._validate_xy(
+            *_host(X, y, sample_weight), reset=True
+        )
         classes, y_idx = np.unique(y, return_inverse=True)
         if sample_weight is not None:
             present = np.unique(y_idx[sample_weight > 0])
@@ -388,7 +402,9 @@ class GaussianDiscriminantAnalysis(
         """
         self._check_options(partial=True)
         first = not hasattr(self, "classes_")
-        X, y, sample_weight = self._validate_xy(X, y, sample_weight, reset=first)
+        X, y, sample_weight = self._validate_xy(
+            *_host(X, y, sample_weight), reset=first
+        )
         if first:
             self.classes_ = check_n_classes(
                 np.unique(y) if classes is None else np.unique(np.asarray(classes))
@@ -735,6 +751,67 @@ class GaussianDiscriminantAnalysis(
         check_is_fitted(self)
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
+    def _xp_scores(self, X, method):
+        """Array-API path (tied and diagonal types): scores in ``X``'s namespace.
+
+        Returns ``None`` when ``X`` is a NumPy array or dispatch is off.
+        """
+        xp, is_array_api = get_namespace(X)
+        if not is_array_api:
+            return None
+        check_is_fitted(self)
+        ct = self.covariance_type
+        if ct == "full":
+            raise ValueError(
+                "covariance_type='full' runs on NumPy inputs only; convert X with "
+                "numpy.asarray, or use a tied or diagonal covariance_type."
+            )
+        validate_data(self, to_numpy(X), dtype=[np.float64, np.float32],
+                      reset=False)
+        dtype = X.dtype if X.dtype == xp.float32 else xp.float64
+        X = xp.astype(X, dtype)
+        dev = device(X)
+
+        def put(a):
+            return xp.asarray(np.asarray(a, dtype=np.float64), dtype=dtype,
+                              device=dev)
+
+        loc = put(self._location)
+        d = X.shape[1]
+        if ct in _LINEAR:
+            A, b = put(self._lin_coef.T), put(self._lin_bias)
+            W = put(self._whitener.W_)
+            row_const = -0.5 * self._logdet - 0.5 * d * _LOG2PI
+        else:
+            Q, L = put(-0.5 * self._diag_inv.T), put(self._diag_lin.T)
+            c = put(self._diag_const - 0.5 * d * _LOG2PI)
+        outs = []
+        per_row = 8 * (3 * len(self.classes_) + 2 * d)
+        for sl in gen_row_chunks(X.shape[0], per_row,
+                                 working_memory=_working_memory()):
+            Xc = X[sl.start:sl.stop, ...] - loc
+            if ct in _LINEAR:
+                S = Xc @ A + b
+                if method in ("joint", "score_samples"):
+                    Z = Xc @ W
+                    S = S + (-0.5 * xp.sum(Z * Z, axis=1) + row_const)[:, None]
+            else:
+                S = (Xc * Xc) @ Q + Xc @ L + c
+            if method == "predict":
+                outs.append(xp.argmax(S, axis=1))
+                continue
+            if method in ("log_proba", "proba", "score_samples"):
+                m = xp.max(S, axis=1, keepdims=True)
+                lse = m + xp.log(xp.sum(xp.exp(S - m), axis=1, keepdims=True))
+                if method == "score_samples":
+                    outs.append(lse[:, 0])
+                    continue
+                S = S - lse
+                if method == "proba":
+                    S = xp.exp(S)
+            outs.append(S)
+        return xp.concat(outs, axis=0)
+
     def _chunks(self, X):
         C = len(self.classes_)
         extra = self._full_V.shape[1] if self.covariance_type == "full" else 0
@@ -774,6 +851,9 @@ class GaussianDiscriminantAnalysis(
 
     def predict_joint_log_proba(self, X):
         """Log joint likelihoods ``log p(x, y=k)``, exact, of shape (n, C)."""
+        out = self._xp_scores(X, "joint")
+        if out is not None:
+            return out
         X = self._check_X(X)
         out = np.empty((X.shape[0], len(self.classes_)))
         for sl in self._chunks(X):
@@ -787,6 +867,9 @@ class GaussianDiscriminantAnalysis(
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        out = self._xp_scores(X, "log_proba")
+        if out is not None:
+            return out
         X = self._check_X(X)
         out = np.empty((X.shape[0], len(self.classes_)))
         lse = np.empty(X.shape[0])
@@ -800,10 +883,19 @@ class GaussianDiscriminantAnalysis(
 
     def predict_proba(self, X):
         """Posterior class probabilities, ``exp(predict_log_proba(X))``."""
+        out = self._xp_scores(X, "proba")
+        if out is not None:
+            return out
         return np.exp(self.predict_log_proba(X))
 
     def predict(self, X):
         """Most probable class of each row (argmax of the joint log-likelihood)."""
+        idx = self._xp_scores(X, "predict")
+        if idx is not None:
+            labels = self.classes_[to_numpy(idx)]
+            if labels.dtype.kind in "biuf":
+                return asarray_like(labels, X)
+            return labels
         X = self._check_X(X)
         arg = np.empty(X.shape[0], dtype=np.intp)
         for sl in self._chunks(X):
@@ -829,6 +921,9 @@ class GaussianDiscriminantAnalysis(
 
         Usable as an out-of-distribution score (higher is more normal).
         """
+        out = self._xp_scores(X, "score_samples")
+        if out is not None:
+            return out
         X = self._check_X(X)
         lse = np.empty(X.shape[0])
         arg = np.empty(X.shape[0], dtype=np.intp)

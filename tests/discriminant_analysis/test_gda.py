@@ -372,3 +372,27 @@ def test_dask_fit_matches_numpy(covariance_type):
         Xn = X.copy()
         Xn[5, 1] = np.nan
         GDA().fit(da.from_array(Xn, chunks=(70, 5)), y)
+
+
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+@pytest.mark.parametrize("covariance_type", ["tied", "diag", "tied_diag"])
+def test_array_api_inputs_give_outputs_in_namespace(namespace, covariance_type):
+    import sklearn
+
+    xp = pytest.importorskip(namespace)
+    X, y = _data(200)
+    ref = GDA(covariance_type=covariance_type).fit(X, y)
+    Xx, yx = xp.asarray(X), xp.asarray(y)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = GDA(covariance_type=covariance_type).fit(Xx, yx)
+        outs = {
+            "predict_proba": model.predict_proba(Xx),
+            "predict_log_proba": model.predict_log_proba(Xx),
+            "score_samples": model.score_samples(Xx),
+            "predict_joint_log_proba": model.predict_joint_log_proba(Xx),
+            "predict": model.predict(Xx),
+        }
+    for name, out in outs.items():
+        assert type(out).__module__.split(".")[0] == type(Xx).__module__.split(".")[0]
+        np.testing.assert_allclose(np.asarray(out), getattr(ref, name)(X),
+                                   rtol=1e-9, atol=1e-9)
