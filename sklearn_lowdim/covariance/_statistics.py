@@ -5,6 +5,7 @@
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 
 from ..utils import gen_row_chunks
 
@@ -169,11 +170,15 @@ class GaussianStatistics:
         nz = self.counts > 0
         self.means[nz] = sums[nz] / self.counts[nz, None]
         sqrt_w = np.sqrt(w)
+        if working_memory is None:
+            # small chunks: the temporaries are reused from the allocator's cache
+            # instead of paying first-touch page faults on a copy of X
+            working_memory = min(sklearn.get_config()["working_memory"], 32)
         for sl in gen_row_chunks(n, 8 * 3 * d, working_memory=working_memory):
             yc = y[sl]
             Xc = X[sl].astype(np.float64, copy=True)
             Xc -= self.means[yc]
-            oh = onehot[:, sl]
+            oh = _onehot(yc, C, w[sl])
             self.sq_dev += oh @ (Xc * Xc)
             if moments:
                 r2 = np.einsum("ij,ij->i", Xc, Xc)
