@@ -30,11 +30,15 @@ Public API
     "min" | "argmin" | "logsumexp" | "argmax", factor=-0.5, bias=None)``: chunked
     squared distances of rows to many centres, one GEMM per chunk plus a fused
     Numba reduction.
+:func:`statistics_from_dask`
+    ``statistics_from_dask(X_dask, y_idx, n_classes, sample_weight=None, **kw)``:
+    the same statistics from a row-chunked dask array (per-block states, merged).
 """
 
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._dask import statistics_from_dask
 from ._distances import mahalanobis_distances
 from ._shrinkage import (
     covariance_from_statistics,
@@ -56,4 +60,5 @@ __all__ = [
     "mahalanobis_distances",
     "oas_shrinkage",
     "shrink_covariance",
+    "statistics_from_dask",
 ]
