@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+import sklearn
 
 from ..utils import gen_row_chunks
 from . import _kernels
@@ -52,7 +53,8 @@ def mahalanobis_distances(
     factor : float, default=-0.5
     bias : ndarray of shape (n_centres,), default=None
     working_memory : float, default=None
-        Chunk budget in MiB.
+        Chunk budget in MiB; ``None`` uses scikit-learn's ``working_memory``
+        capped at 64 MiB.
 
     Returns
     -------
@@ -103,6 +105,10 @@ def mahalanobis_distances(
     else:
         out_v, out_a = np.empty(n), np.empty(n, dtype=np.intp)
     bytes_per_row = (C + W.shape[1] + X.shape[1]) * np.dtype(dtype).itemsize * 2
+    if working_memory is None:
+        # at most 64 MiB per block: peak memory stays small whatever the
+        # global budget, and reused blocks avoid first-touch page faults
+        working_memory = min(sklearn.get_config()["working_memory"], 64)
     for sl in gen_row_chunks(n, bytes_per_row, working_memory=working_memory):
         Xc = X[sl].astype(dtype, copy=True)
         Xc -= loc_d
