@@ -870,15 +870,18 @@ class GaussianDiscriminantAnalysis(
         out = self._xp_scores(X, "log_proba")
         if out is not None:
             return out
-        X = self._check_X(X)
+        return self._log_proba(self._check_X(X), exp=False)
+
+    def _log_proba(self, X, exp):
         out = np.empty((X.shape[0], len(self.classes_)))
         lse = np.empty(X.shape[0])
         arg = np.empty(X.shape[0], dtype=np.intp)
         for sl in self._chunks(X):
             S = self._block(X[sl], exact=False)
             _kernels.lse_argmax_rows(S, lse[sl], arg[sl])
-            S -= lse[sl, None]
-            out[sl] = S
+            np.subtract(S, lse[sl, None], out=out[sl])
+            if exp:
+                np.exp(out[sl], out=out[sl])
         return out
 
     def predict_proba(self, X):
@@ -886,7 +889,7 @@ class GaussianDiscriminantAnalysis(
         out = self._xp_scores(X, "proba")
         if out is not None:
             return out
-        return np.exp(self.predict_log_proba(X))
+        return self._log_proba(self._check_X(X), exp=True)
 
     def predict(self, X):
         """Most probable class of each row (argmax of the joint log-likelihood)."""
