@@ -3,6 +3,7 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -31,15 +32,29 @@ def warn_singular(message, stacklevel=3):
     warnings.warn(message, SingularCovarianceWarning, stacklevel=stacklevel + 1)
 
 
-def _small_lapack(d):
-    """Single-threaded BLAS for factorisations of moderate size: on a loaded
-    machine multithreaded LAPACK calls of a few hundred rows slowed down by
-    orders of magnitude, and a single thread is as fast when idle."""
-    from contextlib import nullcontext
+_LIMITED = [False]
 
+
+@contextlib.contextmanager
+def _small_lapack(d):
+    """Single-threaded BLAS for factorisations of moderate size.
+
+    On a loaded machine, multithreaded LAPACK calls on matrices of a few hundred
+    rows slowed down by orders of magnitude (an eigh of 384 x 384 took 4.7 s),
+    and one thread is about as fast when the machine is idle. Limiting threads
+    costs about 3 ms, so small problems and nested calls skip it.
+    """
+    if _LIMITED[0] or not 128 <= d <= 2048:
+        yield
+        return
     from ..utils import blas_threads
 
-    return blas_threads(1) if 64 <= d <= 2048 else nullcontext()
+    _LIMITED[0] = True
+    try:
+        with blas_threads(1):
+            yield
+    finally:
+        _LIMITED[0] = False
 
 
 class Whitener:
