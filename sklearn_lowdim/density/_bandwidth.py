@@ -5,6 +5,7 @@
 
 import numpy as np
 from scipy.optimize import brentq
+from scipy.special import logsumexp
 
 __all__ = ["clt_bandwidth_factor", "select_bandwidth"]
 
@@ -44,7 +45,11 @@ def select_bandwidth(rule, X, sample_weight):
 
     - 'scott': ``s * n ** (-1 / (d + 4))``;
     - 'silverman': ``s * (n (d + 2) / 4) ** (-1 / (d + 4))``;
-    - 'auto': ``s * max(scott factor, h_CLT(log(n) / d))``.
+    - 'auto': ``s * max(scott factor, h_CLT(log(n) / d))``, then raised if
+      needed until the median effective sample size of the Gaussian kernel weights
+      at up to 100 data points reaches 10 (real data such as sentence embeddings
+      are far from Gaussian, and the Gaussian threshold alone can leave every
+      point's density carried by itself).
 
     Scott and Silverman tend to one data sd as ``d`` grows, below the CLT threshold
     which grows like ``(d / log n) ** (1/4)``: the KDE is then dominated by single
@@ -67,4 +72,46 @@ def select_bandwidth(rule, X, sample_weight):
         return scale * scott
     if rule == "silverman":
         return scale * (n * (d + 2) / 4.0) ** (-1.0 / (d + 4))
-    return scale * max(scott, clt_bandwidth_factor(n, d))
+    bandwidth = scale * max(scott, clt_bandwidth_factor(n, d))
+    return _raise_to_effective_size(X, sample_weight, bandwidth)
+
+
+def _median_effective_size(sq_dist, log_w, bandwidth):
+    # Frequency weights: (sum w k)^2 / sum w k^2, as for repeated rows.
+    log_k = -0.5 * sq_dist / bandwidth**2
+    return np.median(np.exp(2 * logsumexp(log_w + log_k, axis=1)
+                            - logsumexp(log_w + 2 * log_k, axis=1)))
+
+
+def _raise_to_effective_size(X, sample_weight, bandwidth, min_size=10.0,
+                             n_queries=100):
+    """Smallest bandwidth >= ``bandwidth`` with median effective size >= min_size.
+
+    The effective size ``(sum k_i)^2 / sum k_i^2`` is measured at data points
+    (their own term included). Queries sit at evenly spaced quantiles of the
+    cumulative weight, so integer weights give the same bandwidth as repeated rows.
+    """
+    total = sample_weight.sum()
+    min_size = min(min_size, 0.5 * total)
+    # Depends on the total weight only, so that weights equal repeated rows.
+    n_queries = max(1, int(min(n_queries, total)))
+    levels = (np.arange(n_queries) + 0.5) * total / n_queries
+    index = np.searchsorted(np.cumsum(sample_weight), levels)
+    queries = X[index]
+    sq_dist = (np.einsum("ij,ij->i", queries, queries)[:, None]
+               + np.einsum("ij,ij->i", X, X) - 2 * queries @ X.T)
+    np.maximum(sq_dist, 0, out=sq_dist)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(sample_weight)
+    if _median_effective_size(sq_dist, log_w, bandwidth) >= min_size:
+        return bandwidth
+    low, high = np.log(bandwidth), np.log(bandwidth)
+    while _median_effective_size(sq_dist, log_w, np.exp(high)) < min_size:
+        low, high = high, high + np.log(2.0)
+    for _ in range(20):  # bisection on log h: 2^-20 of a factor 2
+        middle = 0.5 * (low + high)
+        if _median_effective_size(sq_dist, log_w, np.exp(middle)) >= min_size:
+            high = middle
+        else:
+            low = middle
+    return float(np.exp(high))

@@ -103,7 +103,7 @@ class KDEMode(BaseEstimator):
     n_iter_ : int
         Mean-shift steps of the search plus polishing steps.
     effective_sample_size_ : float
-        ``(sum k_i)^2 / sum k_i^2`` of the kernel weights at the mode. Below 10 a
+        ``(sum w_i k_i)^2 / sum w_i k_i^2`` of the kernel values at the mode. Below 10 a
         warning says the bandwidth is too small for the KDE to mean much
         (below half the total weight on tiny samples).
     n_features_in_ : int
@@ -207,8 +207,7 @@ class KDEMode(BaseEstimator):
         -------
         self : KDEMode
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32],
-                          ensure_min_samples=2)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         check_sample_weight_values(sample_weight)
         if self.kernel == "box" and self.method == "sketch":
@@ -233,13 +232,19 @@ class KDEMode(BaseEstimator):
             bar.update(message=f"{len(candidates)} candidate(s)")
             if self.polish and self.polish_iter > 0:
                 candidates, log_sums, n_polish = mean_shift(
-                    candidates, points, sample_weight, self._kernel, self.bandwidth_,
-                    max_iter=self.polish_iter, tol=self.tol,
+                    candidates,
+                    points,
+                    sample_weight,
+                    self._kernel,
+                    self.bandwidth_,
+                    max_iter=self.polish_iter,
+                    tol=self.tol,
                 )
                 n_iter += n_polish
             else:
-                log_sums = log_kernel_sums(candidates, points, sample_weight,
-                                           self._kernel, self.bandwidth_)
+                log_sums = log_kernel_sums(
+                    candidates, points, sample_weight, self._kernel, self.bandwidth_
+                )
             bar.update(message="polished")
         self.n_iter_ = int(n_iter)
         self._set_modes(candidates, log_sums, X.dtype)
@@ -265,8 +270,13 @@ class KDEMode(BaseEstimator):
         if self.method == "bruteforce" or self.sketch_dim >= n_features:
             self.sketch_dim_ = n_features
             found, log_sums, n_iter = mean_shift(
-                points[starts], points, sample_weight, kernel, h,
-                max_iter=self.max_iter, tol=self.tol,
+                points[starts],
+                points,
+                sample_weight,
+                kernel,
+                h,
+                max_iter=self.max_iter,
+                tol=self.tol,
             )
             keep = self._distinct_best(found, log_sums, self._n_candidates())
             return found[keep], n_iter
@@ -275,8 +285,13 @@ class KDEMode(BaseEstimator):
         projection /= np.sqrt(self.sketch_dim)
         sketched = points @ projection
         found, log_sums, n_iter = mean_shift(
-            sketched[starts], sketched, sample_weight, kernel, h,
-            max_iter=self.max_iter, tol=self.tol,
+            sketched[starts],
+            sketched,
+            sample_weight,
+            kernel,
+            h,
+            max_iter=self.max_iter,
+            tol=self.tol,
         )
         keep = self._distinct_best(found, log_sums, self._n_candidates())
         return self._lift(found[keep], sketched, points, sample_weight), n_iter
@@ -291,8 +306,11 @@ class KDEMode(BaseEstimator):
         diff = sketched_modes[:, None, :] - sketched[None, :, :]
         t = np.einsum("knm,knm->kn", diff, diff) / self.bandwidth_**2
         with np.errstate(divide="ignore"):
-            log_g = (self._kernel.log_value(t) + np.log(self._kernel.weight_ratio(t))
-                     + np.log(sample_weight))
+            log_g = (
+                self._kernel.log_value(t)
+                + np.log(self._kernel.weight_ratio(t))
+                + np.log(sample_weight)
+            )
         weights = np.exp(log_g - log_g.max(axis=1, keepdims=True))
         return (weights @ points) / weights.sum(axis=1, keepdims=True)
 
@@ -338,9 +356,13 @@ class KDEMode(BaseEstimator):
 
     def _effective_sample_size(self, centred_mode):
         t = ((self._points - centred_mode) ** 2).sum(axis=1) / self.bandwidth_**2
+        # Frequency weights: (sum w k)^2 / sum w k^2, as for repeated rows.
+        log_k = self._kernel.log_value(t)
         with np.errstate(divide="ignore"):
-            log_k = self._kernel.log_value(t) + np.log(self._sample_weight)
-        return float(np.exp(2 * logsumexp(log_k) - logsumexp(2 * log_k)))
+            log_w = np.log(self._sample_weight)
+        return float(
+            np.exp(2 * logsumexp(log_w + log_k) - logsumexp(log_w + 2 * log_k))
+        )
 
     def score_samples(self, X):
         """Normalised log density of the KDE at each row of ``X``.
@@ -360,8 +382,13 @@ class KDEMode(BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         queries = X.astype(np.float64) - self._center
         with numba_threads(self.n_jobs):
-            log_sums = log_kernel_sums(queries, self._points, self._sample_weight,
-                                       self._kernel, self.bandwidth_)
+            log_sums = log_kernel_sums(
+                queries,
+                self._points,
+                self._sample_weight,
+                self._kernel,
+                self.bandwidth_,
+            )
         return log_sums - self._log_normalizer()
 
     def score(self, X, y=None):
