@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ..sketching import SKETCH_KINDS, make_sketch
 from ..utils import Progress, check_sample_weight_values, numba_threads
 from ._bandwidth import select_bandwidth
 from ._kernel_functions import KERNELS, make_kernel
@@ -67,6 +68,10 @@ class KDEMode(BaseEstimator):
         Dimension of the random projection. When it is not smaller than
         ``n_features`` no projection is made and the search runs in the original
         space. Values below 20 often rank the components wrongly.
+    sketch : {'gaussian', 'orthogonal', 'countsketch', 'srdct', 'srht'}, \
+            default='gaussian'
+        The random projection, from :func:`sklearn_lowdim.sketching.make_sketch`
+        (all preserve squared distances in expectation).
     n_starts : int or 'auto', default='auto'
         Number of data points the search starts from. 'auto' is every point for
         'bruteforce' and ``min(n, 2000, max(300, 2e7 / n))`` for 'sketch'.
@@ -147,6 +152,7 @@ class KDEMode(BaseEstimator):
         ],
         "method": [StrOptions({"sketch", "bruteforce"})],
         "sketch_dim": [Interval(Integral, 1, None, closed="left")],
+        "sketch": [StrOptions(set(SKETCH_KINDS))],
         "n_starts": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_modes": [Interval(Integral, 1, None, closed="left")],
         "polish": ["boolean"],
@@ -166,6 +172,7 @@ class KDEMode(BaseEstimator):
         bandwidth="auto",
         method="sketch",
         sketch_dim=20,
+        sketch="gaussian",
         n_starts="auto",
         n_modes=1,
         polish=True,
@@ -181,6 +188,7 @@ class KDEMode(BaseEstimator):
         self.bandwidth = bandwidth
         self.method = method
         self.sketch_dim = sketch_dim
+        self.sketch = sketch
         self.n_starts = n_starts
         self.n_modes = n_modes
         self.polish = polish
@@ -281,9 +289,8 @@ class KDEMode(BaseEstimator):
             keep = self._distinct_best(found, log_sums, self._n_candidates())
             return found[keep], n_iter
         self.sketch_dim_ = self.sketch_dim
-        projection = rng.standard_normal((n_features, self.sketch_dim))
-        projection /= np.sqrt(self.sketch_dim)
-        sketched = points @ projection
+        sketch = make_sketch(self.sketch, n_features, self.sketch_dim, rng)
+        sketched = sketch.apply_right(points)
         found, log_sums, n_iter = mean_shift(
             sketched[starts],
             sketched,

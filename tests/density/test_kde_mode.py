@@ -226,3 +226,12 @@ def test_pipeline_grid_search_clone_pickle():
     np.testing.assert_array_equal(restored.score_samples(X[:5]),
                                   est.score_samples(X[:5]))
     assert clone(est).get_params() == est.get_params()
+
+
+@pytest.mark.parametrize("sketch", ["orthogonal", "countsketch", "srht"])
+def test_other_sketches_reach_brute_force(sketch):
+    X = gaussian_mixture(1500, 100, seed=12)
+    h = 0.5 * np.sqrt(100)
+    brute = KDEMode(bandwidth=h, method="bruteforce").fit(X)
+    est = KDEMode(bandwidth=h, sketch=sketch, random_state=0).fit(X)
+    assert np.exp(est.mode_log_density_ - brute.mode_log_density_) >= 0.999
