@@ -1,6 +1,7 @@
 """Subsample ridge ensembles along a penalty path with GCV (the cheap algorithm).
 
-One SVD per member serves every penalty; members are never stored, only running sums
+One eigendecomposition (of the smaller Gram matrix) per member serves every
+penalty; members are never stored, only running sums
 of coefficients and degrees of freedom.
 """
 
@@ -24,13 +25,24 @@ def _member_sums(X, y, lambdas, subsets, single_thread):
     ctx = blas_threads(1) if single_thread else _null()
     with ctx:
         for idx in subsets:
-            XI = X[idx]
+            XI = np.asarray(X[idx], dtype=np.float64)
             k = XI.shape[0]
-            U, s, Vt = np.linalg.svd(XI, full_matrices=False)
-            tol = s[0] * max(XI.shape) * np.finfo(s.dtype).eps if s.size else 0.0
-            keep = s > tol
-            U, s, Vt = U[:, keep], s[keep].astype(np.float64), Vt[keep]
-            Uty = U.T @ y[idx]
+            yI = y[idx]
+            # eigendecomposition of the smaller Gram matrix: s^2 and one factor
+            if k <= p:
+                s2, U = np.linalg.eigh(XI @ XI.T)
+                keep = s2 > s2.max(initial=0.0) * max(k, p) * 1e-13
+                U, s2 = U[:, keep], s2[keep]
+                s = np.sqrt(s2)
+                Uty = U.T @ yI
+                Vt = (U.T @ XI) / s[:, None]
+            else:
+                s2, V = np.linalg.eigh(XI.T @ XI)
+                keep = s2 > s2.max(initial=0.0) * max(k, p) * 1e-13
+                V, s2 = V[:, keep], s2[keep]
+                s = np.sqrt(s2)
+                Vt = V.T
+                Uty = (Vt @ (XI.T @ yI)) / s
             s2 = s * s
             lam_k = k * lambdas[:, None]
             with np.errstate(divide="ignore", invalid="ignore"):
