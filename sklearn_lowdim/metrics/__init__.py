@@ -1,0 +1,8 @@
+"""Metrics for out-of-distribution detection (ID is the positive class)."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from ._ood import detection_report, fpr_at_tpr, ood_aupr, ood_auroc
+
+__all__ = ["detection_report", "fpr_at_tpr", "ood_aupr", "ood_auroc"]

@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+
+from sklearn_lowdim.metrics import detection_report, fpr_at_tpr, ood_aupr, ood_auroc
+
+
+def brute_auroc(id_scores, ood_scores):
+    # P(ID score > OOD score) + 0.5 P(tie), over all pairs.
+    diff = np.subtract.outer(id_scores, ood_scores)
+    return np.mean(diff > 0) + 0.5 * np.mean(diff == 0)
+
+
+def test_auroc_matches_pair_counting():
+    rng = np.random.default_rng(0)
+    id_scores = rng.normal(1, 1, 200).round(1)
+    ood_scores = rng.normal(0, 1, 150).round(1)
+    assert ood_auroc(id_scores, ood_scores) == pytest.approx(
+        brute_auroc(id_scores, ood_scores)
+    )
+
+
+def test_fpr_at_tpr_by_hand():
+    id_scores = np.arange(1, 101, dtype=float)  # 5th lowest is 5
+    ood_scores = np.array([0.0, 4.9, 5.0, 7.0])
+    assert fpr_at_tpr(id_scores, ood_scores) == pytest.approx(0.5)
+    assert fpr_at_tpr(id_scores, ood_scores, tpr=1.0) == pytest.approx(0.75)
+
+
+def test_aupr_in_and_out():
+    id_scores, ood_scores = [2.0, 3.0], [0.0, 1.0]
+    assert ood_aupr(id_scores, ood_scores) == 1.0
+    assert ood_aupr(id_scores, ood_scores, positive="ood") == 1.0
+    # Reversed ranking: the only ID row is ranked second, precision 1/2.
+    assert ood_aupr([0.0], [1.0]) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="positive"):
+        ood_aupr(id_scores, ood_scores, positive="x")
+
+
+def test_detection_report_and_bad_input():
+    report = detection_report([3.0, 2.0, 1.0], {"a": [0.0], "b": [5.0]})
+    assert report["a"]["auroc"] == 1.0 and report["b"]["auroc"] == 0.0
+    frame = detection_report([3.0, 2.0], [0.0, 1.0], as_frame=True)
+    assert list(frame.index) == ["ood"]
+    with pytest.raises(ValueError, match="NaN"):
+        ood_auroc([np.nan], [1.0])
+    with pytest.raises(ValueError, match="tpr"):
+        fpr_at_tpr([1.0], [0.0], tpr=0)
