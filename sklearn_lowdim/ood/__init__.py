@@ -1,0 +1,14 @@
+"""Feature-space out-of-distribution detectors on the Gaussian core.
+
+All are scikit-learn outlier detectors (``score_samples`` higher for
+in-distribution rows, ``decision_function = score_samples - offset_``, ``predict``
+in {+1, -1}) that take class labels in ``fit(X, y)``.
+"""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from ._mahalanobis import MahalanobisOOD
+from ._wdisc import WDiscOOD
+
+__all__ = ["MahalanobisOOD", "WDiscOOD"]

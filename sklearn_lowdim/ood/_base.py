@@ -1,0 +1,225 @@
+"""Shared machinery of the supervised feature-space OOD detectors."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..covariance import GaussianStatistics, Whitener, covariance_from_statistics
+from ..utils import check_n_classes
+
+
+def l2_normalize(X):
+    """Rows scaled to unit L2 norm (zero rows stay zero)."""
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1.0)
+
+
+class _SupervisedGaussianDetector(OutlierMixin, BaseEstimator):
+    """Class-conditional Gaussians with a tied covariance, from the Gaussian core.
+
+    Subclasses implement ``_finish_fit()`` and ``score_samples``.
+    """
+
+    _parameter_constraints: dict = {
+        "covariance": [
+            StrOptions({"empirical", "ledoit_wolf", "oas"}),
+            Interval(Real, 0, 1, closed="both"),
+            HasMethods("fit"),
+        ],
+        "normalize": [StrOptions({"l2"}), None],
+        "contamination": [Interval(Real, 0, 0.5, closed="right")],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # ----- statistics -------------------------------------------------------
+    def _prepare(self, X, reset):
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+        return l2_normalize(X) if self.normalize == "l2" else X
+
+    def _encode(self, y):
+        check_classification_targets(y)
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y holds labels {np.unique(y[unknown]).tolist()} not among the "
+                f"classes {self.classes_.tolist()}; pass every class to the first "
+                "partial_fit call with classes=."
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _statistics(self, X, y_idx):
+        moments = self.covariance in ("ledoit_wolf",)
+        return GaussianStatistics.from_data(
+            X, y_idx, n_classes=len(self.classes_), moments=moments
+        )
+
+    def _tied_covariance(self, X=None, y_idx=None):
+        """Pooled within-class covariance as the ``covariance`` parameter says."""
+        if hasattr(self.covariance, "fit"):
+            if X is None:
+                raise ValueError(
+                    "A covariance estimator object needs the data: use fit, not "
+                    "partial_fit, or pass covariance='empirical'/'ledoit_wolf'/'oas'."
+                )
+            centred = X - self.statistics_.means[y_idx]
+            return np.asarray(self.covariance.fit(centred).covariance_, dtype=float)
+        shrinkage = None if self.covariance == "empirical" else self.covariance
+        return covariance_from_statistics(self.statistics_, shrinkage)[0]
+
+    def _fit_arrays(self, X, y):
+        X = self._prepare(X, reset=True)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is "
+                "None: call fit(X, y) with the class labels of the in-distribution "
+                "rows. For unlabelled data use a one-class detector such as "
+                "sklearn.covariance.EllipticEnvelope."
+            )
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}."
+            )
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        check_n_classes(self.classes_)
+        y_idx = self._encode(y)
+        self.statistics_ = self._statistics(X, y_idx)
+        return X, y_idx
+
+    def fit(self, X, y=None):
+        """Fit the class means and the tied covariance, then the threshold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            In-distribution features.
+        y : array-like of shape (n_samples,)
+            Their class labels (required).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y_idx = self._fit_arrays(X, y)
+        self._finish_fit(self._tied_covariance(X, y_idx))
+        self._set_offset(X)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """Update the statistics with a batch (Chan's merge), then refit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like, default=None
+            All class labels, on the first call. ``None`` takes the labels of the
+            first batch; a later batch with a new label then raises.
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "statistics_")
+        if first:
+            self._validate_params()
+            X = self._prepare(X, reset=True)
+            y = np.asarray(y)
+            check_classification_targets(y)
+            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
+            check_n_classes(self.classes_)
+            self.statistics_ = self._statistics(X, self._encode(np.asarray(y)))
+        else:
+            X = self._prepare(X, reset=False)
+            self.statistics_.update(X, self._encode(np.asarray(y)))
+        self._finish_fit(self._tied_covariance())
+        self._set_offset(X)
+        return self
+
+    def fit_predict(self, X, y=None, **kwargs):
+        """Fit on ``(X, y)`` and return +1 (inlier) / -1 (outlier) for ``X``."""
+        return self.fit(X, y, **kwargs).predict(X)
+
+    # ----- thresholds -------------------------------------------------------
+    def _set_offset(self, X):
+        scores = self._score(X)
+        self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+
+    def set_threshold(self, X_val, tpr=0.95):
+        """Set ``offset_`` so that ``tpr`` of held-out ID rows are inliers.
+
+        Parameters
+        ----------
+        X_val : array-like of shape (n_samples, n_features)
+            Held-out in-distribution rows (not used for fitting).
+        tpr : float in (0, 1], default=0.95
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if not 0 < tpr <= 1:
+            raise ValueError(f"tpr must lie in (0, 1], got {tpr!r}.")
+        scores = self.score_samples(X_val)
+        self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
+        return self
+
+    def score_samples(self, X):
+        """Score of each row; higher is more in-distribution.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self._score(self._prepare(X, reset=False))
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """+1 for in-distribution rows, -1 for out-of-distribution ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+def pinv_whitener(covariance):
+    """The official recipe's pseudo-inverse precision as a whitener."""
+    return Whitener(method="eigh", singular="pinv").fit(covariance)

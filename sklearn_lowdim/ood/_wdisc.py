@@ -1,0 +1,178 @@
+"""WDiscOOD: whitened linear discriminant analysis for OOD detection (Chen et al.)."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.linalg import eigh
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..covariance import Whitener, mahalanobis_distances
+from ._base import _SupervisedGaussianDetector, pinv_whitener
+
+__all__ = ["WDiscOOD"]
+
+
+class WDiscOOD(_SupervisedGaussianDetector):
+    """Whitened-LDA OOD detector with a discriminative and a residual score.
+
+    Chen, Lin, Xu and Vela (2023). Features are whitened by the within-class
+    covariance; the discriminants ``G`` solve ``S_b g = lambda (S_w + alpha I) g``
+    in the whitened space, and
+
+    ``score(x) = -min_c ||G^T (x~ - mu~_c)|| - w ||(I - G G^T)(x~ - mu~)||``
+
+    (Euclidean, not squared, as the official code computes it), with ``x~`` the
+    whitened row, ``mu~_c`` the whitened class means and ``mu~`` the whitened mean
+    of all rows.
+
+    Deliberate departures from the official code, which it otherwise reproduces:
+    symmetric eigensolvers (``eigh`` instead of a general ``eig``, which can return
+    complex values), orthonormalised discriminants (so the residual projector is
+    never formed: ``||H v||^2 = ||v||^2 - ||G^T v||^2``), vectorised chunked
+    scoring, and ``n_discriminants='auto'`` = C - 1 instead of "every positive
+    Fisher ratio", which keeps round-off directions (rank(S_b) <= C - 1) and
+    scored worse in the specification's measurements.
+
+    Parameters
+    ----------
+    n_discriminants : int or 'auto', default='auto'
+        Number of discriminant directions; 'auto' is ``n_classes - 1``. Capped at
+        the rank of the between-class scatter.
+    residual_weight : float, default=1.0
+        ``w`` above (the official ResNet-50 setting is 5; 1 measured better).
+    between_weighting : {'uniform', 'sample'}, default='uniform'
+        ``S_b`` as the official code builds it (``1/C`` per class) or weighted by
+        class frequencies.
+    alpha : float, default=1e-5
+        Ridge added to the whitened within-class scatter (official default).
+    covariance : {'empirical', 'ledoit_wolf', 'oas'}, float or estimator, \
+            default='empirical'
+        The within-class covariance used for whitening ('empirical' is the
+        official pseudo-inverse recipe).
+    normalize : {'l2'} or None, default=None
+        L2-normalise rows first (the official ``feat_norm``).
+    contamination : float in (0, 0.5], default=0.05
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    means_ : ndarray of shape (n_classes, n_features)
+    location_ : ndarray of shape (n_features,)
+    whitener_ : Whitener
+    discriminants_ : ndarray of shape (n_features, n_discriminants_)
+        Maps centred rows to discriminant coordinates (whitening included).
+    fisher_ratios_ : ndarray of shape (n_discriminants_,)
+    n_discriminants_ : int
+    offset_ : float
+    statistics_ : GaussianStatistics
+    n_features_in_ : int
+
+    References
+    ----------
+    Yiye Chen, Yunzhi Lin, Ruinian Xu and Patricio A. Vela, "WDiscOOD:
+    Out-of-Distribution Detection via Whitened Linear Discriminant Analysis",
+    ICCV 2023 (arXiv:2303.07543).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.ood import WDiscOOD
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(c, 1, (100, 6)) for c in (0, 3, 6)])
+    >>> y = np.repeat([0, 1, 2], 100)
+    >>> detector = WDiscOOD().fit(X, y)
+    >>> detector.n_discriminants_
+    2
+    >>> detector.predict([[3.0] * 6, [30.0] * 6])
+    array([ 1, -1])
+    """
+
+    _parameter_constraints: dict = {
+        **_SupervisedGaussianDetector._parameter_constraints,
+        "n_discriminants": [Interval(Integral, 1, None, closed="left"),
+                            StrOptions({"auto"})],
+        "residual_weight": [Interval(Real, 0, None, closed="left")],
+        "between_weighting": [StrOptions({"uniform", "sample"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, n_discriminants="auto", *, residual_weight=1.0,
+                 between_weighting="uniform", alpha=1e-5, covariance="empirical",
+                 normalize=None, contamination=0.05):
+        self.n_discriminants = n_discriminants
+        self.residual_weight = residual_weight
+        self.between_weighting = between_weighting
+        self.alpha = alpha
+        self.covariance = covariance
+        self.normalize = normalize
+        self.contamination = contamination
+
+    def _finish_fit(self, covariance):
+        stats = self.statistics_
+        self.means_ = stats.means.copy()
+        self.location_ = stats.total_mean()
+        self.whitener_ = (
+            pinv_whitener(covariance)
+            if self.covariance == "empirical"
+            else Whitener().fit(covariance)
+        )
+        W = self.whitener_.W_
+        centres = (self.means_ - self.location_) @ W  # whitened; global mean is 0
+        if self.between_weighting == "uniform":
+            weights = np.full(len(centres), 1.0 / len(centres))
+        else:
+            weights = stats.counts / stats.counts.sum()
+        # The official code takes the mean of all rows as the between centre.
+        between = centres.T @ (weights[:, None] * centres)
+        within = W.T @ covariance @ W
+        ratios, vectors = eigh(between, within + self.alpha * np.eye(W.shape[1]))
+        order = np.argsort(ratios)[::-1]
+        ratios, vectors = ratios[order], vectors[:, order]
+        rank = int(np.sum(ratios > 1e-10 * max(ratios[0], 1e-300)))
+        wanted = (len(self.classes_) - 1 if self.n_discriminants == "auto"
+                  else self.n_discriminants)
+        k = max(1, min(wanted, rank, W.shape[1]))
+        basis, _ = np.linalg.qr(vectors[:, :k])
+        self.n_discriminants_ = k
+        self.fisher_ratios_ = ratios[:k]
+        self._basis = basis
+        self.discriminants_ = W @ basis
+        self._disc_centres = centres @ basis
+        self._identity = Whitener().fit(np.eye(k))
+
+    def score_components(self, X):
+        """The discriminative and residual parts of the score.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        discriminative : ndarray of shape (n_samples,)
+            ``-min_c ||G^T (x~ - mu~_c)||``.
+        residual : ndarray of shape (n_samples,)
+            ``-||(I - G G^T)(x~ - mu~)||``.
+        """
+        check_is_fitted(self)
+        return self._components(self._prepare(X, reset=False))
+
+    def _components(self, X):
+        Z = (np.asarray(X, dtype=np.float64) - self.location_) @ self.discriminants_
+        disc_sq, _ = mahalanobis_distances(
+            Z, self._disc_centres, self._identity,
+            location=np.zeros(self.n_discriminants_), reduction="min",
+        )
+        total_sq = mahalanobis_distances(
+            X, self.location_[None, :], self.whitener_, location=self.location_
+        )[:, 0]
+        residual_sq = np.maximum(total_sq - np.einsum("ij,ij->i", Z, Z), 0.0)
+        return -np.sqrt(np.maximum(disc_sq, 0.0)), -np.sqrt(residual_sq)
+
+    def _score(self, X):
+        discriminative, residual = self._components(X)
+        return discriminative + self.residual_weight * residual
