@@ -34,7 +34,20 @@ html_title = f"sklearn_lowdim {version}"
 html_theme_options = {"navigation_with_keys": False}
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
+# Docstrings inherited from scikit-learn's mixins (score, ...) cite labels of
+# scikit-learn's own documentation, which cannot be linked offline.
+suppress_warnings = ["ref.ref"]
+# Inherited scikit-learn methods (set_output, set_fit_request, ...) refer to
+# labels of scikit-learn's own documentation, which is not reachable offline.
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    "exclude-members": ",".join(
+        f"set_{method}_request"
+        for method in ("fit", "score", "partial_fit", "predict", "transform",
+                       "split", "decision_function", "predict_proba")
+    ),
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 intersphinx_mapping = {}
