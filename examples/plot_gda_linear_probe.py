@@ -1,7 +1,7 @@
 """
-=====================================================================
+=======================================================================
 Gaussian discriminant analysis as a linear probe on sentence embeddings
-=====================================================================
+=======================================================================
 
 A *linear probe* classifies frozen features with a linear model. Logistic
 regression is the usual choice; Zheng et al. (ICML 2023) showed that the generative
