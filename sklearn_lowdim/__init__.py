@@ -7,7 +7,7 @@ importing the top-level package is cheap and pulls in neither Numba nor SciPy.
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "covariance",
