@@ -3,6 +3,7 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._display import OODScoreDisplay
 from ._ood import detection_report, fpr_at_tpr, ood_aupr, ood_auroc
 
-__all__ = ["detection_report", "fpr_at_tpr", "ood_aupr", "ood_auroc"]
+__all__ = ["OODScoreDisplay", "detection_report", "fpr_at_tpr", "ood_aupr", "ood_auroc"]

@@ -45,3 +45,24 @@ def test_detection_report_and_bad_input():
         ood_auroc([np.nan], [1.0])
     with pytest.raises(ValueError, match="tpr"):
         fpr_at_tpr([1.0], [0.0], tpr=0)
+
+
+def test_display_from_estimator_matches_metrics():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_lowdim.metrics import OODScoreDisplay
+    from sklearn_lowdim.ood import MahalanobisOOD
+
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(0, 1, (100, 3)), rng.normal(3, 1, (100, 3))])
+    y = np.repeat([0, 1], 100)
+    detector = MahalanobisOOD().fit(X, y)
+    X_ood = rng.normal(10, 1, (50, 3))
+    display = OODScoreDisplay.from_estimator(detector, X, {"far": X_ood})
+    assert display.aurocs_["far"] == ood_auroc(detector.score_samples(X),
+                                               detector.score_samples(X_ood))
+    assert len(display.axes_[1].get_lines()) == 2  # the ROC and the diagonal
+    plt.close(display.figure_)
