@@ -165,7 +165,7 @@ class GaussianDiscriminantAnalysis(
         Discriminant directions (linear types).
     n_samples_seen_ : float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Notes
     -----

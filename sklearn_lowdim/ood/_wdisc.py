@@ -63,9 +63,9 @@ class WDiscOOD(_SupervisedGaussianDetector):
     means_ : ndarray of shape (n_classes, n_features)
     location_ : ndarray of shape (n_features,)
     whitener_ : Whitener
-    discriminants_ : ndarray of shape (n_features, n_discriminants_)
+    discriminants_ : ndarray of shape (n_features, `n_discriminants_`)
         Maps centred rows to discriminant coordinates (whitening included).
-    fisher_ratios_ : ndarray of shape (n_discriminants_,)
+    fisher_ratios_ : ndarray of shape (`n_discriminants_`,)
     n_discriminants_ : int
     offset_ : float
     statistics_ : GaussianStatistics

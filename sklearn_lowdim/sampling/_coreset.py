@@ -69,7 +69,7 @@ class CoresetEstimator(MetaEstimatorMixin, BaseEstimator):
     sampler_ : SensitivitySampler
         The fitted sampler (``sample_indices_``, ``sample_weight_``, ...).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
     classes_ : ndarray
         The estimator's classes, for classifiers.
 

@@ -77,7 +77,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
     coreset_indices_ : ndarray of shape (n_kept,) or None
     coreset_weights_ : ndarray of shape (n_kept,) or None
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------

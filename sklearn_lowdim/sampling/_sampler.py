@@ -159,7 +159,7 @@ class SensitivitySampler(BaseEstimator):
         Sum of the scores (an upper bound on the total sensitivity for
         ``"lewis"`` at ``p <= 2``).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has feature names that are all strings.
 
     See Also
