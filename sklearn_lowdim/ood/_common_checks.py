@@ -15,4 +15,5 @@ TEST_PARAMS = {}
 EXPECTED_FAILED_CHECKS = {
     "MahalanobisOOD": _SUPERVISED,
     "WDiscOOD": _SUPERVISED,
+    "LayerEnsembleOOD": _SUPERVISED,
 }
