@@ -21,7 +21,70 @@ def l2_normalize(X):
     return X / np.where(norms > 0, norms, 1.0)
 
 
-class _SupervisedGaussianDetector(OutlierMixin, BaseEstimator):
+class _SupervisedDetectorAPI(OutlierMixin, BaseEstimator):
+    """scikit-learn's outlier API for detectors that need class labels in ``fit``.
+
+    Subclasses provide ``fit(X, y)`` (setting ``offset_``) and ``score_samples``.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def fit_predict(self, X, y=None, **kwargs):
+        """Fit on ``(X, y)`` and return +1 (inlier) / -1 (outlier) for ``X``."""
+        return self.fit(X, y, **kwargs).predict(X)
+
+    def set_threshold(self, X_val, tpr=0.95):
+        """Set ``offset_`` so that ``tpr`` of held-out ID rows are inliers.
+
+        Parameters
+        ----------
+        X_val : array-like of shape (n_samples, n_features)
+            Held-out in-distribution rows (not used for fitting).
+        tpr : float in (0, 1], default=0.95
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if not 0 < tpr <= 1:
+            raise ValueError(f"tpr must lie in (0, 1], got {tpr!r}.")
+        scores = self.score_samples(X_val)
+        self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
+        return self
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """+1 for in-distribution rows, -1 for out-of-distribution ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
     """Class-conditional Gaussians with a tied covariance, from the Gaussian core.
 
     Subclasses implement ``_finish_fit()`` and ``score_samples``.
@@ -36,12 +99,6 @@ class _SupervisedGaussianDetector(OutlierMixin, BaseEstimator):
         "normalize": [StrOptions({"l2"}), None],
         "contamination": [Interval(Real, 0, 0.5, closed="right")],
     }
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        tags.input_tags.allow_nan = False
-        return tags
 
     # ----- statistics -------------------------------------------------------
     def _prepare(self, X, reset):
@@ -150,34 +207,10 @@ class _SupervisedGaussianDetector(OutlierMixin, BaseEstimator):
         self._set_offset(X)
         return self
 
-    def fit_predict(self, X, y=None, **kwargs):
-        """Fit on ``(X, y)`` and return +1 (inlier) / -1 (outlier) for ``X``."""
-        return self.fit(X, y, **kwargs).predict(X)
-
     # ----- thresholds -------------------------------------------------------
     def _set_offset(self, X):
         scores = self._score(np.asarray(X, dtype=np.float64))
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
-
-    def set_threshold(self, X_val, tpr=0.95):
-        """Set ``offset_`` so that ``tpr`` of held-out ID rows are inliers.
-
-        Parameters
-        ----------
-        X_val : array-like of shape (n_samples, n_features)
-            Held-out in-distribution rows (not used for fitting).
-        tpr : float in (0, 1], default=0.95
-
-        Returns
-        -------
-        self
-        """
-        check_is_fitted(self)
-        if not 0 < tpr <= 1:
-            raise ValueError(f"tpr must lie in (0, 1], got {tpr!r}.")
-        scores = self.score_samples(X_val)
-        self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
-        return self
 
     def score_samples(self, X):
         """Score of each row; higher is more in-distribution.
@@ -194,33 +227,6 @@ class _SupervisedGaussianDetector(OutlierMixin, BaseEstimator):
         # Scored in float64: at C=1000, d=768 the float32 GEMM form of the core
         # ranks rows no better than chance (Spearman 0.05 against float64).
         return self._score(self._prepare(X, reset=False).astype(np.float64))
-
-    def decision_function(self, X):
-        """``score_samples(X) - offset_``: negative for outliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        decision : ndarray of shape (n_samples,)
-        """
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        """+1 for in-distribution rows, -1 for out-of-distribution ones.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        return np.where(self.decision_function(X) < 0, -1, 1)
-
 
 def pinv_whitener(covariance):
     """The official recipe's pseudo-inverse precision as a whitener."""

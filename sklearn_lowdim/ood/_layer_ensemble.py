@@ -6,18 +6,19 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import _SupervisedDetectorAPI
 from ._mahalanobis import MahalanobisOOD
 
 __all__ = ["LayerEnsembleOOD"]
 
 
-class LayerEnsembleOOD(OutlierMixin, BaseEstimator):
+class LayerEnsembleOOD(_SupervisedDetectorAPI):
     """One OOD detector per block of columns, with the scores combined.
 
     For features of several network layers concatenated column-wise: a clone of
@@ -73,11 +74,6 @@ class LayerEnsembleOOD(OutlierMixin, BaseEstimator):
         self.layers = layers
         self.detector = detector
         self.contamination = contamination
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
 
     def _blocks(self, n_features):
         if self.layers is None:
@@ -152,10 +148,6 @@ class LayerEnsembleOOD(OutlierMixin, BaseEstimator):
         self.offset_ = float(np.percentile(combined, 100 * self.contamination))
         return self
 
-    def fit_predict(self, X, y=None, **kwargs):
-        """Fit on ``(X, y)`` and return +1 / -1 for ``X``."""
-        return self.fit(X, y, **kwargs).predict(X)
-
     def score_samples(self, X):
         """Combined score; higher is more in-distribution.
 
@@ -170,29 +162,3 @@ class LayerEnsembleOOD(OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self._combine(self._layer_scores(X))
-
-    def decision_function(self, X):
-        """``score_samples(X) - offset_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        decision : ndarray of shape (n_samples,)
-        """
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        """+1 for in-distribution rows, -1 for the others.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        return np.where(self.decision_function(X) < 0, -1, 1)
