@@ -209,7 +209,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
 
     # ----- thresholds -------------------------------------------------------
     def _set_offset(self, X):
-        scores = self._score(np.asarray(X, dtype=np.float64))
+        scores = self._score(X)
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
 
     def score_samples(self, X):
@@ -224,9 +224,9 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        # Scored in float64: at C=1000, d=768 the float32 GEMM form of the core
-        # ranks rows no better than chance (Spearman 0.05 against float64).
-        return self._score(self._prepare(X, reset=False).astype(np.float64))
+        # float32 rows stay float32 unless the core finds the features too
+        # ill-conditioned for it (see covariance._distances._float32_too_coarse).
+        return self._score(self._prepare(X, reset=False))
 
 def pinv_whitener(covariance):
     """The official recipe's pseudo-inverse precision as a whitener."""

@@ -198,3 +198,25 @@ def test_inputs_not_modified():
     mahalanobis_distances(X, X[:3], w)
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
+
+
+def test_float32_falls_back_to_float64_on_ill_conditioned_features():
+    # Whitened centres with |m|^2 ~ 1e9: float32 rounding of the GEMM form would
+    # exceed the spread of the distances, so the core computes in float64.
+    from sklearn_lowdim.covariance import Whitener, mahalanobis_distances
+
+    rng = np.random.default_rng(0)
+    d = 20
+    basis = np.linalg.qr(rng.normal(size=(d, d)))[0]
+    cov = basis @ np.diag(np.logspace(-9, 0, d)) @ basis.T
+    centres = rng.normal(size=(30, d))
+    X = centres[rng.integers(0, 30, 500)] + rng.multivariate_normal(
+        np.zeros(d), cov, 500)
+    whitener = Whitener(method="eigh", singular="pinv").fit(cov)
+    X32 = X.astype(np.float32)
+    # The reference sees the same (float32-rounded) rows, in float64.
+    d64, k64 = mahalanobis_distances(X32.astype(np.float64), centres, whitener,
+                                     reduction="min")
+    d32, k32 = mahalanobis_distances(X32, centres, whitener, reduction="min")
+    np.testing.assert_array_equal(k32, k64)
+    np.testing.assert_allclose(d32, d64, rtol=1e-5)
