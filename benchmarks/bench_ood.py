@@ -8,8 +8,8 @@ Synthetic Gaussian classes with a shared random covariance. Timed in one process
   one GEMM for all distances) and, when installed, pytorch-ood's Mahalanobis on a
   subset, scaled linearly (said so in the table);
 - ``WDiscOOD`` against ``MahalanobisOOD`` (target: within 2x);
-- float32 against float64 input (Spearman correlation of the scores; the
-  detectors currently score in float64 whatever the input, see the OOD user guide).
+- float32 against float64 input (Spearman correlation of the scores; on
+  ill-conditioned features the core computes float32 input in float64).
 
 Peak extra memory of scoring is measured with ``tracemalloc`` (NumPy allocations).
 
