@@ -30,6 +30,9 @@ Public API
     "min" | "argmin" | "logsumexp" | "argmax", factor=-0.5, bias=None)``: chunked
     squared distances of rows to many centres, one GEMM per chunk plus a fused
     Numba reduction.
+:class:`RobustShrinkageCovariance`, :class:`RobustMahalanobis`
+    Robust location and comedian scatter shrunk toward simple targets (Cabana,
+    Lillo and Laniado), and the unsupervised chi-square outlier detector on it.
 :func:`statistics_from_dask`
     ``statistics_from_dask(X_dask, y_idx, n_classes, sample_weight=None, **kw)``:
     the same statistics from a row-chunked dask array (per-block states, merged).
@@ -40,6 +43,7 @@ Public API
 
 from ._dask import statistics_from_dask
 from ._distances import mahalanobis_distances
+from ._robust import RobustMahalanobis, RobustShrinkageCovariance
 from ._shrinkage import (
     covariance_from_statistics,
     lda_shrunk_covariance,
@@ -52,6 +56,8 @@ from ._whitening import SingularCovarianceWarning, Whitener
 
 __all__ = [
     "GaussianStatistics",
+    "RobustMahalanobis",
+    "RobustShrinkageCovariance",
     "SingularCovarianceWarning",
     "Whitener",
     "covariance_from_statistics",
