@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import gen_row_chunks
+from ..utils._outlier import OffsetOutlierMixin
 from ._whitening import Whitener
 
 __all__ = ["RobustShrinkageCovariance", "RobustMahalanobis"]
@@ -201,7 +202,7 @@ class RobustShrinkageCovariance(BaseEstimator):
         return np.einsum("ij,ij->i", Z, Z)
 
 
-class RobustMahalanobis(OutlierMixin, BaseEstimator):
+class RobustMahalanobis(OffsetOutlierMixin, OutlierMixin, BaseEstimator):
     """Unsupervised outlier detector with a robust shrinkage Mahalanobis distance.
 
     Like :class:`sklearn.covariance.EllipticEnvelope`, but on
@@ -296,29 +297,3 @@ class RobustMahalanobis(OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return -self.estimator_.mahalanobis(X)
-
-    def decision_function(self, X):
-        """``score_samples(X) - offset_``: negative for outliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        decision : ndarray of shape (n_samples,)
-        """
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        """+1 for inliers, -1 for outliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        return np.where(self.decision_function(X) < 0, -1, 1)

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..covariance import GaussianStatistics, Whitener, covariance_from_statistics
 from ..utils import check_n_classes
+from ..utils._outlier import OffsetOutlierMixin
 
 
 def l2_normalize(X):
@@ -21,7 +22,7 @@ def l2_normalize(X):
     return X / np.where(norms > 0, norms, 1.0)
 
 
-class _SupervisedDetectorAPI(OutlierMixin, BaseEstimator):
+class _SupervisedDetectorAPI(OffsetOutlierMixin, OutlierMixin, BaseEstimator):
     """scikit-learn's outlier API for detectors that need class labels in ``fit``.
 
     Subclasses provide ``fit(X, y)`` (setting ``offset_``) and ``score_samples``.
@@ -56,32 +57,6 @@ class _SupervisedDetectorAPI(OutlierMixin, BaseEstimator):
         scores = self.score_samples(X_val)
         self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
         return self
-
-    def decision_function(self, X):
-        """``score_samples(X) - offset_``: negative for outliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        decision : ndarray of shape (n_samples,)
-        """
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        """+1 for in-distribution rows, -1 for out-of-distribution ones.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        return np.where(self.decision_function(X) < 0, -1, 1)
 
 
 class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
