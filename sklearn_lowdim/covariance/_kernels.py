@@ -85,3 +85,39 @@ def lse_argmax_rows(S, out_lse, out_arg):
             acc += np.exp(S[i, j] - best)
         out_lse[i] = best + np.log(acc)
         out_arg[i] = arg
+
+
+@njit(fastmath=True)
+def min_argmin_refine(G, z2, m2, Z, M, margin, m_norm_max, out_min, out_arg):
+    """Nearest centre from a float32 block, with the candidates recomputed exactly.
+
+    ``G = Z @ M^T`` was computed in float32, so each ``m2_j - 2 G_ij`` is off by at
+    most ``margin * |z_i| * |m|_max``. Every centre whose approximate value lies
+    within twice that of the approximate minimum is a candidate for the true one;
+    for those the distance ``||z_i - m_j||^2`` is summed in float64 directly,
+    which cannot cancel the way the GEMM form does. ``fastmath`` lets LLVM
+    vectorise the scans; the inputs are finite, and reordering the float64 sum
+    changes it by far less than the float32 rounding of ``z``.
+    """
+    n, C = G.shape
+    r = Z.shape[1]
+    for i in range(n):
+        best = np.inf
+        for j in range(C):
+            v = m2[j] - 2.0 * G[i, j]
+            if v < best:
+                best = v
+        threshold = best + 2.0 * margin * np.sqrt(z2[i]) * m_norm_max
+        exact_best = np.inf
+        arg = 0
+        for j in range(C):
+            if m2[j] - 2.0 * G[i, j] <= threshold:
+                acc = 0.0
+                for k in range(r):
+                    t = np.float64(Z[i, k]) - M[j, k]
+                    acc += t * t
+                if acc < exact_best:
+                    exact_best = acc
+                    arg = j
+        out_min[i] = exact_best
+        out_arg[i] = arg

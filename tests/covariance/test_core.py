@@ -200,23 +200,43 @@ def test_inputs_not_modified():
     np.testing.assert_array_equal(y, y0)
 
 
-def test_float32_falls_back_to_float64_on_ill_conditioned_features():
-    # Whitened centres with |m|^2 ~ 1e9: float32 rounding of the GEMM form would
-    # exceed the spread of the distances, so the core computes in float64.
-    from sklearn_lowdim.covariance import Whitener, mahalanobis_distances
-
+def _ill_conditioned_case(d=20, C=30, n=500):
     rng = np.random.default_rng(0)
-    d = 20
     basis = np.linalg.qr(rng.normal(size=(d, d)))[0]
     cov = basis @ np.diag(np.logspace(-9, 0, d)) @ basis.T
-    centres = rng.normal(size=(30, d))
-    X = centres[rng.integers(0, 30, 500)] + rng.multivariate_normal(
-        np.zeros(d), cov, 500)
+    centres = rng.normal(size=(C, d))
+    X = centres[rng.integers(0, C, n)] + rng.multivariate_normal(np.zeros(d), cov, n)
+    return X.astype(np.float32), centres, cov
+
+
+def test_float32_nearest_centre_exact_on_ill_conditioned_features():
+    # Whitened centres with |m|^2 ~ 1e9: float32 rounding of the GEMM form
+    # exceeds the spread of the distances, so the "min" reduction only picks
+    # candidates in float32 and sums their distances in float64.
+    from scipy.stats import spearmanr
+
+    X32, centres, cov = _ill_conditioned_case()
     whitener = Whitener(method="eigh", singular="pinv").fit(cov)
-    X32 = X.astype(np.float32)
-    # The reference sees the same (float32-rounded) rows, in float64.
-    d64, k64 = mahalanobis_distances(X32.astype(np.float64), centres, whitener,
-                                     reduction="min")
+    # The reference sees the same (float32-rounded) rows, brute force in float64.
+    diff = X32.astype(np.float64)[:, None, :] - centres[None]
+    ref = np.einsum("nkd,de,nke->nk", diff, np.linalg.pinv(cov), diff)
     d32, k32 = mahalanobis_distances(X32, centres, whitener, reduction="min")
-    np.testing.assert_array_equal(k32, k64)
-    np.testing.assert_allclose(d32, d64, rtol=1e-5)
+    np.testing.assert_array_equal(k32, ref.argmin(1))
+    # what is left is the float32 rounding of the whitened row itself
+    relative = np.abs(d32 - ref.min(1)) / ref.min(1)
+    assert np.max(relative) < 1e-2 and np.median(relative) < 1e-3
+    assert spearmanr(d32, ref.min(1)).statistic > 0.9999
+    # the GEMM form alone in float32 would be unusable here
+    z = (X32 - X32.mean(0)) @ whitener.W_.astype(np.float32)
+    m = ((centres - X32.mean(0)) @ whitener.W_).astype(np.float32)
+    naive = ((z**2).sum(1)[:, None] - 2 * z @ m.T + (m**2).sum(1)).min(1)
+    assert np.max(np.abs(naive - ref.min(1)) / ref.min(1)) > 0.1
+
+
+def test_float32_full_matrix_falls_back_to_float64_on_ill_conditioned_features():
+    X32, centres, cov = _ill_conditioned_case()
+    whitener = Whitener(method="eigh", singular="pinv").fit(cov)
+    full32 = mahalanobis_distances(X32, centres, whitener)
+    full64 = mahalanobis_distances(X32.astype(np.float64), centres, whitener)
+    assert full32.dtype == np.float64
+    np.testing.assert_allclose(full32, full64, rtol=1e-10)
