@@ -10,7 +10,9 @@ from scipy.linalg import eigh
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..covariance import Whitener, mahalanobis_distances
+from ..covariance import Whitener
+from ..covariance._distances import nearest_centres
+from ..utils import gen_row_chunks
 from ._base import _SupervisedGaussianDetector, pinv_whitener
 
 __all__ = ["WDiscOOD"]
@@ -139,10 +141,12 @@ class WDiscOOD(_SupervisedGaussianDetector):
         basis, _ = np.linalg.qr(vectors[:, :k])
         self.n_discriminants_ = k
         self.fisher_ratios_ = ratios[:k]
-        self._basis = basis
         self.discriminants_ = W @ basis
-        self._disc_centres = centres @ basis
-        self._identity = Whitener().fit(np.eye(k))
+        # Scoring works in the whitened space: the class centres projected onto
+        # the discriminant span, and the cheaper of the span's basis and its
+        # orthogonal complement to split ||x~||^2 into the two parts.
+        self._lifted_centres = (centres @ basis) @ basis.T
+        self._splitter = basis if 2 * k <= basis.shape[0] else _complement(basis)
 
     def score_components(self, X):
         """The discriminative and residual parts of the score.
@@ -162,17 +166,38 @@ class WDiscOOD(_SupervisedGaussianDetector):
         return self._components(self._prepare(X, reset=False))
 
     def _components(self, X):
-        Z = (np.asarray(X, dtype=np.float64) - self.location_) @ self.discriminants_
-        disc_sq, _ = mahalanobis_distances(
-            Z, self._disc_centres, self._identity,
-            location=np.zeros(self.n_discriminants_), reduction="min",
-        )
-        total_sq = mahalanobis_distances(
-            X, self.location_[None, :], self.whitener_, location=self.location_
-        )[:, 0]
-        residual_sq = np.maximum(total_sq - np.einsum("ij,ij->i", Z, Z), 0.0)
-        return -np.sqrt(np.maximum(disc_sq, 0.0)), -np.sqrt(residual_sq)
+        # ||x~ - c~_k||^2 = ||G^T x~ - G^T c~_k||^2 + ||H x~||^2 for the lifted
+        # centres c~_k = G G^T mu~_k: one whitening GEMM, one GEMM against the
+        # centres (Mahalanobis's cost) and one thin GEMM for the split.
+        X = np.asarray(X)
+        dtype = np.float32 if X.dtype == np.float32 else np.float64
+        W = self.whitener_.W_
+        centres = self._lifted_centres
+        m2 = np.einsum("ij,ij->i", centres, centres)
+        Wd, Md = W.astype(dtype), centres.astype(dtype)
+        splitter, loc = self._splitter.astype(dtype), self.location_.astype(dtype)
+        inside_is_split = self._splitter.shape[1] == self.n_discriminants_
+        n = X.shape[0]
+        nearest, residual = np.empty(n), np.empty(n)
+        argmin = np.empty(n, dtype=np.intp)
+        bytes_per_row = (len(centres) + 2 * W.shape[0]) * np.dtype(dtype).itemsize * 2
+        for sl in gen_row_chunks(n, bytes_per_row, working_memory=64):
+            Z = (X[sl].astype(dtype, copy=True) - loc) @ Wd
+            z2 = np.einsum("ij,ij->i", Z, Z, dtype=np.float64)
+            P = Z @ splitter
+            p2 = np.einsum("ij,ij->i", P, P, dtype=np.float64)
+            outside = np.maximum(z2 - p2, 0.0) if inside_is_split else p2
+            nearest_centres(Z, centres, Md, m2, nearest[sl], argmin[sl], z2=z2)
+            nearest[sl] -= outside
+            residual[sl] = outside
+        return -np.sqrt(np.maximum(nearest, 0.0)), -np.sqrt(residual)
 
     def _score(self, X):
         discriminative, residual = self._components(X)
         return discriminative + self.residual_weight * residual
+
+
+def _complement(basis):
+    """Orthonormal basis of the orthogonal complement of ``basis``'s columns."""
+    full, _ = np.linalg.qr(basis, mode="complete")
+    return np.ascontiguousarray(full[:, basis.shape[1]:])
