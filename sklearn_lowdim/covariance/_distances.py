@@ -6,10 +6,15 @@
 import numpy as np
 import sklearn
 
-from ..utils import gen_row_chunks
+from ..utils import device, gen_row_chunks
 from . import _kernels
 
-__all__ = ["mahalanobis_distances", "nearest_centres"]
+__all__ = [
+    "mahalanobis_distances",
+    "nearest_centres",
+    "nearest_centres_xp",
+    "whiten_xp",
+]
 
 _REDUCTIONS = (None, "min", "argmin", "logsumexp", "argmax")
 
@@ -178,6 +183,38 @@ def nearest_centres(Z, M, Md, m2, out_min, out_arg, *, G=None, z2=None):
     margin = 2.0 * 1.01 * (Z.shape[1] + 2) * np.finfo(np.float32).eps / 2
     m_norm_max = float(np.sqrt(np.max(m2, initial=0.0)))
     _kernels.min_argmin_refine(G, z2, m2, Z, M, margin, m_norm_max, out_min, out_arg)
+
+
+def whiten_xp(X, location, W, xp, centre_sq_norms):
+    """``(X - location) @ W`` in ``X``'s array namespace and on its device.
+
+    float32 stays float32 unless its rounding would swamp the distances to
+    centres of squared whitened norms ``centre_sq_norms`` (then float64). The
+    location and the whitener are float64 NumPy arrays estimated on the host.
+    """
+    dtype = xp.float32 if X.dtype == xp.float32 and not _float32_too_coarse(
+        np.asarray(centre_sq_norms), W.shape[1]) else xp.float64
+    dev = device(X)
+    loc = xp.asarray(location, dtype=dtype, device=dev)
+    return (xp.astype(X, dtype) - loc) @ xp.asarray(W, dtype=dtype, device=dev)
+
+
+def nearest_centres_xp(Z, M, xp, working_memory=64):
+    """``min_k ||z_i - m_k||^2`` of whitened namespace rows to NumPy centres ``M``.
+
+    The GEMM form per row chunk, in ``Z``'s dtype and namespace (``Z`` comes
+    from :func:`whiten_xp`, which picks a dtype the distances survive).
+    """
+    Mx = xp.asarray(M, dtype=Z.dtype, device=device(Z))
+    m2 = xp.sum(Mx * Mx, axis=1)
+    bytes_per_row = (M.shape[0] + Z.shape[1]) * 8 * 2
+    parts = []
+    for sl in gen_row_chunks(Z.shape[0], bytes_per_row,
+                             working_memory=working_memory):
+        Zc = Z[sl.start:sl.stop, ...]
+        d2 = xp.sum(Zc * Zc, axis=1)[:, None] - 2.0 * (Zc @ Mx.T) + m2[None, :]
+        parts.append(xp.min(d2, axis=1))
+    return xp.clip(xp.concat(parts), min=0.0)
 
 
 def _float32_too_coarse(centre_sq_norms, rank):

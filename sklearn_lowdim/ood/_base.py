@@ -12,8 +12,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..covariance import GaussianStatistics, Whitener, covariance_from_statistics
-from ..utils import check_n_classes
+from ..covariance._dask import is_dask_array, statistics_from_dask
+from ..utils import check_n_classes, get_namespace, to_numpy
 from ..utils._outlier import OffsetOutlierMixin
+
+# doubles of per-class scatter kept for exact streaming Ledoit-Wolf (128 MiB)
+_CLASS_SCATTER_BUDGET = 2**24
 
 
 def l2_normalize(X):
@@ -91,11 +95,21 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _statistics(self, X, y_idx):
-        moments = self.covariance in ("ledoit_wolf",)
+    def _statistics(self, X, y_idx, merged_later=False):
         return GaussianStatistics.from_data(
-            X, y_idx, n_classes=len(self.classes_), moments=moments
+            X, y_idx, n_classes=len(self.classes_),
+            **self._statistics_options(X.shape[1], merged_later),
         )
+
+    def _statistics_options(self, n_features, merged_later):
+        # Ledoit-Wolf's beta term needs fourth moments about the final class
+        # means; merging them exactly needs the per-class scatter, kept while
+        # it fits in 128 MiB (beyond that the merge is approximate, see
+        # GaussianStatistics).
+        moments = self.covariance == "ledoit_wolf"
+        small = len(self.classes_) * n_features**2 <= _CLASS_SCATTER_BUDGET
+        return {"moments": moments,
+                "class_scatter": moments and merged_later and small}
 
     def _tied_covariance(self, X=None, y_idx=None):
         """Pooled within-class covariance as the ``covariance`` parameter says."""
@@ -110,8 +124,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         shrinkage = None if self.covariance == "empirical" else self.covariance
         return covariance_from_statistics(self.statistics_, shrinkage)[0]
 
-    def _fit_arrays(self, X, y):
-        X = self._prepare(X, reset=True)
+    def _require_y(self, y):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is "
@@ -119,6 +132,10 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
                 "rows. For unlabelled data use a one-class detector such as "
                 "sklearn.covariance.EllipticEnvelope."
             )
+
+    def _fit_arrays(self, X, y):
+        X = self._prepare(X, reset=True)
+        self._require_y(y)
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(
@@ -136,23 +153,62 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            In-distribution features.
+        X : array-like or dask array of shape (n_samples, n_features)
+            In-distribution features. A dask array chunked by rows is reduced
+            block by block to the Gaussian core's sufficient statistics (the
+            same model as in memory); the fit rows are then scored blockwise
+            to set ``offset_``.
         y : array-like of shape (n_samples,)
-            Their class labels (required).
+            Their class labels (required; a dask array is computed).
 
         Returns
         -------
         self
         """
         self._validate_params()
+        if is_dask_array(X):
+            return self._fit_dask(X, y)
         X, y_idx = self._fit_arrays(X, y)
         self._finish_fit(self._tied_covariance(X, y_idx))
         self._set_offset(X)
         return self
 
+    def _fit_dask(self, X, y):
+        """Statistics per row block merged by Chan's update; only they travel."""
+        if hasattr(self.covariance, "fit"):
+            raise ValueError(
+                "A covariance estimator object needs all the rows in memory; on a "
+                "dask array pass covariance='empirical', 'ledoit_wolf', 'oas' or a "
+                "float."
+            )
+        self._require_y(y)
+        y = np.asarray(y.compute() if hasattr(y, "compute") else y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}."
+            )
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        check_n_classes(self.classes_)
+        self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        X = _dask_rows(X, self.normalize)
+        self.statistics_ = statistics_from_dask(
+            X, self._encode(y), len(self.classes_),
+            **self._statistics_options(X.shape[1], merged_later=True),
+        )
+        self._finish_fit(self._tied_covariance())
+        scores = X.map_blocks(self._score, drop_axis=1, dtype=np.float64)
+        self._set_offset_from_scores(scores.compute())
+        return self
+
     def partial_fit(self, X, y, classes=None):
         """Update the statistics with a batch (Chan's merge), then refit.
+
+        The result equals ``fit`` on all batches together (to rounding). With
+        ``covariance='ledoit_wolf'`` that needs per-class scatter matrices,
+        kept while ``n_classes * n_features**2 <= 2**24`` (128 MiB); beyond that
+        the shrinkage intensity of the merged statistics is approximate.
 
         Parameters
         ----------
@@ -174,7 +230,8 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             check_classification_targets(y)
             self.classes_ = np.unique(y if classes is None else np.asarray(classes))
             check_n_classes(self.classes_)
-            self.statistics_ = self._statistics(X, self._encode(np.asarray(y)))
+            self.statistics_ = self._statistics(
+                X, self._encode(np.asarray(y)), merged_later=True)
         else:
             X = self._prepare(X, reset=False)
             self.statistics_.update(X, self._encode(np.asarray(y)))
@@ -184,11 +241,21 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
 
     # ----- thresholds -------------------------------------------------------
     def _set_offset(self, X):
-        scores = self._score(X)
+        self._set_offset_from_scores(self._score(X))
+
+    def _set_offset_from_scores(self, scores):
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
 
     def score_samples(self, X):
         """Score of each row; higher is more in-distribution.
+
+        float32 rows stay float32 (see
+        :func:`~sklearn_lowdim.covariance.mahalanobis_distances` for how the
+        nearest-class distance stays accurate on ill-conditioned features).
+        Other array-API arrays (torch, CuPy, with
+        ``sklearn.set_config(array_api_dispatch=True)``) are scored in their own
+        namespace and on their device, in float64 or, where the rounding
+        allows, float32; a dask array gives a lazy dask array of scores.
 
         Parameters
         ----------
@@ -199,9 +266,29 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        # float32 rows stay float32 unless the core finds the features too
-        # ill-conditioned for it (see covariance._distances._float32_too_coarse).
+        if is_dask_array(X):
+            X = _dask_rows(X, None)
+            return X.map_blocks(self.score_samples, drop_axis=1, dtype=np.float64)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            validate_data(self, to_numpy(X), dtype=[np.float64, np.float32],
+                          reset=False)
+            if self.normalize == "l2":
+                norms = xp.linalg.vector_norm(X, axis=1, keepdims=True)
+                X = X / xp.where(norms > 0, norms, xp.ones_like(norms))
+            return self._score_xp(X, xp)
         return self._score(self._prepare(X, reset=False))
+
+def _dask_rows(X, normalize):
+    """A float dask array chunked by rows only, L2-normalised if asked."""
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, got {X.ndim} dimension(s).")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    return X.map_blocks(l2_normalize, dtype=X.dtype) if normalize == "l2" else X
+
 
 def pinv_whitener(covariance):
     """The official recipe's pseudo-inverse precision as a whitener."""

@@ -3,9 +3,11 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..covariance import Whitener, mahalanobis_distances
+from ..covariance._distances import nearest_centres_xp, whiten_xp
 from ._base import _SupervisedGaussianDetector, pinv_whitener
 
 __all__ = ["MahalanobisOOD"]
@@ -143,3 +145,14 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
             location=self.location_,
         )[:, 0]
         return -(closest - background)
+
+    def _score_xp(self, X, xp):
+        W = self.whitener_.W_
+        centres = (self.means_ - self.location_) @ W
+        m2 = np.einsum("ij,ij->i", centres, centres)
+        Z = whiten_xp(X, self.location_, W, xp, m2)
+        closest = nearest_centres_xp(Z, centres, xp)
+        if not self.relative:
+            return -closest
+        Zb = whiten_xp(X, self.location_, self.background_whitener_.W_, xp, m2)
+        return -(closest - xp.sum(Zb * Zb, axis=1))

@@ -11,8 +11,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..covariance import Whitener
-from ..covariance._distances import nearest_centres
-from ..utils import gen_row_chunks
+from ..covariance._distances import nearest_centres, nearest_centres_xp, whiten_xp
+from ..utils import device, gen_row_chunks
 from ._base import _SupervisedGaussianDetector, pinv_whitener
 
 __all__ = ["WDiscOOD"]
@@ -191,6 +191,17 @@ class WDiscOOD(_SupervisedGaussianDetector):
             nearest[sl] -= outside
             residual[sl] = outside
         return -np.sqrt(np.maximum(nearest, 0.0)), -np.sqrt(residual)
+
+    def _score_xp(self, X, xp):
+        centres = self._lifted_centres
+        Z = whiten_xp(X, self.location_, self.whitener_.W_, xp,
+                      np.einsum("ij,ij->i", centres, centres))
+        P = Z @ xp.asarray(self._splitter, dtype=Z.dtype, device=device(Z))
+        p2, z2 = xp.sum(P * P, axis=1), xp.sum(Z * Z, axis=1)
+        inside_is_split = self._splitter.shape[1] == self.n_discriminants_
+        outside = xp.clip(z2 - p2, min=0.0) if inside_is_split else p2
+        nearest = xp.clip(nearest_centres_xp(Z, centres, xp) - outside, min=0.0)
+        return -xp.sqrt(nearest) - self.residual_weight * xp.sqrt(outside)
 
     def _score(self, X):
         discriminative, residual = self._components(X)

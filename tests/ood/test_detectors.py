@@ -86,13 +86,17 @@ def test_relative_mahalanobis_reproduces_official_recipe():
 
 
 @pytest.mark.parametrize("w", [0.0, 1.0, 5.0])
-def test_wdisc_reproduces_official_algorithm(w):
-    X, y = classes_data(n_per_class=80, d=10, n_classes=5, seed=4)
-    X_test = np.random.default_rng(5).normal(0, 4, (40, 10))
+# (10, 5): the discriminant span is the smaller part of the whitened space;
+# (6, 6): its complement is, which the scorer then uses to split the norm.
+@pytest.mark.parametrize("d, n_classes", [(10, 5), (6, 6)])
+def test_wdisc_reproduces_official_algorithm(w, d, n_classes):
+    X, y = classes_data(n_per_class=80, d=d, n_classes=n_classes, seed=4)
+    X_test = np.random.default_rng(5).normal(0, 4, (40, d))
     detector = WDiscOOD(residual_weight=w).fit(X, y)
-    assert detector.n_discriminants_ == 4
-    np.testing.assert_allclose(detector.score_samples(X_test),
-                               official_wdisc(X, y, X_test, 4, w), rtol=1e-6)
+    assert detector.n_discriminants_ == n_classes - 1
+    np.testing.assert_allclose(
+        detector.score_samples(X_test),
+        official_wdisc(X, y, X_test, n_classes - 1, w), rtol=1e-6)
 
 
 def test_empirical_mahalanobis_is_affine_invariant_and_class_permutation_invariant():
