@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..covariance import GaussianStatistics, Whitener, covariance_from_statistics
 from ..covariance._dask import is_dask_array, statistics_from_dask
+from ..covariance._whitening import warn_singular
 from ..utils import check_n_classes, get_namespace, to_numpy
 from ..utils._outlier import OffsetOutlierMixin
 
@@ -169,7 +170,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         if is_dask_array(X):
             return self._fit_dask(X, y)
         X, y_idx = self._fit_arrays(X, y)
-        self._finish_fit(self._tied_covariance(X, y_idx))
+        self._fit_model(self._tied_covariance(X, y_idx))
         self._set_offset(X)
         return self
 
@@ -197,7 +198,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             X, self._encode(y), len(self.classes_),
             **self._statistics_options(X.shape[1], merged_later=True),
         )
-        self._finish_fit(self._tied_covariance())
+        self._fit_model(self._tied_covariance())
         scores = X.map_blocks(self._score, drop_axis=1, dtype=np.float64)
         self._set_offset_from_scores(scores.compute())
         return self
@@ -235,9 +236,29 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         else:
             X = self._prepare(X, reset=False)
             self.statistics_.update(X, self._encode(np.asarray(y)))
-        self._finish_fit(self._tied_covariance())
+        self._fit_model(self._tied_covariance())
         self._set_offset(X)
         return self
+
+    def _fit_model(self, covariance):
+        self._warn_constant_features()
+        self._finish_fit(covariance)
+
+    def _warn_constant_features(self):
+        """One warning naming the features with no variance inside any class."""
+        within = self.statistics_.sq_dev.sum(axis=0)
+        constant = np.flatnonzero(within <= 1e-12 * max(within.max(initial=0.0),
+                                                        1e-300))
+        if constant.size == 0:
+            return
+        handling = ("dropped by the pseudo-inverse" if self.covariance == "empirical"
+                    else "floored by the whitener")
+        warn_singular(
+            f"{type(self).__name__}: feature(s) {constant[:10].tolist()} have zero "
+            f"variance within every class; their direction is {handling}. Remove "
+            "constant columns first (sklearn.feature_selection.VarianceThreshold) "
+            "to silence this."
+        )
 
     # ----- thresholds -------------------------------------------------------
     def _set_offset(self, X):

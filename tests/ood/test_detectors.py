@@ -209,8 +209,15 @@ def test_bad_input():
 
 
 def test_zero_variance_feature_is_handled_without_nan():
+    from sklearn_lowdim.covariance import SingularCovarianceWarning
+
     X, y = classes_data(seed=16)
     X[:, 3] = 1.0
+    X[:, 5] = 2.0
+    with pytest.warns(SingularCovarianceWarning, match=r"\[3, 5\] have zero") as rec:
+        WDiscOOD().fit(X, y).score_samples(X)
+    assert len([w for w in rec if "zero variance" in str(w.message)]) == 1
+    X[:, 5] = np.random.default_rng(0).normal(size=len(X))
     shrunk = MahalanobisOOD(covariance="ledoit_wolf").fit(X, y)
     assert np.all(np.isfinite(shrunk.score_samples(X)))
     detector = MahalanobisOOD().fit(X, y)  # pinv drops the constant direction
