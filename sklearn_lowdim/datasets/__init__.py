@@ -3,6 +3,7 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._marchenko_pastur import marchenko_pastur_ridge_risk
 from ._mixtures import make_gaussian_mixture
 from ._wordnet import (
     WORDNET_IN_DISTRIBUTION,
@@ -15,4 +16,5 @@ __all__ = [
     "WORDNET_OUT_OF_DISTRIBUTION",
     "load_wordnet_embeddings",
     "make_gaussian_mixture",
+    "marchenko_pastur_ridge_risk",
 ]

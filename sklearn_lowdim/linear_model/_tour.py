@@ -38,18 +38,18 @@ def run(plots_dir=None):
         ("diabetes", *load_diabetes(return_X_y=True)),
         ("gaussian 1000x400", Xs, ys),
     ]
-    lambdas = np.concatenate([[0.0], np.logspace(-4, 1, 16)])
+    alphas = np.concatenate([[0.0], np.logspace(-4, 1, 16)])
     rows = []
     for name, X, y in sets:
         Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.5, random_state=0)
         n = Xtr.shape[0]
         ours = SubsampleRidgeEnsembleCV(
-            lambdas=lambdas,
-            max_samples=[0.25, 0.5, 0.75, 1.0],
+            alphas=alphas,
+            subsample_sizes=[0.25, 0.5, 0.75, 1.0],
             n_estimators=10,
             random_state=0,
         )
-        peer = RidgeCV(alphas=n * lambdas[1:])
+        peer = RidgeCV(alphas=n * alphas[1:])
         ours, t_ours = _timed(lambda o=ours: o.fit(Xtr, ytr))
         peer, t_peer = _timed(lambda p=peer: p.fit(Xtr, ytr))
         held = float(np.mean((yte - ours.predict(Xte)) ** 2))
@@ -58,7 +58,7 @@ def run(plots_dir=None):
             {
                 "estimator": "SubsampleRidgeEnsembleCV",
                 "dataset": name,
-                "metric": "GCV risk estimate",
+                "metric": "corrected GCV risk estimate",
                 "value": ours.best_score_,
                 "time_s": t_ours,
             }
@@ -82,10 +82,10 @@ def run(plots_dir=None):
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(5, 3.5))
-        for i, k in enumerate(ours.max_samples_grid_):
-            ax.semilogx(lambdas[1:], ours.gcv_scores_[i, 1:], label=f"k={k}")
-        ax.set_xlabel("lambda")
-        ax.set_ylabel("GCV")
+        for i, k in enumerate(ours.subsample_sizes_):
+            ax.semilogx(alphas[1:], ours.gcv_scores_[i, 1:], label=f"k={k}")
+        ax.set_xlabel("alpha")
+        ax.set_ylabel("corrected GCV")
         ax.set_title("GCV paths, gaussian 1000x400")
         ax.legend()
         fig.tight_layout()

@@ -1,139 +1,177 @@
-import pickle
+"""The GCV path against explicit smoother matrices and scikit-learn ridge fits."""
 
 import numpy as np
 import pytest
-from sklearn.base import clone
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from sklearn_lowdim.linear_model import (
-    SubsampleRidgeEnsembleCV,
-    ridge_ensemble_gcv_path,
-)
+from sklearn_lowdim.linear_model import ridge_ensemble_gcv_path
+from sklearn_lowdim.linear_model._gcv_path import extrapolate_risk
 
 
-def _data(n=120, p=30, seed=0):
+def _data(n=60, p=40, seed=0, targets=None):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p))
-    y = X @ rng.standard_normal(p) / np.sqrt(p) + 0.5 * rng.standard_normal(n)
+    shape = (p,) if targets is None else (p, targets)
+    y = X @ rng.standard_normal(shape) / np.sqrt(p) + 0.5 * rng.standard_normal(
+        (n,) if targets is None else (n, targets))
     return X, y
 
 
-def _brute(X, y, lambdas, k, M, seed, variant):
-    """Explicit smoother matrices and sklearn Ridge members."""
-    n = X.shape[0]
-    rng = np.random.RandomState(seed)
-    subsets = [np.sort(rng.choice(n, k, replace=False)) for _ in range(M)]
+def _draws(n, k, M, seed, bootstrap=False):
+    """The subsamples the path draws (one RandomState stream per size)."""
+    size_seed = np.random.RandomState(seed).randint(2**31 - 1, size=1)[0]
+    rng = np.random.RandomState(size_seed)
+    return [np.sort(rng.choice(n, k, replace=bootstrap)) for _ in range(M)]
+
+
+def _brute(X, y, alphas, subsets):
+    """Members by sklearn Ridge / pinv, ensemble smoother L as an n x n matrix."""
+    n, p = X.shape
     out = []
-    for lam in lambdas:
+    for alpha in alphas:
         L = np.zeros((n, n))
-        coefs = []
+        coefs, dofs, resids = [], [], []
         for idx in subsets:
-            XI = X[idx]
-            if lam > 0:
-                coefs.append(
-                    Ridge(alpha=k * lam, fit_intercept=False, solver="svd")
-                    .fit(XI, y[idx])
-                    .coef_
-                )
-                H = X @ np.linalg.solve(XI.T @ XI + k * lam * np.eye(X.shape[1]), XI.T)
+            XI, k = X[idx], len(idx)
+            if alpha > 0:
+                coefs.append(Ridge(alpha=k * alpha, fit_intercept=False,
+                                   solver="svd").fit(XI, y[idx]).coef_)
+                H = X @ np.linalg.solve(XI.T @ XI + k * alpha * np.eye(p), XI.T)
             else:
                 coefs.append(np.linalg.pinv(XI) @ y[idx])
                 H = X @ np.linalg.pinv(XI)
             J = np.zeros((k, n))
             J[np.arange(k), idx] = 1
-            L += H @ J / M
+            Lm = H @ J
+            L += Lm / len(subsets)
+            dofs.append(np.trace(Lm))
+            resids.append(y - Lm @ y)
         coef = np.mean(coefs, axis=0)
         np.testing.assert_allclose(L @ y, X @ coef, atol=1e-8)
-        if variant == "full":
-            rows = np.arange(n)
-        else:
-            rows = np.unique(np.concatenate(subsets))
-        ne = rows.size
-        gcv = np.mean((y - L @ y)[rows] ** 2) / (1 - np.trace(L) / ne) ** 2
-        out.append((coef, np.trace(L), gcv))
+        tr = np.trace(L)
+        gcv = np.mean((y - L @ y) ** 2) / (1 - tr / n) ** 2
+        union = np.unique(np.concatenate(subsets))
+        gcv_u = np.mean((y - L @ y)[union] ** 2) / (1 - tr / union.size) ** 2
+        # Bellec et al.'s correction, per-member d_m form (written out)
+        k, M = len(subsets[0]), len(subsets)
+        bracket = np.mean([r @ r / (n - 2 * d + d * d / k)
+                           for r, d in zip(resids, dofs)])
+        t = tr / n
+        cgcv = gcv - t**2 / (1 - t) ** 2 * (n / k - 1) / M * bracket
+        out.append({"coef": coef, "dof": tr, "gcv": gcv, "gcv_union": gcv_u,
+                    "cgcv": cgcv})
     return out
 
 
-@pytest.mark.parametrize("variant", ["full", "union"])
-def test_path_matches_brute_force(variant):
+@pytest.mark.parametrize("k", [50, 25])  # k > p and k < p
+def test_path_matches_explicit_smoothers(k):
     X, y = _data()
-    lambdas = [0.0, 0.01, 0.3, 3.0]
-    res = ridge_ensemble_gcv_path(
-        X, y, lambdas, max_samples=50, n_estimators=4, gcv=variant, random_state=3
-    )
-    ref = _brute(X, y, lambdas, 50, 4, 3, variant)
-    for i, (coef, df, gcv) in enumerate(ref):
-        np.testing.assert_allclose(res["coef"][i], coef, rtol=1e-7, atol=1e-9)
-        np.testing.assert_allclose(res["df"][i], df, rtol=1e-8)
-        np.testing.assert_allclose(res["gcv"][i], gcv, rtol=1e-7)
+    alphas = [0.0, 0.01, 0.3, 3.0]
+    path = ridge_ensemble_gcv_path(X, y, alphas, subsample_sizes=k, n_estimators=4,
+                                   random_state=3)
+    ref = _brute(X, y, alphas, _draws(60, k, 4, 3))
+    for j, r in enumerate(ref):
+        np.testing.assert_allclose(path["coef"][0, j, 0], r["coef"], rtol=1e-7,
+                                   atol=1e-9)
+        np.testing.assert_allclose(path["dof"][0, j], r["dof"], rtol=1e-8)
+        for key in ("gcv", "cgcv", "gcv_union"):
+            if k < 40 and j == 0 and key == "gcv_union":
+                # ridgeless members interpolate their rows: 0/0 on the union
+                continue
+            np.testing.assert_allclose(path[key][0, j, -1, 0], r[key], rtol=1e-7)
 
 
-def test_n_jobs_same_result():
+def test_every_ensemble_size_matches_a_smaller_ensemble():
     X, y = _data()
-    a = ridge_ensemble_gcv_path(
-        X, y, [0.1, 1.0], max_samples=60, n_estimators=6, random_state=0
-    )
-    b = ridge_ensemble_gcv_path(
-        X, y, [0.1, 1.0], max_samples=60, n_estimators=6, random_state=0, n_jobs=2
-    )
-    np.testing.assert_allclose(a["gcv"], b["gcv"], rtol=1e-10)
+    big = ridge_ensemble_gcv_path(X, y, [0.1, 1.0], subsample_sizes=[30, 45],
+                                  n_estimators=6, random_state=0)
+    for M in (1, 3):
+        small = ridge_ensemble_gcv_path(X, y, [0.1, 1.0], subsample_sizes=[30, 45],
+                                        n_estimators=M, random_state=0)
+        for key in ("gcv", "cgcv", "gcv_union"):
+            np.testing.assert_allclose(small[key][:, :, -1], big[key][:, :, M - 1],
+                                       rtol=1e-10)
 
 
-def test_path_bad_input():
+def test_full_data_single_member_is_ridge_and_cgcv_is_gcv():
+    X, y = _data(n=80, p=30)
+    n = 80
+    alphas = [0.001, 0.1, 2.0]
+    path = ridge_ensemble_gcv_path(X, y, alphas, n_estimators=7)
+    for j, alpha in enumerate(alphas):
+        ridge = Ridge(alpha=n * alpha, fit_intercept=False).fit(X, y)
+        np.testing.assert_allclose(path["coef"][0, j, 0], ridge.coef_, rtol=1e-9)
+        s = np.linalg.svd(X, compute_uv=False)
+        dof = np.sum(s**2 / (s**2 + n * alpha))
+        gcv = np.mean((y - X @ ridge.coef_) ** 2) / (1 - dof / n) ** 2
+        np.testing.assert_allclose(path["gcv"][0, j, :, 0], gcv, rtol=1e-9)
+    np.testing.assert_allclose(path["cgcv"], path["gcv"], rtol=1e-12)
+
+
+def test_ridgeless_near_square_uses_the_svd_and_equals_pinv():
+    X, y = _data(n=60, p=40)
+    path = ridge_ensemble_gcv_path(X, y, [0.0], subsample_sizes=42, n_estimators=3,
+                                   random_state=1)
+    subsets = _draws(60, 42, 3, 1)
+    coef = np.mean([np.linalg.pinv(X[i]) @ y[i] for i in subsets], axis=0)
+    np.testing.assert_allclose(path["coef"][0, 0, 0], coef, rtol=1e-8, atol=1e-10)
+
+
+def test_bootstrap_members_use_repeated_rows():
     X, y = _data()
-    with pytest.raises(ValueError, match="lambdas"):
-        ridge_ensemble_gcv_path(X, y, [-1.0])
-    with pytest.raises(ValueError, match="max_samples"):
-        ridge_ensemble_gcv_path(X, y, [1.0], max_samples=0)
-    with pytest.raises(ValueError, match="gcv"):
-        ridge_ensemble_gcv_path(X, y, [1.0], gcv="nope")
+    path = ridge_ensemble_gcv_path(X, y, [0.2], subsample_sizes=50, n_estimators=3,
+                                   bootstrap=True, random_state=2)
+    subsets = _draws(60, 50, 3, 2, bootstrap=True)
+    assert any(len(np.unique(i)) < 50 for i in subsets)
+    ref = _brute(X, y, [0.2], subsets)[0]
+    np.testing.assert_allclose(path["coef"][0, 0, 0], ref["coef"], rtol=1e-8)
+    np.testing.assert_allclose(path["gcv"][0, 0, -1, 0], ref["gcv"], rtol=1e-8)
 
 
-def test_estimator_full_data_is_ridge_with_gcv():
-    X, y = _data(n=150, p=10)
-    X = X + 3.0
-    lambdas = np.logspace(-3, 1, 9)
-    est = SubsampleRidgeEnsembleCV(lambdas=lambdas).fit(X, y)
-    n = X.shape[0]
-    # independent GCV: hat matrix of centred ridge, intercept adds one df
-    Xc, yc = X - X.mean(0), y - y.mean()
-    g = []
-    for lam in lambdas:
-        H = Xc @ np.linalg.solve(Xc.T @ Xc + n * lam * np.eye(10), Xc.T)
-        g.append(np.mean((yc - H @ yc) ** 2) / (1 - np.trace(H) / n) ** 2)
-    assert est.lambda_ == lambdas[int(np.argmin(g))]
-    ref = Ridge(alpha=n * est.lambda_).fit(X, y)
-    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8)
-    np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-8)
-    np.testing.assert_allclose(est.predict(X), ref.predict(X), rtol=1e-8)
+def test_multi_target_equals_one_target_at_a_time():
+    X, Y = _data(targets=3)
+    both = ridge_ensemble_gcv_path(X, Y, [0.05, 0.5], subsample_sizes=[30, 60],
+                                   n_estimators=4, random_state=0)
+    for t in range(3):
+        one = ridge_ensemble_gcv_path(X, Y[:, t], [0.05, 0.5], subsample_sizes=[30, 60],
+                                      n_estimators=4, random_state=0)
+        np.testing.assert_allclose(both["coef"][:, :, t], one["coef"][:, :, 0],
+                                   rtol=1e-10)
+        for key in ("gcv", "cgcv", "gcv_union"):
+            np.testing.assert_allclose(both[key][..., t], one[key][..., 0],
+                                       rtol=1e-10)
 
 
-def test_estimator_float32_and_no_inplace():
+def test_n_jobs_gives_the_same_path():
     X, y = _data()
-    X32 = X.astype(np.float32)
-    X0 = X32.copy()
-    est = SubsampleRidgeEnsembleCV(max_samples=[0.5], random_state=0).fit(X32, y)
-    np.testing.assert_array_equal(X32, X0)
-    assert est.predict(X32).dtype == np.float32
-    e64 = SubsampleRidgeEnsembleCV(max_samples=[0.5], random_state=0).fit(X, y)
-    np.testing.assert_allclose(est.predict(X32), e64.predict(X), rtol=1e-3, atol=1e-3)
+    kwargs = {"subsample_sizes": [20, 45], "n_estimators": 5, "random_state": 0}
+    a = ridge_ensemble_gcv_path(X, y, [0.1, 1.0], **kwargs)
+    b = ridge_ensemble_gcv_path(X, y, [0.1, 1.0], n_jobs=2, **kwargs)
+    for key in ("coef", "dof", "gcv", "cgcv", "gcv_union"):
+        np.testing.assert_allclose(a[key], b[key], rtol=1e-10)
 
 
-def test_estimator_bad_input_and_meta():
+def test_extrapolation_recovers_the_one_over_m_law():
+    M = np.arange(1, 9)[:, None]
+    r1, r_inf = np.array([3.0, 2.0]), np.array([1.0, 1.5])
+    got = extrapolate_risk(r1 / M + (1 - 1 / M) * r_inf)
+    np.testing.assert_allclose(got[0], r1)
+    np.testing.assert_allclose(got[1], r_inf)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_estimators": 0}, "n_estimators"),
+        ({"subsample_sizes": 1}, r"outside \[2"),
+        ({"subsample_sizes": 61}, r"outside \[2"),
+        ({"subsample_sizes": 1.5}, r"fractions must lie in \(0, 1\]"),
+        ({"alphas": [-1.0, -0.1]}, ">= 0"),
+        ({"alphas": []}, "non-empty"),
+    ],
+)
+def test_bad_input(kwargs, match):
     X, y = _data()
-    with pytest.raises(ValueError, match="max_samples"):
-        SubsampleRidgeEnsembleCV(max_samples=[1.5]).fit(X, y)
-    with pytest.raises(ValueError, match="lambdas"):
-        SubsampleRidgeEnsembleCV(lambdas=[-1.0]).fit(X, y)
-    est = SubsampleRidgeEnsembleCV(max_samples=[0.5, 1.0], random_state=0).fit(X, y)
-    est2 = pickle.loads(pickle.dumps(est))
-    np.testing.assert_array_equal(est.predict(X), est2.predict(X))
-    clone(est)
-    make_pipeline(StandardScaler(), SubsampleRidgeEnsembleCV()).fit(X, y).predict(X)
-    gs = GridSearchCV(
-        SubsampleRidgeEnsembleCV(random_state=0), {"n_estimators": [1, 3]}, cv=3
-    ).fit(X, y)
-    assert gs.best_params_["n_estimators"] in (1, 3)
+    alphas = kwargs.pop("alphas", [0.1])
+    with pytest.raises(ValueError, match=match):
+        ridge_ensemble_gcv_path(X, y, alphas, **kwargs)

@@ -1,0 +1,14 @@
+"""Settings of the ridge ensembles for scikit-learn's common checks."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+# Small ensembles keep the ~50 checks per estimator fast; the checks test the
+# API, not the statistics.
+TEST_PARAMS = {
+    "SubsampleRidgeEnsemble": {"n_estimators": 5, "subsample_size": 0.7,
+                               "random_state": 0},
+    "SubsampleRidgeEnsembleCV": {"n_estimators": 5, "random_state": 0},
+}
+
+EXPECTED_FAILED_CHECKS = {}
