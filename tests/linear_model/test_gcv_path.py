@@ -175,3 +175,18 @@ def test_bad_input(kwargs, match):
     alphas = kwargs.pop("alphas", [0.1])
     with pytest.raises(ValueError, match=match):
         ridge_ensemble_gcv_path(X, y, alphas, **kwargs)
+
+
+def test_joblib_dask_backend_gives_the_same_path():
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    X, y = _data()
+    kwargs = {"subsample_sizes": [20, 45], "n_estimators": 3, "random_state": 0}
+    local = ridge_ensemble_gcv_path(X, y, [0.1, 1.0], **kwargs)
+    with distributed.LocalCluster(processes=False, n_workers=2,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster), joblib.parallel_backend("dask"):
+        remote = ridge_ensemble_gcv_path(X, y, [0.1, 1.0], n_jobs=2, **kwargs)
+    for key in ("coef", "gcv", "cgcv"):
+        np.testing.assert_allclose(remote[key], local[key], rtol=1e-10)
