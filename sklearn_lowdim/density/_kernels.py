@@ -111,3 +111,60 @@ def mean_shift_step(queries, points, sample_weight, inv_h2, code, beta):
                 shifted[s, j] = queries[s, j]
         log_sums[s] = top + math.log(kernel_sum) if kernel_sum > 0.0 else -np.inf
     return shifted, log_sums
+
+
+# exp(x) for x <= 0 without a libm call, so that LLVM vectorises the loop around
+# it (this llvmlite has no SVML, and the scalar exp bounded the fused kernel):
+# x = n ln2 + r with |r| <= ln2/2, exp(r) by its degree-13 Taylor polynomial
+# (truncation below 2e-17 relative), 2^n from a table. Below -700 it returns
+# about 1e-304; callers zero -inf inputs themselves.
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_POW2_NEG = np.ldexp(1.0, -np.arange(1100))
+_C = np.array([1.0 / math.factorial(i) for i in range(14)])
+
+
+@njit(inline="always", fastmath=_FAST)
+def _exp_nonpositive(x):
+    v = max(x, -700.0)
+    n = math.floor(v * _LOG2E + 0.5)
+    r = v - n * _LN2_HI - n * _LN2_LO
+    p = _C[13]
+    for c in range(12, -1, -1):
+        p = p * r + _C[c]
+    return p * _POW2_NEG[int(-n)]
+
+
+@njit(parallel=True, fastmath=_FAST)
+def gaussian_weights_inplace(G, query_sq, point_sq, log_w, half_inv_h2, tops,
+                             sums):
+    """Turn the cross products ``G = Q P^T`` into scaled Gaussian kernel weights.
+
+    Row by row, in place: ``t = (|q|^2 + |p|^2 - 2 q.p) / h^2``, the log weight
+    ``log w - t/2``, its row maximum ``tops[s]``, then
+    ``G[s, i] = w_i exp(-t/2) / exp(tops[s])`` and ``sums[s]`` their sum. Two
+    vectorised passes (a row of a few thousand points stays in cache between
+    them) replace the eight elementwise NumPy passes of the same computation;
+    the mean-shift numerator is then one GEMM ``G @ P``. A one-pass version
+    with a running maximum measured 3x slower: the maximum rises often, and
+    each rise forces a rescale.
+    """
+    n_rows, n_points = G.shape
+    for s in prange(n_rows):
+        top = -np.inf
+        for i in range(n_points):
+            t = max(query_sq[s] + point_sq[i] - 2.0 * G[s, i], 0.0)
+            v = log_w[i] - half_inv_h2 * t
+            G[s, i] = v
+            top = max(top, v)
+        acc = 0.0
+        if top > -np.inf:
+            for i in range(n_points):
+                v = G[s, i]
+                e = _exp_nonpositive(v - top)
+                e = e if v > -np.inf else 0.0
+                G[s, i] = e
+                acc += e
+        tops[s] = top
+        sums[s] = acc

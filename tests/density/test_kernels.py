@@ -74,3 +74,18 @@ def test_log_sums_do_not_underflow_far_from_the_data():
     query = np.array([[100.0, 0.0]])
     _, log_sums = step(query, points, np.ones(3), kernel, 1.0, fused=True)
     np.testing.assert_allclose(log_sums, np.log(3) - 0.5 * 100.0**2)
+
+
+def test_vectorisable_exp_matches_numpy():
+    from sklearn_lowdim.density._kernels import _exp_nonpositive
+    from sklearn_lowdim.utils import njit
+
+    @njit(cache=False)
+    def evaluate(x, out):
+        for i in range(x.size):
+            out[i] = _exp_nonpositive(x[i])
+
+    x = -np.concatenate([np.linspace(0, 1, 1001), np.geomspace(1e-12, 699, 5000)])
+    out = np.empty_like(x)
+    evaluate(x, out)
+    np.testing.assert_allclose(out, np.exp(x), rtol=2e-15, atol=0)
