@@ -14,7 +14,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..utils import gen_row_chunks
+from ._linalg import row_chunks
 from ._sampler import SensitivitySampler
 from ._solvers import lp_objective, solve_irls, solve_l2, solve_linprog
 
@@ -236,7 +236,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         out = np.empty(X.shape[0], dtype=X.dtype)
-        for rows in gen_row_chunks(X.shape[0], 8 * (X.shape[1] + 1)):
+        for rows in row_chunks(X.shape[0], 8 * (X.shape[1] + 1)):
             out[rows] = X[rows] @ self.coef_ + self.intercept_
         return out
 

@@ -14,8 +14,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ..utils import Progress, gen_row_chunks
+from ..utils import Progress
 from . import _linalg
+from ._linalg import row_chunks
 from ._solvers import solve_irls, solve_linprog
 
 __all__ = [
@@ -251,7 +252,7 @@ def _lewis_quadratic_forms(U, w, p):
     pos = w > 0
     v[pos] = w[pos] ** (1.0 - 2.0 / p)
     M = np.zeros((r, r))
-    for rows in gen_row_chunks(n, 8 * 2 * r):
+    for rows in row_chunks(n, 8 * 2 * r):
         Y = U[rows] * np.sqrt(v[rows])[:, None]
         M += Y.T @ Y
     return _quadratic_forms(U, M)
@@ -440,7 +441,7 @@ def _approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
     v[ws > 0] = ws[ws > 0] ** (1.0 - 2.0 / p)
     M = (Us * v[:, None]).T @ Us
     q = np.zeros(n)
-    for rows in gen_row_chunks(n, 8 * 2 * (A.shape[1] + rank)):
+    for rows in row_chunks(n, 8 * 2 * (A.shape[1] + rank)):
         q[rows] = _quadratic_forms(np.asarray(A[rows], dtype=np.float64) @ T, M)
     w = q ** (p / 2)
     total = w.sum()

@@ -15,13 +15,13 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
-from ..utils import gen_row_chunks
+from ._linalg import row_chunks
 
 
 def lp_objective(X, y, beta, p, w):
     """``sum_i w_i |x_i beta - y_i|^p`` (chunked)."""
     total = 0.0
-    for rows in gen_row_chunks(X.shape[0], 8 * 4):
+    for rows in row_chunks(X.shape[0], 8 * 4):
         r = np.abs(X[rows] @ beta - y[rows])
         total += float(np.dot(w[rows], r**p))
     return total
@@ -32,7 +32,7 @@ def _weighted_gram(X, c, rhs):
     d = X.shape[1]
     G = np.zeros((d, d))
     b = np.zeros(d)
-    for rows in gen_row_chunks(X.shape[0], 8 * (d + 2)):
+    for rows in row_chunks(X.shape[0], 8 * (d + 2)):
         Xc = X[rows]
         cc = c[rows]
         G += Xc.T @ (Xc * cc[:, None])
@@ -82,7 +82,7 @@ def solve_linprog(X, y, w):
 
 def _smoothed_objective(X, y, beta, p, w, eta):
     total = 0.0
-    for rows in gen_row_chunks(X.shape[0], 8 * 4):
+    for rows in row_chunks(X.shape[0], 8 * 4):
         r = X[rows] @ beta - y[rows]
         total += float(np.dot(w[rows], (r * r + eta * eta) ** (p / 2)))
     return total
