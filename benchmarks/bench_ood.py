@@ -8,8 +8,19 @@ Synthetic Gaussian classes with a shared random covariance. Timed in one process
   one GEMM for all distances) and, when installed, pytorch-ood's Mahalanobis on a
   subset, scaled linearly (said so in the table);
 - ``WDiscOOD`` against ``MahalanobisOOD`` (target: within 2x);
-- float32 against float64 input (Spearman correlation of the scores; on
-  ill-conditioned features the core computes float32 input in float64).
+- float32 against float64 input (Spearman correlation of the scores; the
+  nearest-class search stays float32 and recomputes its few candidates in
+  float64, see ``sklearn_lowdim.covariance.mahalanobis_distances``).
+
+``--quality`` instead prints AUROC and FPR at 95% TPR on the shipped WordNet
+embeddings (six concrete-noun categories in, four out; 70/30 split, seed 0) for
+every detector here and every peer that is installed: scikit-learn
+``EllipticEnvelope`` / ``EmpiricalCovariance``, PyOD ``LOF`` / ``ECOD`` /
+``IForest``, pytorch-ood ``Mahalanobis`` / ``RMD``.
+
+pytorch-ood 0.4.0's top-level package imports torchvision, which this project
+does not install (``pip install --no-deps pytorch-ood==0.4.0``); its detector
+modules are loaded without it.
 
 Peak extra memory of scoring is measured with ``tracemalloc`` (NumPy allocations).
 
@@ -82,7 +93,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=SIZES, default="small")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quality", action="store_true",
+                        help="print the WordNet quality table instead")
     args = parser.parse_args(argv)
+    if args.quality:
+        quality_table()
+        return
     n, d, C, n_test = SIZES[args.size]
     X, y, X_test = make_data(n, d, C, n_test)
     X32, X_test32 = X.astype(np.float32), X_test.astype(np.float32)
@@ -123,10 +139,162 @@ def main(argv=None):
           f"Spearman {rho:.5f}")
     print(f"WDiscOOD / Mahalanobis total time: "
           f"{(wfit_s + wscore_s) / (fit_s + score_s):.2f}x")
+    pytorch_ood_timing(X, y, X_test, fit_s, score_s)
+
+
+def load_pytorch_ood():
+    """pytorch-ood's Mahalanobis and RMD classes, or ``None`` when not installed."""
+    import importlib.util
+    import sys
+    import types
+
     try:
-        import pytorch_ood  # noqa: F401
+        spec = importlib.util.find_spec("pytorch_ood")
+        import torch  # noqa: F401
     except ImportError:
-        print("pytorch-ood not installed: peer skipped (pip install pytorch-ood).")
+        return None
+    if spec is None:
+        return None
+    if "pytorch_ood" not in sys.modules:
+        # skip the package __init__, which imports torchvision for its models
+        package = types.ModuleType("pytorch_ood")
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules["pytorch_ood"] = package
+    from pytorch_ood.detector.mahalanobis import Mahalanobis
+    from pytorch_ood.detector.rmd import RMD
+
+    return Mahalanobis, RMD
+
+
+def pytorch_ood_timing(X, y, X_test, fit_s, score_s, fit_rows=10_000, score_rows=50):
+    peers = load_pytorch_ood()
+    if peers is None:
+        print("pytorch-ood not installed: peer skipped "
+              "(pip install --no-deps pytorch-ood==0.4.0).")
+        return
+    import torch
+
+    Mahalanobis, _ = peers
+    torch.set_num_threads(2)
+    keep = np.isin(y, np.unique(y))  # every class must occur in the subset
+    sub = np.flatnonzero(keep)[:fit_rows]
+    labels, sub_y = np.unique(y[sub], return_inverse=True)
+    z = torch.as_tensor(X[sub], dtype=torch.float32)
+    detector = Mahalanobis(None)
+    start = time.perf_counter()
+    detector.fit_features(z, torch.as_tensor(sub_y))
+    peer_fit = (time.perf_counter() - start) * len(X) / len(sub)
+    start = time.perf_counter()
+    detector.predict_features(torch.as_tensor(X_test[:score_rows], dtype=torch.float32))
+    peer_score = (time.perf_counter() - start) * len(X_test) / score_rows
+    print(f"\npytorch-ood 0.4.0 Mahalanobis (float32 CPU, {len(labels)} classes): fit "
+          f"timed on {len(sub):,} rows and scaled linearly to {len(X):,}: "
+          f"{peer_fit:.0f} s ({peer_fit / fit_s:.0f}x ours); score timed on "
+          f"{score_rows} rows and scaled to {len(X_test):,}: {peer_score:.0f} s "
+          f"({peer_score / score_s:.0f}x ours)")
+
+
+def quality_table():
+    """AUROC / FPR95 on the WordNet embeddings, ours and the installed peers."""
+    import warnings
+
+    from sklearn.covariance import EllipticEnvelope, EmpiricalCovariance
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_lowdim.covariance import RobustMahalanobis
+    from sklearn_lowdim.datasets import WORDNET_IN_DISTRIBUTION, load_wordnet_embeddings
+    from sklearn_lowdim.metrics import fpr_at_tpr, ood_auroc
+
+    wordnet = load_wordnet_embeddings()
+    names = np.asarray(wordnet.target_names)[wordnet.target]
+    inside = np.isin(names, WORDNET_IN_DISTRIBUTION)
+    X_train, X_test, y_train, _ = train_test_split(
+        wordnet.data[inside].astype(np.float64), names[inside], test_size=0.3,
+        random_state=0)
+    X_ood = wordnet.data[~inside].astype(np.float64)
+
+    def supervised(make):
+        est = make().fit(X_train, y_train)
+        return est.score_samples(X_test), est.score_samples(X_ood)
+
+    def unsupervised(make):
+        est = make().fit(X_train)
+        return est.score_samples(X_test), est.score_samples(X_ood)
+
+    def empirical():
+        est = EmpiricalCovariance().fit(X_train)
+        return -est.mahalanobis(X_test), -est.mahalanobis(X_ood)
+
+    def pyod(make):
+        est = make().fit(X_train)  # PyOD: higher decision_function = more outlying
+        return -est.decision_function(X_test), -est.decision_function(X_ood)
+
+    def pytorch_ood(cls):
+        import torch
+
+        labels, codes = np.unique(y_train, return_inverse=True)
+        est = cls(None).fit_features(torch.as_tensor(X_train, dtype=torch.float32),
+                                     torch.as_tensor(codes))
+
+        def score(X):
+            z = torch.as_tensor(X, dtype=torch.float32)
+            return -est.predict_features(z).numpy()  # outlier score: negate
+
+        return score(X_test), score(X_ood)
+
+    candidates = [
+        ("MahalanobisOOD()", "ours", lambda: supervised(MahalanobisOOD)),
+        ("MahalanobisOOD('ledoit_wolf')", "ours",
+         lambda: supervised(lambda: MahalanobisOOD(covariance="ledoit_wolf"))),
+        ("MahalanobisOOD(relative=True)", "ours",
+         lambda: supervised(lambda: MahalanobisOOD(relative=True))),
+        ("MahalanobisOOD(normalize='l2')", "ours",
+         lambda: supervised(lambda: MahalanobisOOD(normalize="l2"))),
+        ("WDiscOOD()", "ours", lambda: supervised(WDiscOOD)),
+        ("RobustMahalanobis()", "ours", lambda: unsupervised(RobustMahalanobis)),
+        ("EmpiricalCovariance", "sklearn", empirical),
+        ("EllipticEnvelope (MCD)", "sklearn",
+         lambda: unsupervised(lambda: EllipticEnvelope(random_state=0))),
+    ]
+    try:
+        from pyod.models.ecod import ECOD
+        from pyod.models.iforest import IForest
+        from pyod.models.lof import LOF
+
+        candidates += [("PyOD LOF", "PyOD", lambda: pyod(LOF)),
+                       ("PyOD ECOD", "PyOD", lambda: pyod(ECOD)),
+                       ("PyOD IForest", "PyOD",
+                        lambda: pyod(lambda: IForest(random_state=0)))]
+    except ImportError:
+        print("PyOD not installed: its rows are skipped (pip install pyod).")
+    peers = load_pytorch_ood()
+    if peers is None:
+        print("pytorch-ood not installed: its rows are skipped.")
+    else:
+        candidates += [(f"pytorch-ood {cls.__name__}", "pytorch-ood",
+                        lambda cls=cls: pytorch_ood(cls)) for cls in peers]
+
+    print("\nQuality on the WordNet embeddings (6 concrete-noun categories in, 4 "
+          f"out; {len(X_train)} fit rows, {len(X_test)} ID test rows, {len(X_ood)} "
+          "OOD rows)")
+    print(f"{'detector':32s} {'library':12s} {'AUROC':>7s} {'FPR95':>7s} "
+          f"{'fit+score s':>12s}")
+    rows = []
+    for name, library, run in candidates:
+        start = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                s_in, s_out = run()
+        except Exception as exc:  # noqa: BLE001 - a failing peer is reported
+            print(f"{name:32s} {library:12s} failed: {str(exc)[:60]}")
+            continue
+        seconds = time.perf_counter() - start
+        auroc, fpr = ood_auroc(s_in, s_out), fpr_at_tpr(s_in, s_out, tpr=0.95)
+        rows.append((name, library, auroc, fpr, seconds))
+        print(f"{name:32s} {library:12s} {auroc:7.3f} {fpr:7.3f} {seconds:12.2f}",
+              flush=True)
+    return rows
 
 
 if __name__ == "__main__":
