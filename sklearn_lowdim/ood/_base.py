@@ -134,18 +134,22 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
                 "sklearn.covariance.EllipticEnvelope."
             )
 
-    def _fit_arrays(self, X, y):
-        X = self._prepare(X, reset=True)
+    def _set_classes(self, y, n_rows):
+        """Check the labels (a dask array is computed) and set ``classes_``."""
         self._require_y(y)
-        y = np.asarray(y)
-        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        y = np.asarray(y.compute() if hasattr(y, "compute") else y)
+        if y.ndim != 1 or y.shape[0] != n_rows:
             raise ValueError(
-                f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}."
+                f"y must be 1-D with {n_rows} labels, got shape {y.shape}."
             )
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         check_n_classes(self.classes_)
-        y_idx = self._encode(y)
+        return y
+
+    def _fit_arrays(self, X, y):
+        X = self._prepare(X, reset=True)
+        y_idx = self._encode(self._set_classes(y, X.shape[0]))
         self.statistics_ = self._statistics(X, y_idx)
         return X, y_idx
 
@@ -182,15 +186,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
                 "dask array pass covariance='empirical', 'ledoit_wolf', 'oas' or a "
                 "float."
             )
-        self._require_y(y)
-        y = np.asarray(y.compute() if hasattr(y, "compute") else y)
-        if y.ndim != 1 or y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}."
-            )
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        check_n_classes(self.classes_)
+        y = self._set_classes(y, X.shape[0])
         self.n_features_in_ = X.shape[1]
         self.__dict__.pop("feature_names_in_", None)
         X = _dask_rows(X, self.normalize)
