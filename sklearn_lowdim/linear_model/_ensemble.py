@@ -410,23 +410,29 @@ class SubsampleRidgeEnsembleCV(_RidgeEnsembleMixin, RegressorMixin, BaseEstimato
                              "subsample_size": self.subsample_size_}
         self.n_estimators_ = 1 if (self.subsample_size_ == n and not self.bootstrap) \
             else int(self.n_estimators)
-        self.cv_results_ = self._results(path, scores, grid)
+        self.cv_results_ = grid_results(
+            path["alphas"], path["subsample_sizes"], "subsample_size", grid,
+            {**{key: scores[key] for key in _CRITERIA}, "dof": path["dof"]})
         return self
 
-    def _results(self, path, scores, grid):
-        K, L = grid.shape
-        flat = grid.ravel()
-        order = np.argsort(np.where(np.isfinite(flat), flat, np.inf), kind="stable")
-        rank = np.empty(flat.size, dtype=np.int32)
-        rank[order] = np.arange(1, flat.size + 1)
-        alpha = np.tile(path["alphas"], K)
-        size = np.repeat(path["subsample_sizes"], L)
-        return {
-            "param_alpha": alpha,
-            "param_subsample_size": size,
-            "params": [{"alpha": float(a), "subsample_size": int(k)}
-                       for a, k in zip(alpha, size)],
-            **{key: scores[key].ravel() for key in _CRITERIA},
-            "dof": path["dof"].ravel(),
-            "rank_test_score": rank,
-        }
+
+def grid_results(alphas, sizes, size_name, grid, columns):
+    """``cv_results_`` over the flattened (size, penalty) grid, ranked by ``grid``.
+
+    ``columns`` maps names to (n_sizes, n_alphas) arrays to flatten alongside.
+    """
+    n_sizes, n_alphas = grid.shape
+    flat = grid.ravel()
+    order = np.argsort(np.where(np.isfinite(flat), flat, np.inf), kind="stable")
+    rank = np.empty(flat.size, dtype=np.int32)
+    rank[order] = np.arange(1, flat.size + 1)
+    alpha = np.tile(alphas, n_sizes)
+    size = np.repeat(sizes, n_alphas)
+    return {
+        "param_alpha": alpha,
+        f"param_{size_name}": size,
+        "params": [{"alpha": float(a), size_name: int(k)}
+                   for a, k in zip(alpha, size)],
+        **{name: np.asarray(values).ravel() for name, values in columns.items()},
+        "rank_test_score": rank,
+    }

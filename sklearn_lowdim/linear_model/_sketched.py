@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..sketching import SKETCH_KINDS
-from ._ensemble import _COMMON_PARAMS, _RidgeEnsembleMixin
+from ._ensemble import _COMMON_PARAMS, _RidgeEnsembleMixin, grid_results
 from ._sketched_path import ORTHOGONAL_SKETCHES, sketched_ridge_gcv_path
 
 __all__ = ["SketchedRidgeEnsemble", "SketchedRidgeEnsembleCV"]
@@ -276,7 +276,9 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
         self.sketch_size_ = int(self.sketch_sizes_[i])
         self.best_score_ = float(grid[i, j])
         self.best_params_ = {"alpha": self.alpha_, "sketch_size": self.sketch_size_}
-        self.cv_results_ = _results(path, gcv, grid)
+        self.cv_results_ = grid_results(
+            path["alphas"], path["sketch_sizes"], "sketch_size", grid,
+            {"gcv": gcv, "dof": path["dof"]})
         if self.ensemble_trick:
             self.equivalent_alpha_ = float(self.equivalent_alphas_[i, j])
             self.ridge_risk_estimate_ = self.best_score_
@@ -300,22 +302,3 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
         resid = yc - X64 @ coef.T
         self._interval_residuals = resid / max(1.0 - self.dof_ / n, 1e-12)
         self.risk_extrapolation_ = np.array([self.ridge_risk_estimate_] * 2)
-
-
-def _results(path, gcv, grid):
-    Q, L = grid.shape
-    flat = grid.ravel()
-    order = np.argsort(np.where(np.isfinite(flat), flat, np.inf), kind="stable")
-    rank = np.empty(flat.size, dtype=np.int32)
-    rank[order] = np.arange(1, flat.size + 1)
-    alpha = np.tile(path["alphas"], Q)
-    size = np.repeat(path["sketch_sizes"], L)
-    return {
-        "param_alpha": alpha,
-        "param_sketch_size": size,
-        "params": [{"alpha": float(a), "sketch_size": int(q)}
-                   for a, q in zip(alpha, size)],
-        "gcv": gcv.ravel(),
-        "dof": path["dof"].ravel(),
-        "rank_test_score": rank,
-    }
