@@ -17,6 +17,8 @@ from ..covariance._whitening import warn_singular
 from ..utils import check_n_classes, get_namespace, to_numpy
 from ..utils._outlier import OffsetOutlierMixin
 
+# fit rows scored to place offset_ (evenly spaced when there are more)
+_OFFSET_ROWS = 20_000
 # doubles of per-class scatter kept for exact streaming Ledoit-Wolf (128 MiB)
 _CLASS_SCATTER_BUDGET = 2**24
 
@@ -195,8 +197,8 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             **self._statistics_options(X.shape[1], merged_later=True),
         )
         self._fit_model(self._tied_covariance())
-        scores = X.map_blocks(self._score, drop_axis=1, dtype=np.float64)
-        self._set_offset_from_scores(scores.compute())
+        # the same rows as in memory, gathered to this process
+        self._set_offset(np.asarray(X[_offset_rows(X.shape[0])].compute()))
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -258,7 +260,11 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
 
     # ----- thresholds -------------------------------------------------------
     def _set_offset(self, X):
-        self._set_offset_from_scores(self._score(X))
+        # Scoring every fit row cost as much as the rest of a large fit (100k x
+        # 768, C=1000: 2.9 s of 4.2 s); a percentile needs far fewer. Up to
+        # _OFFSET_ROWS evenly spaced rows (all of them below that) estimate it
+        # to about 0.002 in probability at contamination 0.05.
+        self._set_offset_from_scores(self._score(X[_offset_rows(X.shape[0])]))
 
     def _set_offset_from_scores(self, scores):
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
@@ -295,6 +301,13 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
                 X = X / xp.where(norms > 0, norms, xp.ones_like(norms))
             return self._score_xp(X, xp)
         return self._score(self._prepare(X, reset=False))
+
+def _offset_rows(n_rows):
+    """All rows, or ``_OFFSET_ROWS`` evenly spaced ones when there are more."""
+    if n_rows <= _OFFSET_ROWS:
+        return slice(None)
+    return np.linspace(0, n_rows - 1, _OFFSET_ROWS).astype(np.intp)
+
 
 def _dask_rows(X, normalize):
     """A float dask array chunked by rows only, L2-normalised if asked."""

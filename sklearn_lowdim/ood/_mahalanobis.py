@@ -46,7 +46,8 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         2025), which usually helps on network features.
     contamination : float in (0, 0.5], default=0.05
         Fraction of the fit rows below the threshold: ``offset_`` is this
-        percentile of the fit rows' scores. 0.05 is the usual 95%-TPR operating
+        percentile of the fit rows' scores (of 20,000 evenly spaced fit rows
+        when there are more). 0.05 is the usual 95%-TPR operating
         point, measured in-sample; :meth:`set_threshold` uses held-out ID rows.
 
     Attributes

@@ -110,3 +110,13 @@ def test_float32_ranks_like_float64_on_ill_conditioned_features(detector):
     s32 = model.score_samples(X32)
     assert spearmanr(s32, s_ref).statistic > 0.999
     assert spearmanr(s64, s_ref).statistic > 0.999
+
+
+def test_offset_of_a_large_fit_comes_from_evenly_spaced_rows():
+    X, y, _ = _data(n=50_000, d=5)
+    model = MahalanobisOOD(contamination=0.05).fit(X, y)
+    scores = model.score_samples(X)
+    rows = np.linspace(0, len(X) - 1, 20_000).astype(int)
+    assert model.offset_ == pytest.approx(np.percentile(scores[rows], 5), rel=1e-12)
+    # and it lands where the contamination says on all fit rows
+    assert np.mean(scores < model.offset_) == pytest.approx(0.05, abs=0.005)
