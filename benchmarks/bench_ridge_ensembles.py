@@ -108,8 +108,8 @@ def main(argv=None):
     rows.append(("scikit-learn Ridge loop (10x1 slice x 10)", 10 * t_loop,
                  10 * t_loop / t_ours))
     if t_pkg is None:
-        print("note: sklearn-ensemble-cv not installed (pip install "
-              "sklearn-ensemble-cv==0.2.5); peer skipped")
+        print("note: sklearn-ensemble-cv skipped (--skip-package, or not installed: "
+              "pip install sklearn-ensemble-cv==0.2.5)")
     else:
         rows.append(("sklearn-ensemble-cv 0.2.5 GCV (10x1 slice x 10)", 10 * t_pkg,
                      10 * t_pkg / t_ours))
