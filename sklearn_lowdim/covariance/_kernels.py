@@ -121,3 +121,21 @@ def min_argmin_refine(G, z2, m2, Z, M, margin, m_norm_max, out_min, out_arg):
                     arg = j
         out_min[i] = exact_best
         out_arg[i] = arg
+
+
+@njit
+def centre_and_square(X, y, means, weights, out, sq_dev):
+    """``out[i] = X[i] - means[y[i]]`` and ``sq_dev[y[i]] += w[i] out[i]**2``.
+
+    One pass over a block of rows instead of five NumPy passes (copy, gather of
+    the class means, subtract, square, one-hot product): the block stays in
+    cache for the SYRK that follows.
+    """
+    n, d = X.shape
+    for i in range(n):
+        k = y[i]
+        w = weights[i]
+        for j in range(d):
+            v = X[i, j] - means[k, j]
+            out[i, j] = v
+            sq_dev[k, j] += w * v * v

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 import sklearn
 
 from ..utils import gen_row_chunks
+from . import _kernels
 
 __all__ = ["GaussianStatistics"]
 
@@ -176,11 +177,10 @@ class GaussianStatistics:
             working_memory = min(sklearn.get_config()["working_memory"], 32)
         for sl in gen_row_chunks(n, 8 * 3 * d, working_memory=working_memory):
             yc = y[sl]
-            Xc = X[sl].astype(np.float64, copy=True)
-            Xc -= self.means[yc]
-            oh = _onehot(yc, C, w[sl])
-            self.sq_dev += oh @ (Xc * Xc)
+            Xc = np.empty((sl.stop - sl.start, d))
+            _kernels.centre_and_square(X[sl], yc, self.means, w[sl], Xc, self.sq_dev)
             if moments:
+                oh = _onehot(yc, C, w[sl])
                 r2 = np.einsum("ij,ij->i", Xc, Xc)
                 self.fourth += oh @ (r2 * r2)
                 self.third += oh @ (Xc * r2[:, None])
