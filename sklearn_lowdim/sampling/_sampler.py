@@ -18,7 +18,12 @@ from sklearn.utils.validation import (
 from ..utils import check_sample_weight_values
 from . import _linalg
 from ._linalg import row_chunks
-from ._scores import leverage_scores, lewis_weights
+from ._scores import (
+    _approximate_lewis,
+    _sketched_leverage,
+    leverage_scores,
+    lewis_weights,
+)
 
 __all__ = ["SensitivitySampler", "subspace_distortion", "bernoulli_probabilities"]
 
@@ -70,29 +75,42 @@ def bernoulli_probabilities(scores, n_samples):
 
 
 def _scores_for(A, p, scores, score_method, random_state):
-    """Importance scores of the rows of the dense float matrix ``A`` and its rank."""
+    """Importance scores of the rows of ``A`` and its rank.
+
+    ``A`` is a dense float matrix or an :class:`_linalg.AugmentedRows`, which the
+    sketched scores read block by block and the exact ones build whole.
+    """
     if scores == "uniform":
         return np.ones(A.shape[0]), min(A.shape)
+    if score_method == "exact" and isinstance(A, _linalg.AugmentedRows):
+        A = np.asarray(A)
+    lazy = isinstance(A, _linalg.AugmentedRows)
     if scores in ("leverage", "root_leverage"):
-        tau = np.asarray(
-            leverage_scores(A, method=score_method, random_state=random_state),
-            np.float64,
-        )
+        tau = _leverage(A, score_method, random_state, lazy)
         rank = int(round(float(tau.sum()))) if score_method == "exact" else min(A.shape)
         return (tau if scores == "leverage" else tau ** (p / 2)), rank
-    lewis_method = "approximate" if score_method == "sketch" else "exact"
-    w, info = lewis_weights(
-        A, p, method=lewis_method, return_info=True, random_state=random_state
-    )
+    if lazy:
+        w, info = _approximate_lewis(A, p, 1e-8, 100, None, random_state, 0)
+    else:
+        lewis_method = "approximate" if score_method == "sketch" else "exact"
+        w, info = lewis_weights(
+            A, p, method=lewis_method, return_info=True, random_state=random_state
+        )
     w = np.asarray(w, np.float64)
     rank = info["rank"]
     if scores == "lewis":
         return w, rank
     # mixture: Lewis plus leverage, each normalised to sum 1 (Woodruff-Yasuda)
-    tau = np.asarray(
+    tau = _leverage(A, score_method, random_state, lazy)
+    return w / max(w.sum(), 1e-300) + tau / max(tau.sum(), 1e-300), rank
+
+
+def _leverage(A, score_method, random_state, lazy):
+    if lazy:  # sketched, block by block
+        return _sketched_leverage(A, None, None, random_state, None)
+    return np.asarray(
         leverage_scores(A, method=score_method, random_state=random_state), np.float64
     )
-    return w / max(w.sum(), 1e-300) + tau / max(tau.sum(), 1e-300), rank
 
 
 class SensitivitySampler(BaseEstimator):
@@ -336,16 +354,18 @@ class SensitivitySampler(BaseEstimator):
         return self
 
     def _scoring_matrix(self, X, y, sw):
-        cols = [np.asarray(X, dtype=np.float64)]
+        X = np.asarray(X, dtype=np.float64)
+        extra = []
         if self.fit_intercept:
-            cols.append(np.ones((X.shape[0], 1)))
+            extra.append(np.ones((X.shape[0], 1)))
         if y is not None and self.augment_y:
-            y = np.asarray(y, dtype=np.float64)
-            cols.append(y.reshape(X.shape[0], -1))
-        B = np.hstack(cols) if len(cols) > 1 else cols[0]
-        if sw is not None:
-            B = B * (sw ** (1.0 / self.p))[:, None]
-        return B
+            extra.append(np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1))
+        scale = None if sw is None else sw ** (1.0 / self.p)
+        if not extra and scale is None:
+            return X
+        extra = np.hstack(extra) if extra else np.empty((X.shape[0], 0))
+        # row blocks built on access: no full copy of X for the sketched scores
+        return _linalg.AugmentedRows(X, extra, scale)
 
     def fit_resample(self, X, y=None, sample_weight=None):
         """Fit, then return the kept rows and their weights.

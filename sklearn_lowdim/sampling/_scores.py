@@ -144,15 +144,20 @@ def leverage_scores(
         T, rank = _exact_factor(A, rcond)
         scores = _linalg.row_sq_norms_of_product(A, T)
     else:
-        rng = check_random_state(random_state)
-        n = A.shape[0]
-        T, rank = _sketch_factor(A, sketch_size, rng, rcond)
-        k = int(math.ceil(4 * math.log(max(n, 2)))) if jl_dim is None else jl_dim
-        if k < rank:
-            G = rng.standard_normal((rank, k)) / math.sqrt(k)
-            T = T @ G
-        scores = _linalg.row_sq_norms_of_product(A, T)
+        scores = _sketched_leverage(A, sketch_size, jl_dim, random_state, rcond)
     return scores.astype(_out_dtype(A), copy=False)
+
+
+def _sketched_leverage(A, sketch_size, jl_dim, random_state, rcond):
+    """Leverage scores from a CountSketch factor and a JL projection (row blocks)."""
+    rng = check_random_state(random_state)
+    n = A.shape[0]
+    T, rank = _sketch_factor(A, sketch_size, rng, rcond)
+    k = int(math.ceil(4 * math.log(max(n, 2)))) if jl_dim is None else jl_dim
+    if k < rank:
+        G = rng.standard_normal((rank, k)) / math.sqrt(k)
+        T = T @ G
+    return _linalg.row_sq_norms_of_product(A, T)
 
 
 @validate_params(
@@ -442,7 +447,7 @@ def _approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
     M = (Us * v[:, None]).T @ Us
     q = np.zeros(n)
     for rows in row_chunks(n, 8 * 2 * (A.shape[1] + rank)):
-        q[rows] = _quadratic_forms(np.asarray(A[rows], dtype=np.float64) @ T, M)
+        q[rows] = _quadratic_forms(_linalg.block_product(A, rows, T), M)
     w = q ** (p / 2)
     total = w.sum()
     if total > 0:

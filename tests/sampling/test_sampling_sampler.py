@@ -177,3 +177,23 @@ def test_coherent_sketched_scores_embed(coherent, scores):
                            score_method="sketch", random_state=0).fit(A, b)
     assert subspace_distortion(B, s.sample_indices_, s.sample_weight_, 1.5,
                                random_state=0) < 0.25
+
+@pytest.mark.parametrize("scores", ["lewis", "root_leverage", "leverage"])
+def test_lazy_augmented_rows_give_the_same_scores(scores):
+    from sklearn_lowdim.sampling import _linalg
+    from sklearn_lowdim.sampling._sampler import _scores_for
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 6))
+    y = X @ rng.standard_normal(6) + rng.standard_normal(3000)
+    sw = rng.uniform(0.5, 2.0, 3000)
+    lazy = _linalg.AugmentedRows(X, np.column_stack([np.ones(3000), y]), sw ** 0.5)
+    full = np.column_stack([X, np.ones(3000), y]) * (sw ** 0.5)[:, None]
+    np.testing.assert_array_equal(np.asarray(lazy), full)
+    np.testing.assert_array_equal(lazy[np.array([5, 2, 7])], full[[5, 2, 7]])
+    a, rank_a = _scores_for(lazy, 2.0 if scores == "leverage" else 1.0, scores,
+                            "sketch", np.random.RandomState(3))
+    b, rank_b = _scores_for(full, 2.0 if scores == "leverage" else 1.0, scores,
+                            "sketch", np.random.RandomState(3))
+    np.testing.assert_allclose(a, b, rtol=1e-9)
+    assert rank_a == rank_b
