@@ -231,3 +231,24 @@ def test_pipeline_clone_pickle():
     restored = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(restored.predict(X), pipe.predict(X))
     assert clone(MahalanobisOOD(relative=True)).relative
+
+
+@pytest.mark.parametrize("d, n_classes", [(10, 5), (6, 6)])
+def test_wdisc_score_components_from_its_fitted_projections(d, n_classes):
+    X, y = classes_data(n_per_class=80, d=d, n_classes=n_classes, seed=11)
+    X_test = np.random.default_rng(12).normal(0, 4, (30, d))
+    det = WDiscOOD(residual_weight=2.5).fit(X, y)
+    disc, resid = det.score_components(X_test)
+    # brute force from the fitted maps: whitened rows, discriminant coordinates
+    centred = X_test - det.location_
+    whitened = centred @ det.whitener_.W_
+    coords = centred @ det.discriminants_
+    centres = (det.means_ - det.location_) @ det.discriminants_
+    expected_disc = -np.min(np.linalg.norm(coords[:, None] - centres[None], axis=2),
+                            axis=1)
+    expected_resid = -np.sqrt(np.maximum(
+        (whitened**2).sum(1) - (coords**2).sum(1), 0.0))
+    np.testing.assert_allclose(disc, expected_disc, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(resid, expected_resid, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(det.score_samples(X_test), disc + 2.5 * resid,
+                               rtol=1e-12)
