@@ -176,8 +176,9 @@ def pytorch_ood_timing(X, y, X_test, fit_s, score_s, fit_rows=10_000, score_rows
 
     Mahalanobis, _ = peers
     torch.set_num_threads(2)
-    keep = np.isin(y, np.unique(y))  # every class must occur in the subset
-    sub = np.flatnonzero(keep)[:fit_rows]
+    # the first fit_rows rows; pytorch-ood needs labels 0..C-1, so they are
+    # re-encoded and the printed class count says how many the subset holds
+    sub = np.arange(min(fit_rows, len(X)))
     labels, sub_y = np.unique(y[sub], return_inverse=True)
     z = torch.as_tensor(X[sub], dtype=torch.float32)
     detector = Mahalanobis(None)
