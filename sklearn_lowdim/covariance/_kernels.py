@@ -139,3 +139,51 @@ def centre_and_square(X, y, means, weights, out, sq_dev):
             v = X[i, j] - means[k, j]
             out[i, j] = v
             sq_dev[k, j] += w * v * v
+
+
+@njit
+def centre_in_class_order(X, order, bounds, weights, counts, means, sq_dev, out,
+                          state):
+    """Fill ``out`` with rows of ``X`` centred by their class means, in class order.
+
+    ``order`` lists the rows grouped by class; class ``k`` owns
+    ``order[bounds[k]:bounds[k + 1]]``. Entering a class, the kernel first sums its
+    rows into ``means[k]`` (zero on entry) and divides by ``counts[k]``; then it
+    writes the centred rows and adds ``w * (x - mean)**2`` to ``sq_dev[k]``. A
+    class's rows are read twice while they are still in cache, so ``X`` streams
+    from memory once instead of once for the sums and once for the centring.
+
+    ``state = [class, position in order]`` carries a class that does not fit in
+    ``out`` over to the next call. Returns the number of rows written.
+    """
+    n_classes = bounds.shape[0] - 1
+    rows, d = out.shape
+    k, pos = state[0], state[1]
+    r = 0
+    while r < rows and k < n_classes:
+        lo, hi = bounds[k], bounds[k + 1]
+        mean = means[k]
+        if pos == lo and hi > lo:
+            for p in range(lo, hi):
+                i = order[p]
+                w = weights[i]
+                for j in range(d):
+                    mean[j] += w * X[i, j]
+            if counts[k] > 0:
+                for j in range(d):
+                    mean[j] /= counts[k]
+        sq = sq_dev[k]
+        stop = min(hi, pos + rows - r)
+        for p in range(pos, stop):
+            i = order[p]
+            w = weights[i]
+            for j in range(d):
+                v = X[i, j] - mean[j]
+                out[r, j] = v
+                sq[j] += w * v * v
+            r += 1
+        pos = stop
+        if pos == hi:
+            k += 1
+    state[0], state[1] = k, pos
+    return r

@@ -6,8 +6,9 @@
 import numpy as np
 import scipy.sparse as sp
 import sklearn
+from sklearn.utils.validation import _assert_all_finite
 
-from ..utils import gen_row_chunks
+from ..utils import chunk_rows
 from . import _kernels
 
 __all__ = ["GaussianStatistics"]
@@ -18,6 +19,83 @@ def _onehot(y_idx, n_classes, weights):
     return sp.csr_matrix(
         (weights, (y_idx, np.arange(n))), shape=(n_classes, n), dtype=np.float64
     )
+
+
+def _raise_not_finite(X):
+    """Raise scikit-learn's error for a NaN or infinity in ``X``.
+
+    :meth:`GaussianStatistics.from_data` checks its C x d class sums instead of
+    the n x d input: a NaN or infinity in a row reaches its class's sum (a zero
+    weight gives ``0 * inf = nan``), so callers may skip their own pass over X.
+    """
+    _assert_all_finite(X, input_name="X")
+    raise ValueError(
+        "X holds values so large that their class sums overflow float64; "
+        "rescale X (for example with StandardScaler)."
+    )
+
+
+# Rows of at least 512 bytes are gathered in class order as cheaply as they
+# stream; narrower rows stream in their own order after a separate sum pass.
+_CLASS_ORDER_MIN_FEATURES = 64
+
+
+def _streamed_blocks(X, y, w, stats, chunk):
+    """Yield ``(rows, X[rows] - means[y[rows]])`` in input order.
+
+    The class sums come first, from one sparse one-hot product over all of X.
+    """
+    sums = np.asarray(_onehot(y, stats.n_classes, w) @ X, dtype=np.float64)
+    if not np.all(np.isfinite(sums)):
+        _raise_not_finite(X)
+    nz = stats.counts > 0
+    stats.means[nz] = sums[nz] / stats.counts[nz, None]
+    buffer = np.empty((min(chunk, X.shape[0]), X.shape[1]))
+    for start in range(0, X.shape[0], chunk):
+        rows = slice(start, min(start + chunk, X.shape[0]))
+        Xc = buffer[: rows.stop - rows.start]
+        _kernels.centre_and_square(X[rows], y[rows], stats.means, w[rows], Xc,
+                                   stats.sq_dev)
+        yield rows, Xc
+
+
+def _class_ordered_blocks(X, y, w, stats, chunk):
+    """Yield ``(rows, X[rows] - means[y[rows]])`` with the rows grouped by class.
+
+    Each class's mean is computed just before its rows are centred, while they
+    are in cache (see ``centre_in_class_order``), so X is read from memory once.
+    The scatter is a sum over rows and does not depend on their order.
+    """
+    if X.shape[0] == 0:
+        return
+    order = np.argsort(y, kind="stable")
+    bounds = np.zeros(stats.n_classes + 1, dtype=np.intp)
+    np.cumsum(np.bincount(y, minlength=stats.n_classes), out=bounds[1:])
+    buffer = np.empty((min(chunk, X.shape[0]), X.shape[1]))
+    state = np.zeros(2, dtype=np.intp)
+    while state[0] < stats.n_classes:
+        first = state[1]
+        n_rows = _kernels.centre_in_class_order(
+            X, order, bounds, w, stats.counts, stats.means, stats.sq_dev, buffer,
+            state)
+        if n_rows:
+            yield order[first : first + n_rows], buffer[:n_rows]
+    # a NaN or infinity anywhere in X reached its class's mean (or raw sum)
+    if not np.all(np.isfinite(stats.means)):
+        _raise_not_finite(X)
+
+
+def _syrk_update(block, scatter, product):
+    """``scatter += block^T block``, the product written into ``product``.
+
+    NumPy runs ``a.T @ a`` as a BLAS ``syrk``. It is NumPy's BLAS on purpose: a
+    second multithreaded BLAS (SciPy's) in the same loop fights NumPy's idle,
+    still-spinning threads for the cores (measured: 2x slower calls).
+    """
+    if block.shape[0]:
+        np.matmul(block.T, block, out=product)
+        scatter += product
+    return scatter
 
 
 class GaussianStatistics:
@@ -120,12 +198,17 @@ class GaussianStatistics:
         moments=False,
         working_memory=None,
     ):
-        """Statistics of one batch, exact (two passes over row chunks).
+        """Statistics of one batch, exact (rows centred by their class means).
 
-        Pass 1 computes the class sums with one sparse one-hot product; pass 2
-        centres each chunk by its class means and accumulates the scatter with one
-        ``X_c^T X_c`` product per chunk (a SYRK in NumPy), the per-feature sums of
-        squares and the optional fourth/third moments.
+        Every row is centred by its class mean before any product, so the scatter
+        has no ``sum x x^T - n m m^T`` cancellation. With 64 features or more the
+        rows are gathered class by class: a class's rows are summed and centred
+        while they are in cache, so X is read from memory once. Narrower rows
+        stream in input order after one sparse one-hot product for the sums. The
+        centred rows go, a block at a time, into one BLAS ``syrk`` for
+        the pooled scatter, the per-feature sums of squares and the optional
+        fourth/third moments. ``X`` is checked for NaN and infinity through its
+        class sums (scikit-learn's error message), not by a separate pass.
 
         Parameters
         ----------
@@ -164,30 +247,29 @@ class GaussianStatistics:
             moments=moments,
         )
         C = self.n_classes
-        onehot = _onehot(y, C, w)
-        self.counts = np.asarray(onehot.sum(axis=1)).ravel()
+        self.counts = np.bincount(y, weights=w, minlength=C).astype(np.float64)
         self.n_obs = np.bincount(y[w > 0], minlength=C).astype(np.int64)
-        sums = np.asarray(onehot @ X, dtype=np.float64)
-        nz = self.counts > 0
-        self.means[nz] = sums[nz] / self.counts[nz, None]
-        sqrt_w = np.sqrt(w)
         if working_memory is None:
             # small chunks: the temporaries are reused from the allocator's cache
             # instead of paying first-touch page faults on a copy of X
             working_memory = min(sklearn.get_config()["working_memory"], 32)
-        for sl in gen_row_chunks(n, 8 * 3 * d, working_memory=working_memory):
-            yc = y[sl]
-            Xc = np.empty((sl.stop - sl.start, d))
-            _kernels.centre_and_square(X[sl], yc, self.means, w[sl], Xc, self.sq_dev)
+        chunk = chunk_rows(8 * 3 * d, working_memory=working_memory,
+                           max_rows=max(n, 1))
+        blocks = (_class_ordered_blocks if d >= _CLASS_ORDER_MIN_FEATURES
+                  else _streamed_blocks)
+        sqrt_w = np.sqrt(w)
+        product = np.empty((d, d)) if pooled_scatter else None
+        for rows, Xc in blocks(X, y, w, self, chunk):
+            yc = y[rows]
             if moments:
-                oh = _onehot(yc, C, w[sl])
+                oh = _onehot(yc, C, w[rows])
                 r2 = np.einsum("ij,ij->i", Xc, Xc)
                 self.fourth += oh @ (r2 * r2)
                 self.third += oh @ (Xc * r2[:, None])
             if sample_weight is not None:
-                Xc *= sqrt_w[sl, None]
+                Xc *= sqrt_w[rows, None]
             if pooled_scatter:
-                self.scatter += Xc.T @ Xc
+                _syrk_update(Xc, self.scatter, product)
             if class_scatter:
                 for k in np.unique(yc):
                     Xk = Xc[yc == k]

@@ -294,10 +294,13 @@ class GaussianDiscriminantAnalysis(
                 "or 'full'; use a float shrinkage or reg_covar for diagonal types."
             )
 
-    def _validate_xy(self, X, y, sample_weight, reset):
+    def _validate_xy(self, X, y, sample_weight, reset, check_finite=True):
+        # fit passes check_finite=False: GaussianStatistics.from_data raises
+        # scikit-learn's NaN/inf error from its class sums before anything is
+        # stored, which saves a pass over X
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], reset=reset,
-            ensure_min_samples=1,
+            ensure_min_samples=1, ensure_all_finite=check_finite,
         )
         check_classification_targets(y)
         if sample_weight is not None:
@@ -324,7 +327,7 @@ class GaussianDiscriminantAnalysis(
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight)
         X, y, sample_weight = self._validate_xy(
-            *_host(X, y, sample_weight), reset=True
+            *_host(X, y, sample_weight), reset=True, check_finite=False
         )
         classes, y_idx = np.unique(y, return_inverse=True)
         if sample_weight is not None:
@@ -1041,6 +1044,10 @@ def _whiten_and_precision(M, W, method):
     if method != "cholesky":
         Mw = M @ W
         return Mw, Mw @ W.T
-    Mw = blas.dtrmm(1.0, W, M, side=1, lower=0)
-    precision_applied = blas.dtrmm(1.0, W, Mw, side=1, lower=0, trans_a=1)
-    return np.ascontiguousarray(Mw), np.ascontiguousarray(precision_applied)
+    # work on transposes: W.T (lower triangular) and M.T are already
+    # Fortran-ordered, so BLAS gets its operands without copies, and the
+    # results' transposes are C-contiguous
+    L = np.ascontiguousarray(W).T
+    Mw_t = blas.dtrmm(1.0, L, np.ascontiguousarray(M).T, side=0, lower=1)
+    precision_applied_t = blas.dtrmm(1.0, L, Mw_t, side=0, lower=1, trans_a=1)
+    return Mw_t.T, precision_applied_t.T

@@ -41,13 +41,15 @@ def _brute(X, y, w, C):
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_statistics_match_brute_force(weighted):
-    X, y = _data()
+@pytest.mark.parametrize("d", [4, 80])  # 80: rows gathered in class order
+@pytest.mark.parametrize("working_memory", [0.001, 0.05, None])
+def test_statistics_match_brute_force(weighted, d, working_memory):
+    X, y = _data(d=d)
     w = np.random.default_rng(1).uniform(0.1, 2, len(y))
     w = w if weighted else np.ones(len(y))
     st = GaussianStatistics.from_data(
         X, y, n_classes=3, sample_weight=w if weighted else None,
-        class_scatter=True, moments=True, working_memory=0.001)
+        class_scatter=True, moments=True, working_memory=working_memory)
     counts, means, scat, cs, fourth = _brute(X, y, w, 3)
     np.testing.assert_allclose(st.counts, counts)
     np.testing.assert_allclose(st.means, means, rtol=1e-12)
@@ -55,6 +57,44 @@ def test_statistics_match_brute_force(weighted):
     np.testing.assert_allclose(st.class_scatter_, cs, rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(st.sq_dev, np.einsum("kii->ki", cs), rtol=1e-10)
     np.testing.assert_allclose(st.fourth, fourth, rtol=1e-10)
+
+
+@pytest.mark.parametrize("d", [4, 80])
+def test_statistics_empty_and_zero_weight_classes(d):
+    """Classes with no rows or only zero weights keep a zero mean and count."""
+    X, y = _data(d=d, C=4)
+    y[y == 3] = 1  # class 3 absent; class 4 absent too (n_classes=5)
+    w = np.ones(len(y))
+    w[y == 2] = 0.0
+    st = GaussianStatistics.from_data(X, y, n_classes=5, sample_weight=w,
+                                      working_memory=0.01)
+    keep = w > 0
+    counts, means, scat, _, _ = _brute(X[keep], y[keep], w[keep], 2)
+    np.testing.assert_allclose(st.counts, [counts[0], counts[1], 0, 0, 0])
+    np.testing.assert_array_equal(st.n_obs[2:], 0)
+    np.testing.assert_allclose(st.means[:2], means, rtol=1e-12)
+    np.testing.assert_array_equal(st.means[2:], 0.0)
+    np.testing.assert_allclose(st.scatter, scat, rtol=1e-10, atol=1e-9)
+    np.testing.assert_array_equal(st.sq_dev[2:], 0.0)
+
+
+@pytest.mark.parametrize("d", [4, 80])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_statistics_reject_nan_and_inf_through_class_sums(d, bad):
+    """A NaN/inf anywhere (even in a zero-weight row) raises sklearn's error."""
+    X, y = _data(d=d)
+    X[7, d - 1] = bad
+    w = np.ones(len(y))
+    w[7] = 0.0
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        GaussianStatistics.from_data(X, y, n_classes=3, sample_weight=w)
+
+
+def test_statistics_overflowing_sums_raise():
+    X, y = _data(d=80)
+    X[y == 0] = 1e308
+    with pytest.raises(ValueError, match="overflow"):
+        GaussianStatistics.from_data(X, y, n_classes=3)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
