@@ -6,9 +6,9 @@
 import numpy as np
 import scipy.sparse as sp
 import sklearn
-from sklearn.utils.validation import _assert_all_finite
 
 from ..utils import chunk_rows
+from ..utils._validation import raise_not_finite
 from . import _kernels
 
 __all__ = ["GaussianStatistics"]
@@ -18,20 +18,6 @@ def _onehot(y_idx, n_classes, weights):
     n = y_idx.shape[0]
     return sp.csr_matrix(
         (weights, (y_idx, np.arange(n))), shape=(n_classes, n), dtype=np.float64
-    )
-
-
-def _raise_not_finite(X):
-    """Raise scikit-learn's error for a NaN or infinity in ``X``.
-
-    :meth:`GaussianStatistics.from_data` checks its C x d class sums instead of
-    the n x d input: a NaN or infinity in a row reaches its class's sum (a zero
-    weight gives ``0 * inf = nan``), so callers may skip their own pass over X.
-    """
-    _assert_all_finite(X, input_name="X")
-    raise ValueError(
-        "X holds values so large that their class sums overflow float64; "
-        "rescale X (for example with StandardScaler)."
     )
 
 
@@ -47,7 +33,7 @@ def _streamed_blocks(X, y, w, stats, chunk):
     """
     sums = np.asarray(_onehot(y, stats.n_classes, w) @ X, dtype=np.float64)
     if not np.all(np.isfinite(sums)):
-        _raise_not_finite(X)
+        raise_not_finite(X)
     nz = stats.counts > 0
     stats.means[nz] = sums[nz] / stats.counts[nz, None]
     buffer = np.empty((min(chunk, X.shape[0]), X.shape[1]))
@@ -82,7 +68,7 @@ def _class_ordered_blocks(X, y, w, stats, chunk):
             yield order[first : first + n_rows], buffer[:n_rows]
     # a NaN or infinity anywhere in X reached its class's mean (or raw sum)
     if not np.all(np.isfinite(stats.means)):
-        _raise_not_finite(X)
+        raise_not_finite(X)
 
 
 def _syrk_update(block, scatter, product):

@@ -15,6 +15,10 @@ import scipy.sparse as sp
 import sklearn
 
 from ..utils import gen_row_chunks
+from ..utils._validation import raise_not_finite
+from . import _kernels
+
+_NO_SCALE = np.empty(0)
 
 
 def is_dask_array(A):
@@ -79,6 +83,8 @@ def row_sq_norms_of_product(A, T):
     if T.shape[1] == 0:
         out[:] = 0.0
         return out
+    if isinstance(A, AugmentedRows):
+        return A.sq_norms_of_product(T, out)
     for rows in row_chunks(n, 8 * (A.shape[1] + 2 * T.shape[1])):
         Z = block_product(A, rows, T)
         out[rows] = np.einsum("ij,ij->i", Z, Z)
@@ -104,6 +110,8 @@ def count_sketch(A, sketch_size, rng):
     n = A.shape[0]
     buckets = rng.randint(0, sketch_size, size=n)
     signs = rng.choice(np.array([-1.0, 1.0]), size=n)
+    if isinstance(A, AugmentedRows):
+        return A.count_sketch(buckets, signs, int(sketch_size))
     if not sp.issparse(A):
         from ..sketching._kernels import countsketch_left
 
@@ -149,6 +157,39 @@ class AugmentedRows:
         if self._scale is not None:
             Z *= self._scale[rows, None]
         return Z
+
+    def _scale_of(self, rows):
+        return _NO_SCALE if self._scale is None else self._scale[rows]
+
+    def count_sketch(self, buckets, signs, sketch_size):
+        """``S @ self`` for the CountSketch ``(buckets, signs)``, one pass over X."""
+        out = np.zeros((sketch_size, self.shape[1]))
+        for rows in row_chunks(self.shape[0], 8 * self._X.shape[1]):
+            _kernels.countsketch_augmented(
+                np.asarray(self._X[rows], dtype=np.float64), self._extra[rows],
+                self._scale_of(rows), buckets[rows], signs[rows], out)
+        # every entry reached one bucket: this is the NaN/inf check of X
+        # (SensitivitySampler skips its own pass over X when it sketches)
+        if not np.all(np.isfinite(out)):
+            raise_not_finite(self._X)
+        return out
+
+    def sq_norms_of_product(self, T, out):
+        """``out[i] = ||self[i] @ T||^2``: one GEMM per block on ``X`` and a Numba
+        epilogue for the extra columns and the scale."""
+        d, r = self._X.shape[1], T.shape[1]
+        T_X = np.ascontiguousarray(T[:d])
+        T_extra = np.ascontiguousarray(T[d:])
+        Z = None
+        for rows in row_chunks(self.shape[0], 8 * (d + r)):
+            Xb = np.asarray(self._X[rows], dtype=np.float64)
+            if Z is None:
+                Z = np.empty((Xb.shape[0], r))
+            Zb = Z[: Xb.shape[0]]
+            np.matmul(Xb, T_X, out=Zb)
+            _kernels.add_extra_sq_norms(Zb, self._extra[rows], T_extra,
+                                        self._scale_of(rows), out[rows])
+        return out
 
     def __len__(self):
         return self.shape[0]

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
+    _assert_all_finite,
     _check_sample_weight,
     check_is_fitted,
     validate_data,
@@ -47,8 +48,9 @@ class LpRegression(RegressorMixin, BaseEstimator):
     scores : {"lewis", "leverage", "root_leverage", "mixture", "uniform"}, \
             default="lewis"
         The importance scores of the coreset, see :class:`SensitivitySampler`.
-    score_method : {"exact", "sketch"}, default="exact"
-        How the scores are computed, see :class:`SensitivitySampler`.
+    score_method : {"auto", "exact", "sketch"}, default="auto"
+        How the scores are computed, see :class:`SensitivitySampler`
+        (``"auto"`` sketches when ``n_samples >= 40 (n_features + 2)^2``).
     solver : {"auto", "irls", "linprog"}, default="auto"
         ``"linprog"`` (``p = 1`` only) is exact; ``"irls"`` is the iterative
         solver (MM-IRLS for ``p < 2``, damped Newton for ``p > 2``). ``"auto"``
@@ -122,7 +124,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
                 }
             )
         ],
-        "score_method": [StrOptions({"exact", "sketch"})],
+        "score_method": [StrOptions({"auto", "exact", "sketch"})],
         "solver": [StrOptions({"auto", "irls", "linprog"})],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -136,7 +138,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
         fit_intercept=True,
         coreset_size=None,
         scores="lewis",
-        score_method="exact",
+        score_method="auto",
         solver="auto",
         tol=1e-8,
         max_iter=300,
@@ -166,7 +168,12 @@ class LpRegression(RegressorMixin, BaseEstimator):
         -------
         self : LpRegression
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True)
+        # X's NaN/inf check: by the sampler when there is a coreset (which may
+        # get it for free from its CountSketch), here otherwise
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
+                             y_numeric=True, ensure_all_finite=False)
+        if self.coreset_size is None:
+            _assert_all_finite(X, input_name="X")
         out_dtype = X.dtype
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if self.solver == "linprog" and self.p != 1:
@@ -176,15 +183,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
             )
         y = np.asarray(y, dtype=np.float64)
         if self.coreset_size is not None:
-            sampler = SensitivitySampler(
-                p=self.p,
-                n_samples=self.coreset_size,
-                scores=self.scores,
-                score_method=self.score_method,
-                augment_y=True,
-                fit_intercept=self.fit_intercept,
-                random_state=self.random_state,
-            ).fit(X, y, sample_weight=sample_weight)
+            sampler = self._sampler().fit(X, y, sample_weight=sample_weight)
             idx = sampler.sample_indices_
             Xs = np.asarray(X[idx], dtype=np.float64)
             ys, ws = y[idx], sampler.sample_weight_
@@ -221,6 +220,17 @@ class LpRegression(RegressorMixin, BaseEstimator):
             self.coef_ = beta.astype(out_dtype)
             self.intercept_ = 0.0
         return self
+
+    def _sampler(self):
+        return SensitivitySampler(
+            p=self.p,
+            n_samples=self.coreset_size,
+            scores=self.scores,
+            score_method=self.score_method,
+            augment_y=True,
+            fit_intercept=self.fit_intercept,
+            random_state=self.random_state,
+        )
 
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_``.

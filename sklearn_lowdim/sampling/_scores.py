@@ -263,17 +263,23 @@ def _lewis_quadratic_forms(U, w, p):
     return _quadratic_forms(U, M)
 
 
-def _quadratic_forms(U, M):
+def _inverse_root(M):
+    """``F`` with ``F F^T = M^{-1}`` (the pseudo-inverse when ``M`` is singular)."""
     try:
         L = sla.cholesky(M, lower=True, check_finite=False)
         Linv, info = sla.lapack.dtrtri(L, lower=1)
         if info != 0:
             raise np.linalg.LinAlgError("singular Cholesky factor")
-        return _linalg.row_sq_norms_of_product(U, Linv.T)
+        return Linv.T
     except (np.linalg.LinAlgError, sla.LinAlgError):
         evals, evecs = sla.eigh(M, check_finite=False)
         keep = evals > evals[-1] * len(M) * np.finfo(float).eps
-        return _linalg.row_sq_norms_of_product(U, evecs[:, keep] / np.sqrt(evals[keep]))
+        return evecs[:, keep] / np.sqrt(evals[keep])
+
+
+def _quadratic_forms(U, M):
+    """``u_i^T M^{-1} u_i`` for all rows of ``U``."""
+    return _linalg.row_sq_norms_of_product(U, _inverse_root(M))
 
 
 @validate_params(
@@ -424,6 +430,11 @@ def lewis_weights(
     return w
 
 
+#: Columns of the JL projection for the leverage scores that sample the
+#: subproblem of ``lewis_weights(method="approximate")``.
+_SUBPROBLEM_JL_DIM = 16
+
+
 def _approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
     """Lewis weights from a leverage-sampled subproblem plus one pass (see above)."""
     from ._sampler import bernoulli_probabilities
@@ -437,7 +448,14 @@ def _approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
         w, n_iter, residual, history = lewis_iterate(U, p, tol, max_iter, verbose)
         return w, {"n_iter": n_iter, "residual": residual,
                    "residual_history": history, "rank": rank}
-    tau = _linalg.row_sq_norms_of_product(A, T)
+    # The subproblem's sampling probabilities need the leverage scores only up
+    # to a constant factor: a JL projection of the basis to k columns gives them
+    # with a thin GEMM (the sample is reweighted by 1 / pi, so it stays unbiased).
+    T_tau = T
+    if _SUBPROBLEM_JL_DIM < rank:
+        G = rng.standard_normal((rank, _SUBPROBLEM_JL_DIM))
+        T_tau = T @ (G / math.sqrt(_SUBPROBLEM_JL_DIM))
+    tau = _linalg.row_sq_norms_of_product(A, T_tau)
     pi = bernoulli_probabilities(np.maximum(tau, tau ** (p / 2)), m0)
     keep = np.flatnonzero(rng.random_sample(n) < pi)
     Us = (np.asarray(A[keep], dtype=np.float64) @ T) * (pi[keep] ** (-1.0 / p))[:, None]
@@ -445,9 +463,8 @@ def _approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
     v = np.zeros_like(ws)
     v[ws > 0] = ws[ws > 0] ** (1.0 - 2.0 / p)
     M = (Us * v[:, None]).T @ Us
-    q = np.zeros(n)
-    for rows in row_chunks(n, 8 * 2 * (A.shape[1] + rank)):
-        q[rows] = _quadratic_forms(_linalg.block_product(A, rows, T), M)
+    # q_i = a_i T M^{-1} T^T a_i^T = ||a_i T F||^2 with F F^T = M^{-1}: one pass
+    q = _linalg.row_sq_norms_of_product(A, T @ _inverse_root(M))
     w = q ** (p / 2)
     total = w.sum()
     if total > 0:

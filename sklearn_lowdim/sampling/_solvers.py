@@ -15,7 +15,11 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
+from ..utils import blas_threads
 from ._linalg import row_chunks
+
+#: ``n d^2`` up to which the IRLS/Newton solvers run BLAS on one thread.
+_ONE_THREAD_FLOPS = 2**24
 
 
 def lp_objective(X, y, beta, p, w):
@@ -139,6 +143,16 @@ def solve_irls(X, y, w, p, tol=1e-8, max_iter=100, beta0=None):
 
     Newton stops when a step moves ``beta`` by at most ``tol`` (relative).
     """
+    if X.shape[0] * X.shape[1] ** 2 <= _ONE_THREAD_FLOPS:
+        # small (coreset) problems: each step is a few small BLAS calls, where
+        # waking a second BLAS thread costs more than it saves (measured on a
+        # 2,500 x 51 coreset: 65 ms on one thread, 110-290 ms on two)
+        with blas_threads(1):
+            return _solve_irls(X, y, w, p, tol, max_iter, beta0)
+    return _solve_irls(X, y, w, p, tol, max_iter, beta0)
+
+
+def _solve_irls(X, y, w, p, tol, max_iter, beta0):
     if beta0 is None:
         beta = solve_l2(X, y, w)
     else:
@@ -159,7 +173,7 @@ def solve_irls(X, y, w, p, tol=1e-8, max_iter=100, beta0=None):
             f"l_{p:g} regression did not converge in max_iter={max_iter} "
             "iterations; increase max_iter or loosen tol.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return beta, n_iter, converged
 

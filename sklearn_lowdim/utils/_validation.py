@@ -60,6 +60,26 @@ def check_all_finite(X, name="X"):
     return X
 
 
+def raise_not_finite(X, input_name="X"):
+    """Raise scikit-learn's NaN/inf error for ``X``, whose reduction was not finite.
+
+    For callers that skip the finiteness pass of ``validate_data`` because a
+    sum they compute anyway reads every entry: a NaN or infinity reaches that
+    sum (``0 * inf`` is NaN too). The message is scikit-learn's, from a real
+    check, even under ``sklearn.config_context(assume_finite=True)``; a finite
+    ``X`` whose sum overflowed gets its own error.
+    """
+    from sklearn import config_context
+    from sklearn.utils.validation import _assert_all_finite
+
+    with config_context(assume_finite=False):
+        _assert_all_finite(X, input_name=input_name)
+    raise ValueError(
+        f"{input_name} holds values so large that their sums overflow float64; "
+        "rescale it (for example with sklearn.preprocessing.StandardScaler)."
+    )
+
+
 def check_n_classes(classes, min_classes=2, name="y"):
     """Raise if fewer than ``min_classes`` distinct labels are present.
 

@@ -197,3 +197,78 @@ def test_lazy_augmented_rows_give_the_same_scores(scores):
                             "sketch", np.random.RandomState(3))
     np.testing.assert_allclose(a, b, rtol=1e-9)
     assert rank_a == rank_b
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("scaled", [False, True])
+def test_augmented_rows_passes_match_dense_products(dtype, scaled):
+    """The Numba passes over [X, extra] * scale equal the dense products."""
+    from sklearn_lowdim.sampling import _linalg
+
+    rng = np.random.default_rng(1)
+    n = 5000
+    X = rng.standard_normal((n, 7)).astype(dtype)
+    extra = np.column_stack([np.ones(n), rng.standard_normal(n)])
+    scale = rng.uniform(0.5, 2.0, n) if scaled else None
+    lazy = _linalg.AugmentedRows(X, extra, scale)
+    full = np.column_stack([X.astype(np.float64), extra])
+    if scaled:
+        full *= scale[:, None]
+    for r in (1, 4, 9):
+        T = rng.standard_normal((9, r))
+        expected = ((full @ T) ** 2).sum(axis=1)
+        np.testing.assert_allclose(_linalg.row_sq_norms_of_product(lazy, T),
+                                   expected, rtol=1e-10,
+                                   atol=1e-13 * expected.max())
+    buckets = rng.integers(0, 50, n)
+    signs = rng.choice([-1.0, 1.0], n)
+    S = np.zeros((50, n))
+    S[buckets, np.arange(n)] = signs
+    np.testing.assert_allclose(lazy.count_sketch(buckets, signs, 50), S @ full,
+                               rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("n_features, expected", [(3, "sketch"), (20, "exact")])
+def test_score_method_auto_sketches_tall_matrices(n_features, expected):
+    """'auto' picks 'sketch' iff n >= 40 d^2 (d: columns of [X, 1, y])."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, n_features))
+    y = X.sum(axis=1) + rng.laplace(size=2000)
+    auto = SensitivitySampler(p=1, n_samples=100, random_state=0).fit(X, y)
+    assert auto.score_method_ == expected
+    explicit = SensitivitySampler(p=1, n_samples=100, score_method=expected,
+                                  random_state=0).fit(X, y)
+    np.testing.assert_array_equal(auto.scores_, explicit.scores_)
+    np.testing.assert_array_equal(auto.sample_indices_, explicit.sample_indices_)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("score_method", ["exact", "sketch"])
+@pytest.mark.parametrize("scores", ["lewis", "leverage", "root_leverage", "mixture",
+                                    "uniform", "array"])
+@pytest.mark.parametrize("with_y", [False, True])
+def test_nan_inf_in_X_raise_on_every_scoring_path(bad, score_method, scores, with_y):
+    """The sketched paths check X through the CountSketch, the others directly:
+    both give scikit-learn's message."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 3))
+    y = X.sum(axis=1) if with_y else None
+    X[123, 1] = bad
+    sampler = SensitivitySampler(
+        p=1, n_samples=100, score_method=score_method, random_state=0,
+        scores=np.ones(3000) if scores == "array" else scores)
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        sampler.fit(X, y)
+
+
+@pytest.mark.parametrize("coreset_size", [None, 200])
+def test_lp_regression_rejects_nan_in_X(coreset_size):
+    from sklearn_lowdim.sampling import LpRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 3))
+    y = X.sum(axis=1)
+    X[7, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        LpRegression(p=1.5, coreset_size=coreset_size, score_method="sketch",
+                     random_state=0).fit(X, y)
