@@ -21,6 +21,7 @@ from . import _linalg
 from ._linalg import row_chunks
 from ._scores import (
     _approximate_lewis,
+    _half_power,
     _sketched_leverage,
     leverage_scores,
     lewis_weights,
@@ -93,7 +94,7 @@ def _scores_for(A, p, scores, score_method, random_state):
     if scores in ("leverage", "root_leverage"):
         tau = _leverage(A, score_method, random_state, lazy)
         rank = int(round(float(tau.sum()))) if score_method == "exact" else min(A.shape)
-        return (tau if scores == "leverage" else tau ** (p / 2)), rank
+        return (tau if scores == "leverage" else _half_power(tau, p)), rank
     if lazy:
         w, info = _approximate_lewis(A, p, 1e-8, 100, None, random_state, 0)
     else:
