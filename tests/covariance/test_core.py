@@ -60,6 +60,18 @@ def test_statistics_match_brute_force(weighted, d, working_memory):
 
 
 @pytest.mark.parametrize("d", [4, 80])
+def test_statistics_float32_input_accumulate_in_float64(d):
+    """float32 X is read as is and its statistics are float64 sums."""
+    X, y = _data(d=d)
+    X32 = X.astype(np.float32)
+    st = GaussianStatistics.from_data(X32, y, n_classes=3, working_memory=0.01)
+    counts, means, scat, _, _ = _brute(X32.astype(np.float64), y, np.ones(len(y)), 3)
+    assert st.means.dtype == np.float64 and st.scatter.dtype == np.float64
+    np.testing.assert_allclose(st.means, means, rtol=1e-12)
+    np.testing.assert_allclose(st.scatter, scat, rtol=1e-10)
+
+
+@pytest.mark.parametrize("d", [4, 80])
 def test_statistics_empty_and_zero_weight_classes(d):
     """Classes with no rows or only zero weights keep a zero mean and count."""
     X, y = _data(d=d, C=4)
