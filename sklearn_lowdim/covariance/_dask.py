@@ -5,14 +5,10 @@
 
 import numpy as np
 
+from ..utils import is_dask_array
 from ._statistics import GaussianStatistics
 
 __all__ = ["is_dask_array", "statistics_from_dask"]
-
-
-def is_dask_array(X):
-    """Whether ``X`` is a dask array (without importing dask)."""
-    return type(X).__module__.startswith("dask.") and hasattr(X, "to_delayed")
 
 
 def _block_stats(block, y_idx, w, n_classes, kwargs):

@@ -7,12 +7,12 @@ from numbers import Real
 
 import numpy as np
 from scipy.stats import chi2
-from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import gen_row_chunks
 from ..utils._outlier import OffsetOutlierMixin
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 from ._whitening import Whitener
 
 __all__ = ["RobustShrinkageCovariance", "RobustMahalanobis"]

@@ -8,17 +8,18 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..sketching import SKETCH_KINDS, make_sketch
 from ..utils import Progress, check_sample_weight_values, numba_threads
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+)
 from ._bandwidth import select_bandwidth
 from ._kernel_functions import KERNELS, make_kernel
 from ._mean_shift import log_kernel_sums, mean_shift

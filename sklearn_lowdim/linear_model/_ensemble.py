@@ -6,10 +6,10 @@
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._gcv_path import extrapolate_risk, ridge_ensemble_gcv_path
 
 __all__ = ["SubsampleRidgeEnsemble", "SubsampleRidgeEnsembleCV"]

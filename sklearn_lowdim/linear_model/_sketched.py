@@ -6,10 +6,10 @@
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, RegressorMixin
 
 from ..sketching import SKETCH_KINDS
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._ensemble import _COMMON_PARAMS, _RidgeEnsembleMixin, grid_results
 from ._sketched_path import ORTHOGONAL_SKETCHES, sketched_ridge_gcv_path
 

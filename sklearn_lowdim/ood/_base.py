@@ -7,7 +7,6 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -16,6 +15,7 @@ from ..covariance._dask import is_dask_array, statistics_from_dask
 from ..covariance._whitening import warn_singular
 from ..utils import check_n_classes, get_namespace, to_numpy
 from ..utils._outlier import OffsetOutlierMixin
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions
 
 # fit rows scored to place offset_ (evenly spaced when there are more)
 _OFFSET_ROWS = 20_000

@@ -8,10 +8,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegressionCV
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._sklearn_compat import HasMethods, Interval
 from ._base import _SupervisedDetectorAPI
 from ._mahalanobis import MahalanobisOOD
 

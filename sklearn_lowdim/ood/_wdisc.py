@@ -7,12 +7,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg import eigh
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..covariance import Whitener
 from ..covariance._distances import nearest_centres, nearest_centres_xp, whiten_xp
 from ..utils import device, gen_row_chunks
+from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import _SupervisedGaussianDetector, pinv_whitener
 
 __all__ = ["WDiscOOD"]

@@ -25,11 +25,6 @@ from . import _kernels
 _NO_SCALE = np.empty(0)
 
 
-def is_dask_array(A):
-    """Whether ``A`` is a ``dask.array.Array`` (without importing dask)."""
-    return type(A).__module__.split(".")[0] == "dask" and hasattr(A, "chunks")
-
-
 def qr_r(A):
     """The ``R`` factor of a dense matrix, without forming ``Q``."""
     A = np.asarray(A, dtype=np.float64)

@@ -6,15 +6,16 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
     _assert_all_finite,
     _check_sample_weight,
-    check_is_fitted,
-    validate_data,
+    _fit_context,
 )
-
 from ._linalg import row_chunks
 from ._sampler import SensitivitySampler
 from ._solvers import lp_objective, solve_irls, solve_l2, solve_linprog

@@ -7,16 +7,19 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import (
-    _assert_all_finite,
-    _check_sample_weight,
-    validate_data,
-)
+from sklearn.utils.validation import validate_data
 
 from ..utils import check_sample_weight_values
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _assert_all_finite,
+    _check_sample_weight,
+    _fit_context,
+    validate_params,
+)
 from . import _linalg
 from ._linalg import row_chunks
 from ._scores import (

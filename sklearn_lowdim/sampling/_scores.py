@@ -12,9 +12,9 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..utils import Progress
+from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from . import _linalg
 from ._linalg import row_chunks
 from ._solvers import solve_irls, solve_linprog

@@ -12,7 +12,8 @@ from ._array_api import (
     supported_float_dtypes,
     to_numpy,
 )
-from ._chunking import chunk_rows, gen_row_chunks
+from ._chunking import chunk_rows, gen_row_chunks, working_memory_budget
+from ._dask import is_dask_array
 from ._numba import blas_threads, njit, numba_threads
 from ._progress import Progress
 from ._validation import (
@@ -36,10 +37,12 @@ __all__ = [
     "device",
     "float_dtype",
     "gen_row_chunks",
+    "is_dask_array",
     "get_namespace",
     "is_numpy_namespace",
     "njit",
     "numba_threads",
     "supported_float_dtypes",
     "to_numpy",
+    "working_memory_budget",
 ]

@@ -7,7 +7,41 @@ import numbers
 
 import sklearn
 
-__all__ = ["chunk_rows", "gen_row_chunks"]
+__all__ = ["chunk_rows", "gen_row_chunks", "working_memory_budget"]
+
+# The package's cap on scikit-learn's ``working_memory`` (MiB): row blocks of this
+# size already run BLAS at full speed, and a smaller block keeps the peak memory of
+# scoring small under scikit-learn's default budget of 1 GiB.
+WORKING_MEMORY_CAP = 64.0
+
+
+def working_memory_budget(working_memory=None):
+    """Budget in MiB for one block of temporaries: the package's single policy.
+
+    Parameters
+    ----------
+    working_memory : float, default=None
+        An explicit budget, returned as it is. ``None`` uses
+        ``sklearn.get_config()["working_memory"]`` capped at
+        ``WORKING_MEMORY_CAP`` (64 MiB).
+
+    Returns
+    -------
+    budget : float
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from sklearn_lowdim.utils import working_memory_budget
+    >>> with sklearn.config_context(working_memory=16):
+    ...     working_memory_budget()
+    16.0
+    >>> working_memory_budget()
+    64.0
+    """
+    if working_memory is not None:
+        return float(working_memory)
+    return min(float(sklearn.get_config()["working_memory"]), WORKING_MEMORY_CAP)
 
 
 def chunk_rows(bytes_per_row, *, working_memory=None, max_rows=None, min_rows=1):
@@ -19,8 +53,8 @@ def chunk_rows(bytes_per_row, *, working_memory=None, max_rows=None, min_rows=1)
         Temporary memory one row needs (for example ``8 * n_classes`` for a
         float64 distance row).
     working_memory : float, default=None
-        Budget in MiB. ``None`` uses ``sklearn.get_config()["working_memory"]``
-        (1024 MiB unless set with ``sklearn.set_config``).
+        Budget in MiB. ``None`` uses :func:`working_memory_budget`
+        (scikit-learn's ``working_memory`` capped at 64 MiB).
     max_rows : int, default=None
         Upper bound, usually ``n_samples``.
     min_rows : int, default=1
@@ -36,8 +70,7 @@ def chunk_rows(bytes_per_row, *, working_memory=None, max_rows=None, min_rows=1)
     >>> chunk_rows(8 * 1000, working_memory=1)  # 1 MiB of 1000 float64 per row
     131
     """
-    if working_memory is None:
-        working_memory = sklearn.get_config()["working_memory"]
+    working_memory = working_memory_budget(working_memory)
     if not isinstance(bytes_per_row, numbers.Real) or bytes_per_row <= 0:
         raise ValueError(
             f"bytes_per_row must be a positive number, got {bytes_per_row!r}."

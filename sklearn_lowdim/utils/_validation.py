@@ -70,7 +70,8 @@ def raise_not_finite(X, input_name="X"):
     ``X`` whose sum overflowed gets its own error.
     """
     from sklearn import config_context
-    from sklearn.utils.validation import _assert_all_finite
+
+    from ._sklearn_compat import _assert_all_finite
 
     with config_context(assume_finite=False):
         _assert_all_finite(X, input_name=input_name)
