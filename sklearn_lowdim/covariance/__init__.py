@@ -17,6 +17,12 @@ Public API
 :func:`shrink_covariance`, :func:`ledoit_wolf_shrinkage_from_moments`,
 :func:`oas_shrinkage`
     The formulas themselves.
+:func:`shrinkage_intensity`, :func:`shrinkage_from_spectrum`
+    Ledoit-Wolf and OAS intensities from a covariance's traces or its spectrum.
+:func:`floor_eigenvalues`, :func:`spectrum_from_factor`
+    The small-eigenvalue policy (floor, pseudo-inverse or raise) and the
+    spectrum of a low-rank scatter factor: the one implementation behind the
+    whitener, the discriminant models and the detectors.
 :func:`lda_shrunk_covariance`
     scikit-learn ``LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto')``'s
     per-class standardised recipe, for compatibility.
@@ -51,8 +57,15 @@ from ._shrinkage import (
     oas_shrinkage,
     shrink_covariance,
 )
+from ._spectral import (
+    SingularCovarianceWarning,
+    floor_eigenvalues,
+    shrinkage_from_spectrum,
+    shrinkage_intensity,
+    spectrum_from_factor,
+)
 from ._statistics import GaussianStatistics
-from ._whitening import SingularCovarianceWarning, Whitener
+from ._whitening import Whitener
 
 __all__ = [
     "GaussianStatistics",
@@ -61,10 +74,14 @@ __all__ = [
     "SingularCovarianceWarning",
     "Whitener",
     "covariance_from_statistics",
+    "floor_eigenvalues",
     "lda_shrunk_covariance",
     "ledoit_wolf_shrinkage_from_moments",
     "mahalanobis_distances",
     "oas_shrinkage",
     "shrink_covariance",
+    "shrinkage_from_spectrum",
+    "shrinkage_intensity",
+    "spectrum_from_factor",
     "statistics_from_dask",
 ]

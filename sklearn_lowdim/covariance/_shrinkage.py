@@ -3,10 +3,9 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import numbers
-import warnings
-
 import numpy as np
+
+from ._spectral import shrinkage_intensity
 
 __all__ = [
     "covariance_from_statistics",
@@ -83,23 +82,7 @@ def ledoit_wolf_shrinkage_from_moments(cov, n_samples, fourth_moment_sum):
     >>> bool(np.isclose(s, ledoit_wolf_shrinkage(Xc, assume_centered=True)))
     True
     """
-    cov = np.asarray(cov, dtype=np.float64)
-    d = cov.shape[0]
-    if d == 1:
-        return 0.0
-    n = float(n_samples)
-    if n <= 1:
-        warnings.warn(
-            "Only one sample available. You may want to reshape your data array",
-            stacklevel=2,
-        )
-    trace = np.trace(cov)
-    mu = trace / d
-    fro2 = float(np.sum(cov * cov))
-    beta = (fourth_moment_sum / n - fro2) / (d * n)
-    delta = (fro2 - 2.0 * mu * trace + d * mu * mu) / d
-    beta = min(beta, delta)
-    return 0.0 if beta == 0 else float(beta / delta)
+    return _intensity_of(cov, n_samples, "ledoit_wolf", fourth_moment_sum)
 
 
 def oas_shrinkage(cov, n_samples):
@@ -115,36 +98,14 @@ def oas_shrinkage(cov, n_samples):
     >>> bool(np.isclose(oas_shrinkage(S, 30), OAS().fit(X).shrinkage_))
     True
     """
+    return _intensity_of(cov, n_samples, "oas")
+
+
+def _intensity_of(cov, n_samples, shrinkage, fourth_sum=None):
     cov = np.asarray(cov, dtype=np.float64)
-    d = cov.shape[0]
-    if d == 1:
-        return 0.0
-    alpha = float(np.mean(cov * cov))
-    mu = np.trace(cov) / d
-    num = alpha + mu * mu
-    den = (n_samples + 1) * (alpha - mu * mu / d)
-    return 1.0 if den == 0 else float(min(num / den, 1.0))
-
-
-def _resolve_shrinkage(cov, n, shrinkage, fourth_sum):
-    if shrinkage is None:
-        return 0.0
-    if isinstance(shrinkage, numbers.Real) and not isinstance(shrinkage, bool):
-        if not 0.0 <= shrinkage <= 1.0:
-            raise ValueError(f"shrinkage must be in [0, 1], got {shrinkage!r}.")
-        return float(shrinkage)
-    if shrinkage == "oas":
-        return oas_shrinkage(cov, n)
-    if shrinkage in ("ledoit_wolf", "auto"):
-        if fourth_sum is None:
-            raise ValueError(
-                "shrinkage='ledoit_wolf' needs the fourth moments; build the "
-                "statistics with moments=True."
-            )
-        return ledoit_wolf_shrinkage_from_moments(cov, n, fourth_sum)
-    raise ValueError(
-        "shrinkage must be None, a float in [0, 1], 'ledoit_wolf' or 'oas', got "
-        f"{shrinkage!r}."
+    return shrinkage_intensity(
+        shrinkage, trace=float(np.trace(cov)), fro2=float(np.sum(cov * cov)),
+        n_features=cov.shape[0], n_samples=n_samples, fourth_sum=fourth_sum,
     )
 
 
@@ -191,14 +152,14 @@ def covariance_from_statistics(
     if not per_class:
         cov = stats.covariance()
         fourth = None if stats.fourth is None else float(stats.fourth.sum())
-        s = _resolve_shrinkage(cov, stats.n_samples, shrinkage, fourth)
+        s = _intensity_of(cov, stats.n_samples, shrinkage, fourth)
         return (shrink_covariance(cov, s, target) if s else cov), s
     covs = stats.class_covariances()
     out = np.empty_like(covs)
     shr = np.zeros(stats.n_classes)
     for k in range(stats.n_classes):
         fourth = None if stats.fourth is None else float(stats.fourth[k])
-        shr[k] = _resolve_shrinkage(covs[k], stats.counts[k], shrinkage, fourth)
+        shr[k] = _intensity_of(covs[k], stats.counts[k], shrinkage, fourth)
         out[k] = shrink_covariance(covs[k], shr[k], target) if shr[k] else covs[k]
     return out, shr
 

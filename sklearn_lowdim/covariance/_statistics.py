@@ -5,11 +5,11 @@
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
 
-from ..utils import chunk_rows
+from ..utils import chunk_rows, working_memory_budget
 from ..utils._validation import raise_not_finite
 from . import _kernels
+from ._spectral import spectrum_from_factor
 
 __all__ = ["GaussianStatistics"]
 
@@ -84,6 +84,31 @@ def _syrk_update(block, scatter, product):
     return scatter
 
 
+def _collect_class_rows(Xc, yc, parts):
+    """Append copies of each class's (centred, weighted) rows to ``parts[k]``."""
+    order = np.argsort(yc, kind="stable")
+    ys = yc[order]
+    cuts = np.flatnonzero(np.diff(ys)) + 1
+    for idx in np.split(order, cuts):
+        if idx.size:
+            parts[yc[idx[0]]].append(Xc[idx])
+
+
+def _compress_factor(blocks, n_features):
+    """One factor ``R`` with ``R^T R = sum_b B_b^T B_b``, at most d rows.
+
+    Classes with fewer rows than features keep their rows (the spectrum is
+    then a thin SVD); larger ones keep the triangular factor of a QR.
+    """
+    blocks = [b for b in blocks if b.shape[0]]
+    if not blocks:
+        return np.zeros((0, n_features))
+    R = np.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0].copy()
+    if R.shape[0] > n_features:
+        R = np.linalg.qr(R, mode="r")
+    return R
+
+
 class GaussianStatistics:
     """Per-class weighted sufficient statistics, accumulated in float64.
 
@@ -105,6 +130,12 @@ class GaussianStatistics:
     class_scatter : bool, default=False
         Keep one d x d scatter per class (``C d^2`` memory: opt in only for
         per-class full covariances).
+    class_factors : bool, default=False
+        Keep each class's scatter as a factor ``R_k`` with
+        ``R_k^T R_k = scatter_k`` and at most ``min(n_k, d)`` rows (the centred
+        rows themselves for small classes, a QR factor for large ones):
+        ``O(d sum_k min(n_k, d))`` memory instead of ``C d^2``, merged exactly
+        by stacking, and the source of :meth:`class_spectra`.
     moments : bool, default=False
         Keep the moments that make Ledoit-Wolf's beta term exact:
         ``fourth[k] = sum w_i ||x_i - mu_k||^4`` and
@@ -124,6 +155,7 @@ class GaussianStatistics:
         Per-feature centred sums of squares (always kept; ``C d`` memory).
     scatter : ndarray of shape (n_features, n_features) or None
     class_scatter_ : ndarray of shape (n_classes, n_features, n_features) or None
+    class_factors_ : list of ndarray of shape (r_k, n_features) or None
     fourth, third : ndarray or None
 
     Examples
@@ -148,6 +180,7 @@ class GaussianStatistics:
         *,
         pooled_scatter=True,
         class_scatter=False,
+        class_factors=False,
         moments=False,
     ):
         C, d = int(n_classes), int(n_features)
@@ -158,6 +191,9 @@ class GaussianStatistics:
         self.sq_dev = np.zeros((C, d))
         self.scatter = np.zeros((d, d)) if pooled_scatter else None
         self.class_scatter_ = np.zeros((C, d, d)) if class_scatter else None
+        self.class_factors_ = (
+            [np.zeros((0, d)) for _ in range(C)] if class_factors else None
+        )
         self.fourth = np.zeros(C) if moments else None
         self.third = np.zeros((C, d)) if moments else None
 
@@ -168,6 +204,7 @@ class GaussianStatistics:
             self.n_features,
             pooled_scatter=self.scatter is not None,
             class_scatter=self.class_scatter_ is not None,
+            class_factors=self.class_factors_ is not None,
             moments=self.fourth is not None,
         )
 
@@ -181,6 +218,7 @@ class GaussianStatistics:
         sample_weight=None,
         pooled_scatter=True,
         class_scatter=False,
+        class_factors=False,
         moments=False,
         working_memory=None,
     ):
@@ -204,10 +242,11 @@ class GaussianStatistics:
         n_classes : int, default=None
             Defaults to ``y.max() + 1``.
         sample_weight : array-like of shape (n_samples,), default=None
-        pooled_scatter, class_scatter, moments : bool
+        pooled_scatter, class_scatter, class_factors, moments : bool
             See the class docstring.
         working_memory : float, default=None
-            Chunk budget in MiB (sklearn's ``working_memory`` when ``None``).
+            Chunk budget in MiB (:func:`~sklearn_lowdim.utils.working_memory_budget`
+            halved when ``None``).
 
         Returns
         -------
@@ -230,6 +269,7 @@ class GaussianStatistics:
             d,
             pooled_scatter=pooled_scatter,
             class_scatter=class_scatter,
+            class_factors=class_factors,
             moments=moments,
         )
         C = self.n_classes
@@ -238,13 +278,14 @@ class GaussianStatistics:
         if working_memory is None:
             # small chunks: the temporaries are reused from the allocator's cache
             # instead of paying first-touch page faults on a copy of X
-            working_memory = min(sklearn.get_config()["working_memory"], 32)
+            working_memory = working_memory_budget() / 2
         chunk = chunk_rows(8 * 3 * d, working_memory=working_memory,
                            max_rows=max(n, 1))
         blocks = (_class_ordered_blocks if d >= _CLASS_ORDER_MIN_FEATURES
                   else _streamed_blocks)
         sqrt_w = np.sqrt(w)
         product = np.empty((d, d)) if pooled_scatter else None
+        parts = [[] for _ in range(C)] if class_factors else None
         for rows, Xc in blocks(X, y, w, self, chunk):
             yc = y[rows]
             if moments:
@@ -260,6 +301,10 @@ class GaussianStatistics:
                 for k in np.unique(yc):
                     Xk = Xc[yc == k]
                     self.class_scatter_[k] += Xk.T @ Xk
+            if class_factors:
+                _collect_class_rows(Xc, yc, parts)
+        if class_factors:
+            self.class_factors_ = [_compress_factor(part, d) for part in parts]
         return self
 
     def update(self, X, y=None, *, sample_weight=None, working_memory=None):
@@ -276,6 +321,7 @@ class GaussianStatistics:
             sample_weight=sample_weight,
             pooled_scatter=self.scatter is not None,
             class_scatter=self.class_scatter_ is not None,
+            class_factors=self.class_factors_ is not None,
             moments=self.fourth is not None,
             working_memory=working_memory,
         )
@@ -323,6 +369,14 @@ class GaussianStatistics:
                 + other.class_scatter_
                 + coef[:, None, None] * delta[:, :, None] * delta[:, None, :]
             )
+        if out.class_factors_ is not None:
+            shift = np.sqrt(coef)[:, None] * delta
+            out.class_factors_ = [
+                _compress_factor([a, b, shift[k : k + 1] if coef[k] > 0 else
+                                  shift[k : k]], self.n_features)
+                for k, (a, b) in enumerate(zip(self.class_factors_,
+                                               other.class_factors_))
+            ]
         if out.fourth is not None:
             f4, t3 = np.zeros_like(n), np.zeros_like(out.means)
             for part, s in ((self, delta * fa[:, None]), (other, -delta * fb[:, None])):
@@ -336,6 +390,8 @@ class GaussianStatistics:
         """Fourth and third moments about ``mean + s`` (per class)."""
         if self.class_scatter_ is not None:
             Ms = np.einsum("kij,kj->ki", self.class_scatter_, s)
+        elif self.class_factors_ is not None:
+            Ms = np.stack([R.T @ (R @ sk) for R, sk in zip(self.class_factors_, s)])
         else:
             Ms = self.sq_dev * s
         A2 = self.sq_dev.sum(axis=1)
@@ -367,12 +423,71 @@ class GaussianStatistics:
 
     def class_covariances(self):
         """Per-class covariances ``M_k / n_k`` of shape (C, d, d)."""
-        if self.class_scatter_ is None:
+        if self.class_scatter_ is not None:
+            scatter = self.class_scatter_
+        elif self.class_factors_ is not None:
+            scatter = np.stack([R.T @ R for R in self.class_factors_])
+        else:
             raise ValueError(
                 "these statistics were built with class_scatter=False; rebuild "
-                "them with class_scatter=True."
+                "them with class_scatter=True or class_factors=True."
             )
-        return self.class_scatter_ / np.maximum(self.counts, 1e-300)[:, None, None]
+        return scatter / np.maximum(self.counts, 1e-300)[:, None, None]
+
+    def class_spectra(self):
+        """Per-class ``(eigenvalues, eigenvectors)`` of the biased covariances.
+
+        Each spectrum comes from the class's scatter factor (a thin SVD when the
+        class has fewer rows than features) or from its dense scatter.
+
+        Returns
+        -------
+        spectra : list of (ndarray of shape (r_k,), ndarray of shape (d, r_k))
+            Eigenvalues in decreasing order, ``r_k <= n_features``.
+        """
+        if self.class_factors_ is not None:
+            return [spectrum_from_factor(R, n)
+                    for R, n in zip(self.class_factors_, self.counts)]
+        out = []
+        for cov in self.class_covariances():
+            lam, V = np.linalg.eigh(cov)
+            out.append((np.maximum(lam[::-1], 0.0), V[:, ::-1]))
+        return out
+
+    def rescaled(self, location, scale):
+        """The statistics of ``(X - location) / scale`` (a new object).
+
+        Used to work in standardised coordinates. The fourth and third moments
+        are not invariant under per-feature scaling, so they are kept only when
+        ``scale`` is all ones.
+
+        Parameters
+        ----------
+        location : ndarray of shape (n_features,)
+        scale : ndarray of shape (n_features,)
+            Positive.
+
+        Returns
+        -------
+        stats : GaussianStatistics
+        """
+        out = self._like()
+        loc = np.asarray(location, dtype=np.float64)
+        inv = 1.0 / np.asarray(scale, dtype=np.float64)
+        out.counts, out.n_obs = self.counts.copy(), self.n_obs.copy()
+        out.means = (self.means - loc) * inv
+        out.sq_dev = self.sq_dev * inv * inv
+        if self.scatter is not None:
+            out.scatter = self.scatter * inv[:, None] * inv[None, :]
+        if self.class_scatter_ is not None:
+            out.class_scatter_ = self.class_scatter_ * inv[:, None] * inv[None, :]
+        if self.class_factors_ is not None:
+            out.class_factors_ = [R * inv for R in self.class_factors_]
+        if self.fourth is not None and np.all(inv == 1.0):
+            out.fourth, out.third = self.fourth.copy(), self.third.copy()
+        else:
+            out.fourth = out.third = None
+        return out
 
     def class_variances(self):
         """Per-class per-feature variances of shape (C, d)."""
@@ -390,6 +505,7 @@ class GaussianStatistics:
             d,
             pooled_scatter=self.scatter is not None,
             class_scatter=self.class_scatter_ is not None,
+            class_factors=self.class_factors_ is not None,
             moments=self.fourth is not None,
         )
         for name in ("counts", "n_obs", "means", "sq_dev", "fourth", "third",
@@ -398,5 +514,7 @@ class GaussianStatistics:
             if old is not None:
                 getattr(grown, name)[: self.n_classes] = old
         grown.scatter = self.scatter
+        if self.class_factors_ is not None:
+            grown.class_factors_[: self.n_classes] = self.class_factors_
         self.__dict__.update(grown.__dict__)
         return self

@@ -4,32 +4,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import contextlib
-import warnings
 
 import numpy as np
 from scipy import linalg
 
+from ._spectral import (
+    SMALL_EIGENVALUE_POLICIES,
+    SingularCovarianceWarning,
+    floor_eigenvalues,
+    warn_singular,
+)
+
 __all__ = ["Whitener", "SingularCovarianceWarning"]
-
-
-class SingularCovarianceWarning(UserWarning):
-    """A covariance was (numerically) singular and was regularised or truncated."""
-
-
-_SINGULAR = ("floor", "pinv", "variance_norm", "raise")
-_WARNED = set()
-
-
-def warn_singular(message, stacklevel=3):
-    """Emit ``message`` as a :class:`SingularCovarianceWarning` once per process.
-
-    Repeated fits (cross-validation, grids, ``partial_fit`` streams) would otherwise
-    repeat the same warning many times (scikit-learn#14361).
-    """
-    if message in _WARNED:
-        return
-    _WARNED.add(message)
-    warnings.warn(message, SingularCovarianceWarning, stacklevel=stacklevel + 1)
 
 
 _LIMITED = [False]
@@ -130,9 +116,11 @@ class Whitener:
             raise ValueError(
                 f"method must be 'cholesky' or 'eigh', got {self.method!r}."
             )
-        if self.singular not in _SINGULAR:
-            raise ValueError(f"singular must be one of {_SINGULAR}, got "
-                             f"{self.singular!r}.")
+        if self.singular not in SMALL_EIGENVALUE_POLICIES:
+            raise ValueError(
+                f"singular must be one of {SMALL_EIGENVALUE_POLICIES}, got "
+                f"{self.singular!r}."
+            )
         cov = np.asarray(covariance, dtype=np.float64)
         if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
             raise ValueError(f"covariance must be square, got shape {cov.shape}.")
@@ -148,33 +136,31 @@ class Whitener:
             return self._fit_dense(cov)
 
     def _fit_diagonal(self, var):
-        d = var.shape[0]
-        vmax = float(var.max()) if d else 0.0
-        thresh = self.eig_floor * vmax if vmax > 0 else 0.0
-        keep = var > thresh
-        self.rank_ = int(keep.sum())
         self.method_ = "diagonal"
-        eye = np.eye(d)
-        if self.rank_ < d and self.singular == "raise":
-            raise ValueError(
-                f"the covariance is singular (rank {self.rank_} < {d}); add "
-                "shrinkage or reg_covar, or choose singular='floor' or 'pinv'."
-            )
-        if self.singular == "floor":
-            if self.rank_ < d:
-                warn_singular(
-                    f"covariance is singular or ill-conditioned (rank {self.rank_} "
-                    f"of {d}); eigenvalues were floored at {self.eig_floor:g} times "
-                    "the largest. Consider shrinkage or reg_covar."
-                )
-            var = np.maximum(var, thresh if vmax > 0 else 1.0)
-            self.W_ = eye / np.sqrt(var)
-            self.logdet_ = float(np.sum(np.log(var)))
-        else:
+        floored, keep = self._apply_policy(var)
+        eye = np.eye(var.shape[0])
+        if self.singular != "floor":
             self.basis_ = eye[:, keep]
-            self.W_ = self.basis_ / np.sqrt(var[keep])
-            self.logdet_ = float(np.sum(np.log(var[keep])))
+            eye = self.basis_
+        self.W_ = eye / np.sqrt(floored[keep])
+        self.logdet_ = float(np.sum(np.log(floored[keep])))
         return self
+
+    def _apply_policy(self, values):
+        """Small eigenvalues: floored (with a warning), dropped, or an error."""
+        floored, keep, small = floor_eigenvalues(
+            values, eig_floor=self.eig_floor, singular=self.singular
+        )
+        d, n_small = values.shape[0], int(small.sum())
+        self.rank_ = d - n_small
+        if n_small and self.singular == "floor":
+            warn_singular(
+                f"covariance is singular or ill-conditioned (rank {self.rank_} "
+                f"of {d}); eigenvalues were floored at {self.eig_floor:g} times "
+                "the largest. Consider shrinkage or reg_covar.",
+                stacklevel=5,
+            )
+        return floored, keep
 
     def _fit_dense(self, cov):
         d = cov.shape[0]
@@ -199,35 +185,14 @@ class Whitener:
         return self
 
     def _fit_eigh(self, cov):
-        d = cov.shape[0]
         lam, V = linalg.eigh(cov, check_finite=False)
-        lam_max = float(lam.max()) if d else 0.0
-        thresh = self.eig_floor * lam_max if lam_max > 0 else 0.0
-        keep = lam > thresh
-        self.rank_ = int(keep.sum())
         self.method_ = "eigh"
-        if self.rank_ < d and self.singular == "raise":
-            raise ValueError(
-                f"the covariance is singular (rank {self.rank_} < {d}); add "
-                "shrinkage or reg_covar, or choose singular='floor' or 'pinv'."
-            )
-        if self.singular == "floor":
-            if self.rank_ < d:
-                warn_singular(
-                    f"covariance is singular or ill-conditioned (rank {self.rank_} "
-                    f"of {d}); eigenvalues were floored at {self.eig_floor:g} times "
-                    "the largest. Consider shrinkage or reg_covar.",
-                    stacklevel=4,
-                )
-            floor = thresh if lam_max > 0 else 1.0
-            lam = np.maximum(lam, floor)
-            self.W_ = V / np.sqrt(lam)
-            self.logdet_ = float(np.sum(np.log(lam)))
-        else:
-            V, lam = V[:, keep], lam[keep]
-            self.W_ = V / np.sqrt(lam)
+        floored, keep = self._apply_policy(lam)
+        if self.singular != "floor":
+            V = V[:, keep]
             self.basis_ = V
-            self.logdet_ = float(np.sum(np.log(lam)))
+        self.W_ = V / np.sqrt(floored[keep])
+        self.logdet_ = float(np.sum(np.log(floored[keep])))
         return self
 
     def transform(self, X, location=None):
