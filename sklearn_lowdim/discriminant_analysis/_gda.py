@@ -8,9 +8,7 @@ is ``_scoring.py``'s, for NumPy, array-API and dask inputs alike.
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import functools
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.base import (
@@ -19,17 +17,12 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..covariance import GaussianStatistics, covariance_from_statistics
-from ..covariance._dask import statistics_from_dask
-from ..covariance._whitening import _small_lapack
+from ..covariance import GaussianStatistics
 from ..utils import (
     asarray_like,
-    check_min_samples_per_class,
     check_n_classes,
-    check_sample_weight_values,
     get_namespace,
     is_dask_array,
     to_numpy,
@@ -38,7 +31,6 @@ from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
-    _check_sample_weight,
     _fit_context,
 )
 from ._derived import (
@@ -47,14 +39,12 @@ from ._derived import (
     check_namespace_rows,
     covariance_in_units,
     discriminant_axes,
-    estimator_covariance,
-    estimator_spectra,
     linear_form,
-    per_class_standardized,
     project,
     uncentred_row_term,
 )
-from ._families import FAMILIES, FitOptions
+from ._families import FAMILIES
+from ._fitting import GDAFittingMixin
 from ._scoring import score_rows
 
 __all__ = ["GaussianDiscriminantAnalysis"]
@@ -92,7 +82,11 @@ def _take(idx, classes):
 
 
 class GaussianDiscriminantAnalysis(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClassifierMixin, BaseEstimator
+    GDAFittingMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    ClassifierMixin,
+    BaseEstimator,
 ):
     """Gaussian discriminant analysis (tied, full, diagonal or spherical covariances).
 
@@ -254,75 +248,6 @@ class GaussianDiscriminantAnalysis(
         self.singular = singular
         self.n_components = n_components
 
-    def _check_options(self, partial):
-        ct = self.covariance_type
-        if self.covariance_estimator is not None:
-            if self.shrinkage is not None:
-                raise ValueError(
-                    "covariance_estimator and shrinkage cannot both be set; shrink "
-                    "inside the estimator (e.g. sklearn.covariance.LedoitWolf) or "
-                    "drop covariance_estimator."
-                )
-            if ct not in ("tied", "full"):
-                raise ValueError(
-                    "covariance_estimator needs covariance_type='tied' or 'full', "
-                    f"got {ct!r}."
-                )
-            if partial:
-                raise ValueError(
-                    "partial_fit cannot use covariance_estimator (it needs all the "
-                    "data); use fit, or shrinkage=... instead."
-                )
-        if self.shrinkage_scope == "per_class_standardized":
-            if ct != "tied" or self.shrinkage is None or self.shrinkage == "oas":
-                raise ValueError(
-                    "shrinkage_scope='per_class_standardized' needs "
-                    "covariance_type='tied' and shrinkage='ledoit_wolf' or a float."
-                )
-            if partial:
-                raise ValueError(
-                    "partial_fit cannot use shrinkage_scope='per_class_standardized' "
-                    "(it needs all the data); use shrinkage_scope='pooled'."
-                )
-        if (self.alpha is not None) and ct != "full":
-            raise ValueError(
-                "alpha (RDA) mixes per-class and pooled covariances; it needs "
-                f"covariance_type='full', got {ct!r}."
-            )
-        if self.shrinkage in ("ledoit_wolf", "oas") and ct not in ("tied", "full"):
-            raise ValueError(
-                f"shrinkage={self.shrinkage!r} is defined for covariance_type 'tied' "
-                "or 'full'; use a float shrinkage or reg_covar for diagonal types."
-            )
-
-    def _validate_xy(self, X, y, sample_weight, reset, check_finite=True):
-        # fit passes check_finite=False: GaussianStatistics.from_data raises
-        # scikit-learn's NaN/inf error from its class sums before anything is
-        # stored, which saves a pass over X
-        X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], reset=reset,
-            ensure_min_samples=1, ensure_all_finite=check_finite,
-        )
-        check_classification_targets(y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-            check_sample_weight_values(sample_weight)
-        return X, y, sample_weight
-
-    def _statistics_options(self, n_classes, n_features, partial):
-        ct = self.covariance_type
-        ledoit_wolf = self.shrinkage == "ledoit_wolf" and (
-            self.shrinkage_scope == "pooled")
-        return {
-            "pooled_scatter": ct in ("tied", "full"),
-            "class_factors": ct == "full" and self.covariance_estimator is None,
-            # exact streaming Ledoit-Wolf for tied models needs per-class scatter
-            # (C d^2 floats); above 2**24 floats the merge uses diagonals
-            "class_scatter": partial and ledoit_wolf and ct == "tied"
-            and n_classes * n_features**2 <= 2**24,
-            "moments": ledoit_wolf,
-        }
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the Gaussian class-conditional model.
@@ -360,51 +285,6 @@ class GaussianDiscriminantAnalysis(
             **self._statistics_options(len(classes), X.shape[1], partial=False),
         )
         self._finalize(X.dtype, Data(X, y_idx, sample_weight))
-        return self
-
-    def _check_fit_classes(self, classes, y_idx, sample_weight, n_samples):
-        check_n_classes(classes)
-        if sample_weight is not None:
-            check_n_classes(classes[np.unique(y_idx[sample_weight > 0])])
-        if n_samples <= len(classes):
-            raise ValueError(
-                f"The number of samples ({n_samples}) must be more than the number "
-                f"of classes ({len(classes)}): with one row per class no "
-                "covariance can be estimated. Add samples or merge classes."
-            )
-
-    def _fit_dask(self, X, y, sample_weight):
-        """Fit on a row-chunked dask array: per-block statistics, merged."""
-        if self.covariance_estimator is not None or (
-            self.shrinkage_scope == "per_class_standardized"
-        ):
-            raise ValueError(
-                "covariance_estimator and shrinkage_scope='per_class_standardized' "
-                "need all the rows in memory; they are not supported on dask arrays."
-            )
-        y = np.asarray(y.compute() if hasattr(y, "compute") else y)
-        check_classification_targets(y)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} rows but y has {y.shape[0]}; pass one label "
-                "per row."
-            )
-        if sample_weight is not None:
-            sample_weight = np.asarray(
-                sample_weight.compute() if hasattr(sample_weight, "compute")
-                else sample_weight, dtype=np.float64)
-            check_sample_weight_values(sample_weight)
-        classes, y_idx = np.unique(y, return_inverse=True)
-        self._check_fit_classes(classes, y_idx, sample_weight, X.shape[0])
-        self.classes_ = classes
-        self.n_features_in_ = X.shape[1]
-        self.__dict__.pop("feature_names_in_", None)
-        self._stats = statistics_from_dask(
-            X, y_idx, len(classes), sample_weight,
-            **self._statistics_options(len(classes), X.shape[1], partial=True),
-        )
-        dtype = np.float32 if X.dtype == np.float32 else np.float64
-        self._finalize(dtype, None)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -447,138 +327,6 @@ class GaussianDiscriminantAnalysis(
         self._stats = batch if first else self._merge_batch(batch)
         self._finalize(X.dtype, None)
         return self
-
-    def _merge_batch(self, batch):
-        stats = self._stats
-        if (stats.scatter is None) != (batch.scatter is None) or (
-            (stats.class_scatter_ is None) != (batch.class_scatter_ is None)
-        ):
-            # a model from fit keeps only what fit needed: rebuild the batch
-            # with the same fields (the merge is exact either way)
-            raise ValueError(
-                "partial_fit after fit needs the statistics partial_fit keeps; "
-                "start the stream with partial_fit, or refit with fit."
-            )
-        return stats.merge(batch)
-
-    # ----------------------------------------------------------- the model
-    def _priors(self, counts):
-        if self.priors is None:
-            return counts / counts.sum()
-        priors = np.array(self.priors, dtype=np.float64).ravel()  # a copy
-        if priors.shape[0] != counts.shape[0]:
-            raise ValueError(
-                f"priors has {priors.shape[0]} entries but there are "
-                f"{counts.shape[0]} classes; pass one prior per class."
-            )
-        if not np.all(np.isfinite(priors)) or np.any(priors < 0):
-            raise ValueError(
-                f"priors must be finite and non-negative, got {priors!r}; pass "
-                "class probabilities (they are renormalised to sum to 1)."
-            )
-        if priors.sum() <= 0:
-            raise ValueError("priors sum to zero; at least one prior must be > 0.")
-        if not np.isclose(priors.sum(), 1.0):
-            warnings.warn("The priors do not sum to 1. Renormalizing", UserWarning)
-            priors = priors / priors.sum()
-        return priors
-
-    def _scale_free(self):
-        """Whether the model ignores the units of the features (then it is fitted
-        in standardised coordinates, so that the eigenvalue floors are too)."""
-        return (
-            self.covariance_type in ("tied", "tied_diag", "diag", "full")
-            and self.shrinkage in (None, 0, 0.0)
-            and self.gamma in (None, 0, 0.0)
-            and self.reg_covar == 0
-            and self.covariance_estimator is None
-        )
-
-    def _standardizer(self, stats):
-        location = stats.total_mean()
-        scale = np.ones(stats.n_features)
-        if self._scale_free():
-            std = np.sqrt(stats.sq_dev.sum(axis=0) / stats.n_samples)
-            positive = std > 0
-            # constant features keep the largest unit (their variance is floored)
-            fill = std[positive].max() if positive.any() else 1.0
-            scale = np.where(positive, std, fill)
-        if not (np.all(np.isfinite(location)) and np.all(np.isfinite(scale))):
-            raise ValueError(
-                "X holds values whose squares overflow float64; rescale it (for "
-                "example with sklearn.preprocessing.StandardScaler)."
-            )
-        return location, scale
-
-    def _finalize(self, dtype, data):
-        st = self._stats
-        self._dtype = np.dtype(dtype)
-        self.class_count_ = st.counts.copy()
-        self.n_samples_seen_ = st.n_samples
-        self._priors_f64 = self._priors(st.counts)
-        with np.errstate(divide="ignore"):
-            log_priors = np.log(self._priors_f64)
-        self._location, self._scale = self._standardizer(st)
-        stats_z = st.rescaled(self._location, self._scale)
-        opts = FitOptions(
-            covariance_type=self.covariance_type, shrinkage=self.shrinkage,
-            gamma=self.gamma, alpha=self.alpha, reg_covar=self.reg_covar,
-            eig_floor=self.eig_floor, singular=self.singular, log_priors=log_priors,
-            labels=self.classes_, **self._data_options(stats_z, data),
-        )
-        if self.covariance_type == "full":
-            self._check_class_sizes()
-        self._cache = {}
-        with _small_lapack(st.n_features):
-            self._params = FAMILIES[self.covariance_type].fit(stats_z, opts)
-        self._check_n_components()
-
-    def _check_class_sizes(self):
-        """An unregularised per-class covariance needs two rows per class."""
-        regularised = (
-            self.shrinkage not in (None, 0, 0.0)
-            or (self.alpha is not None and self.alpha < 1)
-            or self.gamma not in (None, 0, 0.0)
-            or self.reg_covar > 0
-            or self.covariance_estimator is not None
-        )
-        seen = self._stats.n_obs > 0
-        if not regularised:
-            check_min_samples_per_class(
-                self._stats.n_obs[seen], self.classes_[seen], 2,
-                " for covariance_type='full' without regularisation",
-            )
-
-    def _data_options(self, stats_z, data):
-        """Covariance recipes that need the rows, not only the statistics
-        (their models are not scale-free, so the coordinates are X's, centred)."""
-        if data is None:
-            return {}
-        pooled = None
-        if self.covariance_estimator is not None:
-            pooled = functools.partial(estimator_covariance, self.covariance_estimator,
-                                       data, self._stats.means)
-        elif self.shrinkage_scope == "per_class_standardized":
-            shr = "auto" if self.shrinkage == "ledoit_wolf" else self.shrinkage
-            pooled = functools.partial(per_class_standardized, data,
-                                       self._priors_f64, shr)
-        spectra = None
-        if self.covariance_type == "full" and self.covariance_estimator is not None:
-            spectra = functools.partial(estimator_spectra, self.covariance_estimator,
-                                        data, len(self.classes_))
-        if pooled is None and self.covariance_type == "full":
-            pooled = functools.partial(covariance_from_statistics, stats_z,
-                                       self.shrinkage)
-        return {"pooled_covariance": pooled, "class_spectra": spectra}
-
-    def _check_n_components(self):
-        max_comp = min(len(self.classes_) - 1, self._stats.n_features)
-        if self.n_components is not None and self.n_components > max_comp:
-            raise ValueError(
-                f"n_components={self.n_components} cannot be larger than "
-                f"min(n_features, n_classes - 1) = {max_comp}."
-            )
-        self._max_components = self.n_components or max_comp
 
     # ------------------------------------------------ derived attributes
     def _cached(self, name, compute):
