@@ -512,11 +512,13 @@ class GaussianDiscriminantAnalysis(
         """
         X = self._check_X(X)
         S = score_rows(self, X, "decision")
+        if len(self.classes_) == 2:
+            return S[:, 1] - S[:, 0]
         if FAMILIES[self.covariance_type].linear:
             # the scores are centred; scikit-learn's uncentred linear form adds
             # a term that is the same for every class
             S = S + uncentred_row_term(self, X)[:, None]
-        return S[:, 1] - S[:, 0] if len(self.classes_) == 2 else S
+        return S
 
     def score_samples(self, X):
         """Log marginal density ``log p(x) = logsumexp_k log p(x, y=k)``.
