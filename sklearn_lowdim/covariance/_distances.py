@@ -4,9 +4,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-import sklearn
 
-from ..utils import device, gen_row_chunks
+from ..utils import check_all_finite, device, gen_row_chunks
 from . import _kernels
 
 __all__ = [
@@ -65,8 +64,8 @@ def mahalanobis_distances(
     factor : float, default=-0.5
     bias : ndarray of shape (n_centres,), default=None
     working_memory : float, default=None
-        Chunk budget in MiB; ``None`` uses scikit-learn's ``working_memory``
-        capped at 64 MiB.
+        Chunk budget in MiB; ``None`` uses
+        :func:`~sklearn_lowdim.utils.working_memory_budget`.
 
     Returns
     -------
@@ -89,12 +88,10 @@ def mahalanobis_distances(
     """
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}.")
-    X = np.asarray(X)
+    X = check_all_finite(np.asarray(X))
     dtype = np.float32 if X.dtype == np.float32 else np.float64
     centres = np.asarray(centres, dtype=np.float64)
-    n, C = X.shape[0], centres.shape[0]
-    if location is None:
-        location = centres.mean(axis=0)
+    location = centres.mean(axis=0) if location is None else location
     location = np.asarray(location, dtype=np.float64)
     W = whitener.W_
     M = (centres - location) @ W
@@ -104,60 +101,84 @@ def mahalanobis_distances(
     refine = dtype == np.float32 and reduction in ("min", "argmin")
     if dtype == np.float32 and not refine and _float32_too_coarse(m2, W.shape[1]):
         dtype = np.float64
-    Wd, Md, loc_d = W.astype(dtype), M.astype(dtype), location.astype(dtype)
-    outside = getattr(whitener, "singular", None) == "variance_norm" and (
-        W.shape[1] < W.shape[0]
+    ctx = _Context(
+        W=W.astype(dtype), M=M, Md=M.astype(dtype), m2=m2,
+        location=location.astype(dtype), dtype=dtype, reduction=reduction,
+        factor=float(factor),
+        bias=np.zeros(len(centres)) if bias is None else np.asarray(bias, np.float64),
+        outside=_outside_span(whitener, centres, location),
     )
-    if outside:
-        B = whitener.basis_
-        Mc = centres - location
-        Mp = Mc @ B
-        mc2, mp2 = np.einsum("ij,ij->i", Mc, Mc), np.einsum("ij,ij->i", Mp, Mp)
-    bias = np.zeros(C) if bias is None else np.asarray(bias, dtype=np.float64)
-    factor = float(factor)
+    out = _allocate(X.shape[0], len(centres), dtype, reduction)
+    bytes_per_row = (len(centres) + W.shape[1] + X.shape[1]) * np.dtype(
+        dtype).itemsize * 2
+    for sl in gen_row_chunks(X.shape[0], bytes_per_row,
+                             working_memory=working_memory):
+        _distance_block(X[sl], sl, ctx, out)
     if reduction is None:
-        out = np.empty((n, C), dtype=dtype)
-    elif reduction in ("min", "logsumexp"):
-        out_v, out_a = np.empty(n), np.empty(n, dtype=np.intp)
+        return out["D"]
+    if reduction in ("argmin", "argmax"):
+        return out["arg"]
+    return out["value"], out["arg"]
+
+
+class _Context(dict):
+    """The per-call constants of :func:`mahalanobis_distances` (attribute access)."""
+
+    __getattr__ = dict.__getitem__
+
+
+def _outside_span(whitener, centres, location):
+    """What the variance-norm test needs, or None for the other whiteners."""
+    W = whitener.W_
+    if getattr(whitener, "singular", None) != "variance_norm" or (
+        W.shape[1] >= W.shape[0]
+    ):
+        return None
+    B = whitener.basis_
+    Mc = centres - location
+    Mp = Mc @ B
+    return _Context(B=B, Mc=Mc, Mp=Mp, mc2=np.einsum("ij,ij->i", Mc, Mc),
+                    mp2=np.einsum("ij,ij->i", Mp, Mp), tol=whitener.outside_tol,
+                    value=whitener.outside_value)
+
+
+def _allocate(n, C, dtype, reduction):
+    if reduction is None:
+        return {"D": np.empty((n, C), dtype=dtype)}
+    return {"value": np.empty(n), "arg": np.empty(n, dtype=np.intp)}
+
+
+def _distance_block(X, sl, ctx, out):
+    Xc = X.astype(ctx.dtype, copy=True)
+    Xc -= ctx.location
+    Z = Xc @ ctx.W
+    z2 = np.einsum("ij,ij->i", Z, Z, dtype=np.float64)
+    G = Z @ ctx.Md.T
+    if ctx.outside is not None:
+        D = G.astype(np.float64)
+        _kernels.sqdist_inplace(D, z2, ctx.m2)
+        D[_outside_mask(Xc, ctx.outside, ctx.dtype)] = ctx.outside.value
+        _reduce_dense(D, ctx.reduction, ctx.factor, ctx.bias, sl, out)
+    elif ctx.reduction is None:
+        _kernels.sqdist_inplace(G, z2.astype(ctx.dtype), ctx.m2.astype(ctx.dtype))
+        out["D"][sl] = G
+    elif ctx.reduction in ("min", "argmin"):
+        nearest_centres(Z, ctx.M, ctx.Md, ctx.m2, out["value"][sl], out["arg"][sl],
+                        G=G, z2=z2)
     else:
-        out_v, out_a = np.empty(n), np.empty(n, dtype=np.intp)
-    bytes_per_row = (C + W.shape[1] + X.shape[1]) * np.dtype(dtype).itemsize * 2
-    if working_memory is None:
-        # at most 64 MiB per block: peak memory stays small whatever the
-        # global budget, and reused blocks avoid first-touch page faults
-        working_memory = min(sklearn.get_config()["working_memory"], 64)
-    for sl in gen_row_chunks(n, bytes_per_row, working_memory=working_memory):
-        Xc = X[sl].astype(dtype, copy=True)
-        Xc -= loc_d
-        Z = Xc @ Wd
-        z2 = np.einsum("ij,ij->i", Z, Z, dtype=np.float64)
-        G = Z @ Md.T
-        if outside:
-            # relative squared component of x - mu_k outside span(basis)
-            P = Xc @ B.astype(dtype)
-            full = (np.einsum("ij,ij->i", Xc, Xc, dtype=np.float64)[:, None]
-                    - 2.0 * (Xc @ Mc.T.astype(dtype)) + mc2)
-            proj = (np.einsum("ij,ij->i", P, P, dtype=np.float64)[:, None]
-                    - 2.0 * (P @ Mp.T.astype(dtype)) + mp2)
-            off = (full - proj) > (whitener.outside_tol**2) * np.maximum(full, 0.0)
-            off &= full > 1e-30
-            D = G.astype(np.float64)
-            _kernels.sqdist_inplace(D, z2, m2)
-            D[off] = whitener.outside_value
-            _reduce_dense(D, reduction, factor, bias, sl, locals())
-            continue
-        if reduction is None:
-            _kernels.sqdist_inplace(G, z2.astype(dtype), m2.astype(dtype))
-            out[sl] = G
-        elif reduction in ("min", "argmin"):
-            nearest_centres(Z, M, Md, m2, out_v[sl], out_a[sl], G=G, z2=z2)
-        else:
-            _kernels.score_lse_argmax(G, z2, m2, factor, bias, out_v[sl], out_a[sl])
-    if reduction is None:
-        return out
-    if reduction == "argmin" or reduction == "argmax":
-        return out_a
-    return out_v, out_a
+        _kernels.score_lse_argmax(G, z2, ctx.m2, ctx.factor, ctx.bias,
+                                  out["value"][sl], out["arg"][sl])
+
+
+def _outside_mask(Xc, o, dtype):
+    """Rows whose relative squared component outside span(basis) is too large."""
+    P = Xc @ o.B.astype(dtype)
+    full = (np.einsum("ij,ij->i", Xc, Xc, dtype=np.float64)[:, None]
+            - 2.0 * (Xc @ o.Mc.T.astype(dtype)) + o.mc2)
+    proj = (np.einsum("ij,ij->i", P, P, dtype=np.float64)[:, None]
+            - 2.0 * (P @ o.Mp.T.astype(dtype)) + o.mp2)
+    off = (full - proj) > (o.tol**2) * np.maximum(full, 0.0)
+    return off & (full > 1e-30)
 
 
 def nearest_centres(Z, M, Md, m2, out_min, out_arg, *, G=None, z2=None):
@@ -199,7 +220,7 @@ def whiten_xp(X, location, W, xp, centre_sq_norms):
     return (xp.astype(X, dtype) - loc) @ xp.asarray(W, dtype=dtype, device=dev)
 
 
-def nearest_centres_xp(Z, M, xp, working_memory=64):
+def nearest_centres_xp(Z, M, xp, working_memory=None):
     """``min_k ||z_i - m_k||^2`` of whitened namespace rows to NumPy centres ``M``.
 
     The GEMM form per row chunk, in ``Z``'s dtype and namespace (``Z`` comes
@@ -233,17 +254,17 @@ def _float32_too_coarse(centre_sq_norms, rank):
     return rounding > 0.1 * np.sqrt(2.0 * max(rank, 1))
 
 
-def _reduce_dense(D, reduction, factor, bias, sl, scope):
+def _reduce_dense(D, reduction, factor, bias, sl, out):
     """Reductions on an explicit distance block (variance-norm path)."""
     if reduction is None:
-        scope["out"][sl] = D
+        out["D"][sl] = D
         return
     if reduction in ("min", "argmin"):
         a = np.argmin(D, axis=1)
-        scope["out_a"][sl] = a
-        scope["out_v"][sl] = D[np.arange(D.shape[0]), a]
+        out["arg"][sl] = a
+        out["value"][sl] = D[np.arange(D.shape[0]), a]
         return
     with np.errstate(invalid="ignore"):
         S = factor * D + bias
     S[np.isnan(S)] = -np.inf
-    _kernels.lse_argmax_rows(S, scope["out_v"][sl], scope["out_a"][sl])
+    _kernels.lse_argmax_rows(S, out["value"][sl], out["arg"][sl])

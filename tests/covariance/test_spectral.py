@@ -105,3 +105,13 @@ def test_rescaled_statistics_are_those_of_rescaled_data():
     np.testing.assert_allclose(st.scatter, ref.scatter, rtol=1e-10)
     np.testing.assert_allclose(st.class_covariances(), ref.class_covariances(),
                                rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", [None, "min", "logsumexp"])
+def test_mahalanobis_distances_reject_non_finite_rows(reduction):
+    from sklearn_lowdim.covariance import Whitener, mahalanobis_distances
+
+    w = Whitener().fit(np.eye(2))
+    X = np.array([[0.0, 1.0], [np.nan, 0.0]])
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        mahalanobis_distances(X, np.zeros((1, 2)), w, reduction=reduction)
