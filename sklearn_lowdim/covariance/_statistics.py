@@ -6,10 +6,11 @@
 import numpy as np
 import scipy.sparse as sp
 
-from ..utils import chunk_rows, working_memory_budget
+from ..utils import chunk_rows, device, get_namespace, working_memory_budget
 from ..utils._validation import raise_not_finite
 from . import _kernels
 from ._spectral import spectrum_from_factor
+from ._statistics_xp import statistics_in_namespace
 
 __all__ = ["GaussianStatistics"]
 
@@ -252,6 +253,12 @@ class GaussianStatistics:
         -------
         stats : GaussianStatistics
         """
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            return cls._from_namespace(
+                X, y, xp, n_classes=n_classes, sample_weight=sample_weight,
+                pooled_scatter=pooled_scatter, class_factors=class_factors,
+                moments=moments)
         X = np.asarray(X)
         n, d = X.shape
         if y is None:
@@ -306,6 +313,24 @@ class GaussianStatistics:
         if class_factors:
             self.class_factors_ = [_compress_factor(part, d) for part in parts]
         return self
+
+    @classmethod
+    def _from_namespace(cls, X, y, xp, *, n_classes, sample_weight, pooled_scatter,
+                        class_factors, moments):
+        """:meth:`from_data` for an array-API input: computed on its device."""
+        n, d = X.shape
+        dev = device(X)
+        y = (xp.zeros(n, dtype=xp.int64, device=dev) if y is None
+             else xp.asarray(y, device=dev))
+        if n_classes is None:
+            n_classes = int(xp.max(y)) + 1 if n else 1
+        w = (xp.ones(n, dtype=X.dtype, device=dev) if sample_weight is None
+             else xp.asarray(sample_weight, device=dev))
+        stats = cls(n_classes, d, pooled_scatter=pooled_scatter,
+                    class_factors=class_factors, moments=moments)
+        return statistics_in_namespace(
+            stats, X, y, w, xp,
+            {"class_factors": class_factors, "moments": moments})
 
     def update(self, X, y=None, *, sample_weight=None, working_memory=None):
         """Merge the statistics of a new batch into this object (in place).

@@ -169,13 +169,18 @@ def check_dask_features(est, X):
     return X
 
 
-def check_namespace_rows(est, X, xp):
+def check_namespace_rows(est, X, xp, reset=False):
     """Validate an array-API input in its own namespace (no copy to the host)."""
     if X.ndim != 2:
         raise ValueError(
             f"X must be 2-D of shape (n_samples, n_features), got {X.ndim} "
             "dimension(s)."
         )
+    if reset:
+        if X.shape[0] < 1:
+            raise ValueError("Found array with 0 sample(s); at least 1 is needed.")
+        est.n_features_in_ = X.shape[1]
+        est.__dict__.pop("feature_names_in_", None)
     if X.shape[1] != est.n_features_in_:
         raise ValueError(
             f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "

@@ -15,16 +15,23 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ..covariance import covariance_from_statistics
+from ..covariance import GaussianStatistics, covariance_from_statistics
 from ..covariance._dask import statistics_from_dask
 from ..covariance._whitening import _small_lapack
 from ..utils import (
     check_min_samples_per_class,
     check_n_classes,
     check_sample_weight_values,
+    device,
+    to_numpy,
 )
 from ..utils._sklearn_compat import _check_sample_weight
-from ._derived import estimator_covariance, estimator_spectra, per_class_standardized
+from ._derived import (
+    check_namespace_rows,
+    estimator_covariance,
+    estimator_spectra,
+    per_class_standardized,
+)
 from ._families import FAMILIES, FitOptions
 
 __all__ = ["GDAFittingMixin"]
@@ -276,4 +283,39 @@ class GDAFittingMixin:
         )
         dtype = np.float32 if X.dtype == np.float32 else np.float64
         self._finalize(dtype, None)
+        return self
+
+    def _fit_namespace(self, X, y, sample_weight, xp):
+        """Fit on an array-API input: statistics on its device, in one pass
+        for the sums and one for the centred products; only ``C x d`` and
+        ``d x d`` results reach the host."""
+        if self.covariance_estimator is not None or (
+            self.shrinkage_scope == "per_class_standardized"
+        ):
+            raise ValueError(
+                "covariance_estimator and shrinkage_scope='per_class_standardized' "
+                "run on NumPy inputs only; convert X with numpy.asarray first."
+            )
+        X = check_namespace_rows(self, X, xp, reset=True)
+        dev = device(X)
+        y = xp.asarray(y, device=dev)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"y must be 1-D with one label per row of X ({X.shape[0]}), got "
+                f"shape {tuple(y.shape)}."
+            )
+        labels, y_idx = xp.unique_inverse(y)
+        classes = to_numpy(labels)
+        if sample_weight is not None:
+            sample_weight = xp.asarray(sample_weight, dtype=X.dtype, device=dev)
+            check_sample_weight_values(to_numpy(sample_weight))
+        self._check_fit_classes(
+            classes, to_numpy(y_idx),
+            None if sample_weight is None else to_numpy(sample_weight), X.shape[0])
+        self.classes_ = classes
+        self._stats = GaussianStatistics.from_data(
+            X, y_idx, n_classes=len(classes), sample_weight=sample_weight,
+            **self._statistics_options(len(classes), X.shape[1], partial=False),
+        )
+        self._finalize(np.float32 if X.dtype == xp.float32 else np.float64, None)
         return self

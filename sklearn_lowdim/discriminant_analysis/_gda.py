@@ -274,8 +274,11 @@ class GaussianDiscriminantAnalysis(
         self._check_options(partial=False)
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            return self._fit_namespace(X, y, sample_weight, xp)
         X, y, sample_weight = self._validate_xy(
-            *_host(X, y, sample_weight), reset=True, check_finite=False
+            X, y, sample_weight, reset=True, check_finite=False
         )
         classes, y_idx = np.unique(y, return_inverse=True)
         self._check_fit_classes(classes, y_idx, sample_weight, X.shape[0])

@@ -227,3 +227,44 @@ def test_dask_scoring_is_lazy_and_equals_numpy(unmaterialisable, covariance_type
                                    atol=1e-10, err_msg=name)
     model = GDA(covariance_type=covariance_type).fit(Xd, y)
     np.testing.assert_allclose(model.means_, ref.means_, rtol=1e-10)
+
+
+def _namespace_arrays(namespace, dtype, *arrays):
+    if namespace == "array_api_strict":
+        xp = pytest.importorskip("array_api_strict")
+        dev = xp.Device("device1")  # refuses np.asarray: no hidden host copy of X
+        return xp, [xp.asarray(a, device=dev) if a.dtype.kind != "f"
+                    else xp.asarray(a.astype(dtype), device=dev) for a in arrays]
+    torch = pytest.importorskip("torch")
+    return torch, [torch.asarray(a if a.dtype.kind != "f" else a.astype(dtype))
+                   for a in arrays]
+
+
+@pytest.mark.parametrize("namespace,dtype", [("array_api_strict", np.float64),
+                                             ("torch", np.float64),
+                                             ("torch", np.float32)])
+@pytest.mark.parametrize("covariance_type,shrinkage", [
+    ("tied", None), ("tied", "ledoit_wolf"), ("full", None), ("full", "oas"),
+    ("diag", None), ("spherical", None), ("tied_diag", None),
+    ("tied_spherical", None)])
+def test_fit_on_the_device_equals_numpy(namespace, dtype, covariance_type, shrinkage):
+    import sklearn
+
+    X, y = _data(n=300, d=5)
+    w = np.random.default_rng(3).uniform(0.0, 2.0, X.shape[0])
+    ref = GDA(covariance_type=covariance_type, shrinkage=shrinkage).fit(
+        X.astype(dtype), y, sample_weight=w)
+    xp, (Xd, yd, wd) = _namespace_arrays(namespace, dtype, X, y, w)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = GDA(covariance_type=covariance_type, shrinkage=shrinkage).fit(
+            Xd, yd, sample_weight=wd)
+        proba = model.predict_proba(Xd)
+    assert proba.dtype == (xp.float32 if dtype == np.float32 else xp.float64)
+    rtol = 1e-4 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(model.means_, ref.means_, rtol=rtol)
+    np.testing.assert_allclose(model.covariance_, ref.covariance_, rtol=rtol,
+                               atol=1e-6 if dtype == np.float32 else 1e-12)
+    if namespace == "array_api_strict":
+        proba = xp.asarray(proba, device=xp.Device("CPU_DEVICE"))
+    np.testing.assert_allclose(np.asarray(proba), ref.predict_proba(X.astype(dtype)),
+                               atol=1e-4 if dtype == np.float32 else 1e-9)
