@@ -7,7 +7,7 @@ estimator this script times, in one process (median of ``--repeats`` runs),
 CPU) path on the same data, in float64 and float32, and prints the ratios.
 Estimators that still run on NumPy only are listed as such.
 
-    python benchmarks/bench_device.py --device torch             # torch's default device
+    python benchmarks/bench_device.py --device torch   # cuda if available, else cpu
     python benchmarks/bench_device.py --device cupy --size full  # the sizes
 
 ``--size full`` is GDA case B (n=20,000, d=768, C=1000, 100,000 test rows) and
