@@ -44,10 +44,14 @@ def statistics_from_dask(X, y_idx, n_classes, sample_weight=None, **kwargs):
     Parameters
     ----------
     X : dask.array.Array of shape (n_samples, n_features)
+        Rows, chunked along the first axis (column chunks are merged first);
+        NaN or infinity in a block raises a ValueError.
     y_idx : ndarray of int of shape (n_samples,)
         Class indices (in memory: one integer per row).
     n_classes : int
+        Number of classes.
     sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative row weights (in memory); ``None`` gives every row weight 1.
     **kwargs
         ``pooled_scatter``, ``class_scatter``, ``moments`` of
         :meth:`GaussianStatistics.from_data`.
@@ -55,6 +59,8 @@ def statistics_from_dask(X, y_idx, n_classes, sample_weight=None, **kwargs):
     Returns
     -------
     stats : GaussianStatistics
+        The statistics of all rows, equal to :meth:`GaussianStatistics.from_data`
+        on the whole array up to rounding.
     """
     import dask
 

@@ -50,7 +50,10 @@ def mahalanobis_distances(
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        Rows to score; finite (NaN or infinity raises a ValueError). float32
+        rows are computed in float32 where that is accurate enough.
     centres : ndarray of shape (n_centres, n_features)
+        The centres ``mu_k``.
     whitener : Whitener
         A fitted :class:`Whitener` (``singular="variance_norm"`` gives
         ``outside_value`` to points outside the span).
@@ -62,7 +65,11 @@ def mahalanobis_distances(
         ``(logsumexp_k s_k, argmax_k s_k)`` of the scores
         ``s_k = factor * d2_k + bias_k``; ``"argmax"`` the argmax of ``s`` only.
     factor : float, default=-0.5
+        Multiplier of ``d2_k`` in the scores ``s_k`` (``"logsumexp"`` and
+        ``"argmax"`` only).
     bias : ndarray of shape (n_centres,), default=None
+        Added to the scores ``s_k`` (``"logsumexp"`` and ``"argmax"`` only);
+        ``None`` means zeros.
     working_memory : float, default=None
         Chunk budget in MiB; ``None`` uses
         :func:`~sklearn_lowdim.utils.working_memory_budget`.
@@ -70,7 +77,9 @@ def mahalanobis_distances(
     Returns
     -------
     out : ndarray or tuple of ndarrays
-        See ``reduction``.
+        See ``reduction``: the (n_samples, n_centres) distances (float32 for
+        float32 ``X`` unless that would be too coarse), or per-row float64
+        values and/or intp indices of shape (n_samples,).
 
     Examples
     --------

@@ -21,13 +21,17 @@ def shrink_covariance(cov, shrinkage, target="scaled_identity"):
 
     Parameters
     ----------
-    cov : ndarray of shape (d, d)
+    cov : array-like of shape (d, d)
+        Covariance ``S`` to shrink; not modified.
     shrinkage : float in [0, 1]
+        Intensity ``s`` (not range-checked here).
     target : {"scaled_identity", "diagonal"}, default="scaled_identity"
+        ``T = (tr S / d) I`` or ``T = diag(S)``.
 
     Returns
     -------
     shrunk : ndarray of shape (d, d)
+        ``(1 - s) S + s T`` in float64 (a new array).
 
     Examples
     --------
@@ -63,12 +67,15 @@ def ledoit_wolf_shrinkage_from_moments(cov, n_samples, fourth_moment_sum):
     cov : ndarray of shape (d, d)
         Biased covariance ``S = X_c^T X_c / n``.
     n_samples : float
+        Number of samples (total weight) behind ``S``.
     fourth_moment_sum : float
         ``sum_i ||x_c,i||^4``.
 
     Returns
     -------
     shrinkage : float
+        Intensity in ``[0, 1]`` toward ``(tr S / d) I`` (0 when ``d <= 1`` or
+        ``n_samples <= 0``).
 
     Examples
     --------
@@ -87,6 +94,19 @@ def ledoit_wolf_shrinkage_from_moments(cov, n_samples, fourth_moment_sum):
 
 def oas_shrinkage(cov, n_samples):
     """Oracle approximating shrinkage intensity (scikit-learn's formula).
+
+    Parameters
+    ----------
+    cov : array-like of shape (d, d)
+        Biased covariance ``S``.
+    n_samples : float
+        Number of samples (total weight) behind ``S``.
+
+    Returns
+    -------
+    shrinkage : float
+        Intensity in ``[0, 1]`` toward ``(tr S / d) I`` (0 when ``d <= 1`` or
+        ``n_samples <= 0``).
 
     Examples
     --------
@@ -117,20 +137,28 @@ def covariance_from_statistics(
     Parameters
     ----------
     stats : GaussianStatistics
+        The statistics; pooled estimates need ``pooled_scatter=True``,
+        per-class ones ``class_scatter=True`` or ``class_factors=True``, and
+        ``"ledoit_wolf"`` needs ``moments=True``.
     shrinkage : None, float, "ledoit_wolf" or "oas", default=None
         ``None`` is the empirical (biased, maximum-likelihood) covariance. Shrinkage
         is toward ``target``; Ledoit-Wolf and OAS intensities are computed on the
         class-centred residuals (pooled) or per class (``per_class=True``).
+        ``"auto"`` is an alias of ``"ledoit_wolf"``.
     target : {"scaled_identity", "diagonal"}, default="scaled_identity"
         Ledoit-Wolf and OAS are defined for the scaled identity only.
     per_class : bool, default=False
-        Return the (C, d, d) per-class covariances (needs ``class_scatter=True``)
-        instead of the pooled one.
+        Return the (C, d, d) per-class covariances (needs ``class_scatter=True``
+        or ``class_factors=True``) instead of the pooled one.
 
     Returns
     -------
     covariance : ndarray of shape (d, d) or (C, d, d)
+        The pooled covariance, or one per class with ``per_class=True``, each
+        shrunk by its intensity.
     shrinkage : float or ndarray of shape (C,)
+        The intensity used (0.0 for ``shrinkage=None``); one per class with
+        ``per_class=True``.
 
     Examples
     --------
@@ -176,14 +204,19 @@ def lda_shrunk_covariance(X, y, priors, shrinkage="auto"):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        Training rows.
     y : ndarray of int of shape (n_samples,)
         Class indices ``0 .. C-1``.
     priors : ndarray of shape (C,)
+        Weight of each class's covariance in the sum.
     shrinkage : "auto" or float, default="auto"
+        ``"auto"``: Ledoit-Wolf on each standardised class; a float: that
+        intensity toward each class's scaled identity.
 
     Returns
     -------
     covariance : ndarray of shape (d, d)
+        ``sum_k priors[k] * C_k`` of the shrunk per-class covariances ``C_k``.
 
     Examples
     --------

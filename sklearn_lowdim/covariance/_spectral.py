@@ -72,6 +72,7 @@ def shrinkage_intensity(shrinkage, *, trace, fro2, n_features, n_samples,
     fro2 : float
         ``||S||_F^2``.
     n_features : int
+        Dimension ``d`` of ``S``.
     n_samples : float
         Total weight behind ``S``.
     fourth_sum : float, default=None
@@ -80,6 +81,14 @@ def shrinkage_intensity(shrinkage, *, trace, fro2, n_features, n_samples,
     Returns
     -------
     shrinkage : float
+        Intensity in ``[0, 1]``; 0 for ``None``, and for the estimators when
+        ``n_features <= 1`` or ``n_samples <= 0``.
+
+    Raises
+    ------
+    ValueError
+        If a float ``shrinkage`` is outside ``[0, 1]``, a string is unknown, or
+        ``"ledoit_wolf"`` is asked for without ``fourth_sum``.
 
     Examples
     --------
@@ -132,14 +141,20 @@ def shrinkage_from_spectrum(eigenvalues, n_features, n_samples, shrinkage,
     Parameters
     ----------
     eigenvalues : ndarray of shape (rank,)
+        Eigenvalues of the biased covariance ``S`` (zeros may be omitted).
     n_features : int
+        Full dimension ``d`` of ``S``.
     n_samples : float
+        Total weight behind ``S``.
     shrinkage : None, float, "ledoit_wolf" or "oas"
+        As in :func:`shrinkage_intensity`.
     fourth_sum : float, default=None
+        ``sum_i w_i ||x_i - mu||^4``, needed by ``"ledoit_wolf"``.
 
     Returns
     -------
     shrinkage : float
+        The intensity :func:`shrinkage_intensity` gives for ``S``.
 
     Examples
     --------
@@ -233,6 +248,7 @@ def spectrum_from_factor(factor, n_samples):
     Parameters
     ----------
     factor : ndarray of shape (r, d)
+        The factor ``R`` of the scatter ``R^T R``.
     n_samples : float
         The divisor (total weight of the class).
 
@@ -241,6 +257,7 @@ def spectrum_from_factor(factor, n_samples):
     eigenvalues : ndarray of shape (min(r, d),)
         Non-negative, in decreasing order.
     eigenvectors : ndarray of shape (d, min(r, d))
+        Orthonormal eigenvectors, one column per eigenvalue.
 
     Examples
     --------

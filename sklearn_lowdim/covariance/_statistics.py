@@ -30,8 +30,7 @@ _CLASS_ORDER_MIN_FEATURES = 64
 def _streamed_blocks(X, y, w, stats, chunk):
     """Yield ``(rows, X[rows] - means[y[rows]])`` in input order.
 
-    The class sums come first, from one sparse one-hot product over all of X.
-    """
+    The class sums come first (one sparse one-hot product over all of X)."""
     sums = np.asarray(_onehot(y, stats.n_classes, w) @ X, dtype=np.float64)
     if not np.all(np.isfinite(sums)):
         raise_not_finite(X)
@@ -49,10 +48,9 @@ def _streamed_blocks(X, y, w, stats, chunk):
 def _class_ordered_blocks(X, y, w, stats, chunk):
     """Yield ``(rows, X[rows] - means[y[rows]])`` with the rows grouped by class.
 
-    Each class's mean is computed just before its rows are centred, while they
-    are in cache (see ``centre_in_class_order``), so X is read from memory once.
-    The scatter is a sum over rows and does not depend on their order.
-    """
+    Each class's mean is computed just before its rows are centred, while they are
+    in cache (see ``centre_in_class_order``), so X is read from memory once; the
+    scatter, a sum over rows, does not depend on their order."""
     if X.shape[0] == 0:
         return
     order = np.argsort(y, kind="stable")
@@ -77,8 +75,7 @@ def _syrk_update(block, scatter, product):
 
     NumPy runs ``a.T @ a`` as a BLAS ``syrk``. It is NumPy's BLAS on purpose: a
     second multithreaded BLAS (SciPy's) in the same loop fights NumPy's idle,
-    still-spinning threads for the cores (measured: 2x slower calls).
-    """
+    still-spinning threads for the cores (measured: 2x slower calls)."""
     if block.shape[0]:
         np.matmul(block.T, block, out=product)
         scatter += product
@@ -98,9 +95,8 @@ def _collect_class_rows(Xc, yc, parts):
 def _compress_factor(blocks, n_features):
     """One factor ``R`` with ``R^T R = sum_b B_b^T B_b``, at most d rows.
 
-    Classes with fewer rows than features keep their rows (the spectrum is
-    then a thin SVD); larger ones keep the triangular factor of a QR.
-    """
+    Classes with fewer rows than features keep their rows (the spectrum is then
+    a thin SVD); larger ones keep the triangular factor of a QR."""
     blocks = [b for b in blocks if b.shape[0]]
     if not blocks:
         return np.zeros((0, n_features))
@@ -132,18 +128,17 @@ class GaussianStatistics:
         Keep one d x d scatter per class (``C d^2`` memory: opt in only for
         per-class full covariances).
     class_factors : bool, default=False
-        Keep each class's scatter as a factor ``R_k`` with
-        ``R_k^T R_k = scatter_k`` and at most ``min(n_k, d)`` rows (the centred
-        rows themselves for small classes, a QR factor for large ones):
-        ``O(d sum_k min(n_k, d))`` memory instead of ``C d^2``, merged exactly
-        by stacking, and the source of :meth:`class_spectra`.
+        Keep each class's scatter as a factor ``R_k`` with ``R_k^T R_k = scatter_k``
+        and at most ``min(n_k, d)`` rows (the centred rows themselves for small
+        classes, a QR factor for large ones): ``O(d sum_k min(n_k, d))`` memory
+        instead of ``C d^2``, merged exactly by stacking; see :meth:`class_spectra`.
     moments : bool, default=False
         Keep the moments that make Ledoit-Wolf's beta term exact:
         ``fourth[k] = sum w_i ||x_i - mu_k||^4`` and
         ``third[k] = sum w_i ||x_i - mu_k||^2 (x_i - mu_k)``. Merging them is exact
-        when ``class_scatter=True``; otherwise the term ``delta^T M_k delta`` of
-        the shift uses the diagonal of ``M_k`` (an approximation that only
-        affects Ledoit-Wolf's shrinkage intensity after :meth:`merge`).
+        with ``class_scatter`` or ``class_factors``; otherwise the shift's term
+        ``delta^T M_k delta`` uses the diagonal of ``M_k`` (an approximation that
+        only affects Ledoit-Wolf's shrinkage intensity after :meth:`merge`).
 
     Attributes
     ----------
@@ -152,12 +147,17 @@ class GaussianStatistics:
     n_obs : ndarray of shape (n_classes,)
         Number of rows with non-zero weight per class.
     means : ndarray of shape (n_classes, n_features)
+        Weighted mean of each class (zero for a class with no weight).
     sq_dev : ndarray of shape (n_classes, n_features)
         Per-feature centred sums of squares (always kept; ``C d`` memory).
     scatter : ndarray of shape (n_features, n_features) or None
+        Pooled within-class scatter (``None`` when ``pooled_scatter=False``).
     class_scatter_ : ndarray of shape (n_classes, n_features, n_features) or None
+        Per-class centred scatter ``M_k`` (``None`` unless ``class_scatter=True``).
     class_factors_ : list of ndarray of shape (r_k, n_features) or None
+        Per-class factors ``R_k^T R_k = M_k`` (``None`` unless ``class_factors``).
     fourth, third : ndarray or None
+        The moments described under ``moments`` (``None`` when not kept).
 
     Examples
     --------
@@ -225,26 +225,25 @@ class GaussianStatistics:
     ):
         """Statistics of one batch, exact (rows centred by their class means).
 
-        Every row is centred by its class mean before any product, so the scatter
-        has no ``sum x x^T - n m m^T`` cancellation. With 64 features or more the
-        rows are gathered class by class: a class's rows are summed and centred
-        while they are in cache, so X is read from memory once. Narrower rows
-        stream in input order after one sparse one-hot product for the sums. The
-        centred rows go, a block at a time, into one BLAS ``syrk`` for
-        the pooled scatter, the per-feature sums of squares and the optional
-        fourth/third moments. ``X`` is checked for NaN and infinity through its
-        class sums (scikit-learn's error message), not by a separate pass.
+        Rows are centred by their class means before any product (no
+        ``sum x x^T - n m m^T`` cancellation). With 64 features or more a class's
+        rows are summed and centred while in cache (X is read once); narrower rows
+        stream in input order after one sparse one-hot product for the sums. Each
+        centred block goes into one BLAS ``syrk`` for the scatter. NaN and infinity
+        are caught through the class sums (scikit-learn's message), not a pass.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The batch (an array-API array is reduced on its own device).
         y : array-like of int of shape (n_samples,), default=None
             Class indices in ``[0, n_classes)``; ``None`` means one class.
         n_classes : int, default=None
             Defaults to ``y.max() + 1``.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights; ``None`` gives every row weight 1.
         pooled_scatter, class_scatter, class_factors, moments : bool
-            See the class docstring.
+            See the class docstring (no ``class_scatter`` for array-API input).
         working_memory : float, default=None
             Chunk budget in MiB (:func:`~sklearn_lowdim.utils.working_memory_budget`
             halved when ``None``).
@@ -252,6 +251,7 @@ class GaussianStatistics:
         Returns
         -------
         stats : GaussianStatistics
+            A new object holding the statistics of ``X``.
         """
         xp, is_array_api = get_namespace(X)
         if is_array_api:
@@ -335,9 +335,16 @@ class GaussianStatistics:
     def update(self, X, y=None, *, sample_weight=None, working_memory=None):
         """Merge the statistics of a new batch into this object (in place).
 
+        Parameters
+        ----------
+        X, y, sample_weight, working_memory : as in :meth:`from_data`
+            The new rows, their class indices (``None``: class 0), their weights
+            (``None``: 1) and the chunk budget in MiB (``None``: the default).
+
         Returns
         -------
         self : GaussianStatistics
+            This object, updated.
         """
         other = GaussianStatistics.from_data(
             X,
@@ -356,6 +363,16 @@ class GaussianStatistics:
 
     def merge(self, other):
         """Chan's exact pairwise merge of two states; returns a new object.
+
+        Parameters
+        ----------
+        other : GaussianStatistics
+            Statistics of the same shape, with the same statistics kept.
+
+        Returns
+        -------
+        merged : GaussianStatistics
+            Both batches' statistics (ValueError if the shapes differ).
 
         Examples
         --------
@@ -438,7 +455,13 @@ class GaussianStatistics:
         return float(self.counts.sum())
 
     def covariance(self):
-        """Pooled within-class covariance ``scatter / sum(counts)`` (biased, MLE)."""
+        """Pooled within-class covariance ``scatter / sum(counts)`` (biased, MLE).
+
+        Returns
+        -------
+        covariance : ndarray of shape (n_features, n_features)
+            ``scatter / n_samples`` (ValueError if ``pooled_scatter=False``).
+        """
         if self.scatter is None:
             raise ValueError(
                 "these statistics were built with pooled_scatter=False; rebuild "
@@ -447,7 +470,14 @@ class GaussianStatistics:
         return self.scatter / self.n_samples
 
     def class_covariances(self):
-        """Per-class covariances ``M_k / n_k`` of shape (C, d, d)."""
+        """Per-class covariances ``M_k / n_k`` of shape (C, d, d).
+
+        Returns
+        -------
+        covariances : ndarray of shape (n_classes, n_features, n_features)
+            Each class's scatter over its weight (zero if empty); ValueError if
+            neither ``class_scatter`` nor ``class_factors`` was kept.
+        """
         if self.class_scatter_ is not None:
             scatter = self.class_scatter_
         elif self.class_factors_ is not None:
@@ -482,19 +512,20 @@ class GaussianStatistics:
     def rescaled(self, location, scale):
         """The statistics of ``(X - location) / scale`` (a new object).
 
-        Used to work in standardised coordinates. The fourth and third moments
-        are not invariant under per-feature scaling, so they are kept only when
-        ``scale`` is all ones.
+        For standardised coordinates. The fourth and third moments are not
+        invariant under per-feature scaling: kept only when ``scale`` is all ones.
 
         Parameters
         ----------
         location : ndarray of shape (n_features,)
+            Subtracted from every feature (shifts the means only).
         scale : ndarray of shape (n_features,)
-            Positive.
+            Positive per-feature divisors.
 
         Returns
         -------
         stats : GaussianStatistics
+            A new object; this one is not modified.
         """
         out = self._like()
         loc = np.asarray(location, dtype=np.float64)
@@ -515,15 +546,38 @@ class GaussianStatistics:
         return out
 
     def class_variances(self):
-        """Per-class per-feature variances of shape (C, d)."""
+        """Per-class per-feature variances of shape (C, d).
+
+        Returns
+        -------
+        variances : ndarray of shape (n_classes, n_features)
+            ``sq_dev / counts`` per class (biased; zero for an empty class).
+        """
         return self.sq_dev / np.maximum(self.counts, 1e-300)[:, None]
 
     def total_mean(self):
-        """Weighted mean of all rows."""
+        """Weighted mean of all rows.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_features,)
+            ``sum_k counts[k] means[k] / sum_k counts[k]``.
+        """
         return self.counts @ self.means / self.n_samples
 
     def add_class(self, n_new=1):
-        """Grow the state by ``n_new`` empty classes (new labels in a stream)."""
+        """Grow the state by ``n_new`` empty classes (new labels in a stream).
+
+        Parameters
+        ----------
+        n_new : int, default=1
+            Number of zero-weight classes appended after the existing ones.
+
+        Returns
+        -------
+        self : GaussianStatistics
+            This object, grown in place.
+        """
         C, d = self.n_classes + n_new, self.n_features
         grown = GaussianStatistics(
             C,

@@ -76,15 +76,22 @@ class Whitener:
     Attributes
     ----------
     W_ : ndarray of shape (n_features, rank)
+        The whitening factor: ``W_ W_^T`` is the (regularised or pseudo)
+        inverse of the covariance. It has ``n_features`` columns for
+        ``"floor"`` and ``rank_`` columns otherwise.
+    n_features_ : int
+        Dimension of the fitted covariance.
     rank_ : int
         Numerical rank (eigenvalues above ``eig_floor * lambda_max``).
     logdet_ : float
         ``log det Sigma`` (of the floored matrix for ``"floor"``, the
         pseudo-determinant for ``"pinv"``/``"variance_norm"``).
-    method_ : str
-        The factorisation actually used.
+    method_ : {"cholesky", "eigh", "diagonal"}
+        The factorisation actually used (``"diagonal"`` for a covariance with
+        no non-zero off-diagonal entry).
     basis_ : ndarray of shape (n_features, rank) or None
-        Orthonormal basis of the span (eigen methods).
+        Orthonormal basis of the span of the kept eigenvectors; ``None`` for
+        ``singular="floor"``.
 
     Examples
     --------
@@ -111,7 +118,25 @@ class Whitener:
         self.outside_value = outside_value
 
     def fit(self, covariance):
-        """Factor ``covariance`` (a symmetric (d, d) matrix); returns ``self``."""
+        """Factor ``covariance`` (a symmetric (d, d) matrix); returns ``self``.
+
+        Parameters
+        ----------
+        covariance : array-like of shape (n_features, n_features)
+            Symmetric positive semi-definite matrix, finite; it is not
+            modified.
+
+        Returns
+        -------
+        self : Whitener
+            The fitted whitener.
+
+        Raises
+        ------
+        ValueError
+            If ``method`` or ``singular`` is unknown, ``covariance`` is not
+            square or not finite, or ``singular="raise"`` and it is singular.
+        """
         if self.method not in ("cholesky", "eigh"):
             raise ValueError(
                 f"method must be 'cholesky' or 'eigh', got {self.method!r}."
@@ -196,7 +221,22 @@ class Whitener:
         return self
 
     def transform(self, X, location=None):
-        """``(X - location) @ W_`` in ``X``'s float dtype."""
+        """``(X - location) @ W_`` in ``X``'s float dtype.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to whiten; not modified.
+        location : array-like of shape (n_features,), default=None
+            Subtracted from every row first; ``None`` subtracts nothing.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, W_.shape[1])
+            Whitened rows, float32 for float32 ``X`` and float64 otherwise;
+            ``||Z[i]||^2`` is the squared Mahalanobis distance of ``X[i]`` to
+            ``location`` (without the variance norm's span test).
+        """
         X = np.asarray(X)
         dtype = X.dtype if X.dtype == np.float32 else np.float64
         Xc = X.astype(dtype, copy=True)
@@ -205,5 +245,13 @@ class Whitener:
         return Xc @ self.W_.astype(dtype, copy=False)
 
     def precision(self):
-        """The (pseudo or regularised) inverse ``W_ W_^T``."""
+        """The (pseudo or regularised) inverse ``W_ W_^T``.
+
+        Returns
+        -------
+        precision : ndarray of shape (n_features, n_features)
+            ``W_ @ W_.T``: the inverse of the fitted covariance (of the floored
+            one for ``singular="floor"``, the pseudo-inverse for ``"pinv"`` and
+            ``"variance_norm"``).
+        """
         return self.W_ @ self.W_.T
