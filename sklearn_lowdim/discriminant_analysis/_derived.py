@@ -86,11 +86,11 @@ def covariance_in_units(est):
     if ct == "tied_diag":
         return est._public(np.diag(p.covariance) * s * s)
     if ct == "tied_spherical":
-        return float(p.covariance[0, 0])
+        return float(p.covariance[0, 0] * s[0] ** 2)
     if ct == "diag":
         return est._public(p.variances * s * s)
     if ct == "spherical":
-        return est._public(p.variances[:, 0])
+        return est._public(p.variances[:, 0] * s[0] ** 2)
     return est._public(p.covariances() * outer)
 
 

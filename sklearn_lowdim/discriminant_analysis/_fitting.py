@@ -154,6 +154,30 @@ class GDAFittingMixin:
             )
         return location, scale
 
+    def _to_safe_magnitude(self, X):
+        """``X`` divided by powers of two when its squares would leave float64.
+
+        Features whose largest magnitude is above 1e140 or below 1e-140 (but not
+        zero) would overflow or underflow in the scatter. The statistics are then
+        gathered from ``X / unit`` (exact: the units are powers of two, one per
+        feature for scale-free models, one for all features otherwise) and the
+        unit is folded into the model's location and scale, so that predictions
+        are those of the unscaled model. Costs one extra read of ``X``.
+        """
+        self._unit = np.ones(X.shape[1])
+        if X.shape[0] == 0:
+            return X
+        top = np.maximum(np.max(X, axis=0), -np.min(X, axis=0)).astype(np.float64)
+        if np.all((top == 0) | ((top > 1e-140) & (top < 1e140))):
+            return X
+        if not np.all(np.isfinite(top)):
+            return X  # NaN or infinity: from_data raises scikit-learn's error
+        if not self._scale_free():
+            top = np.full_like(top, top.max())
+        safe = np.where(top > 0, top, 1.0)
+        self._unit = np.where(top > 0, 2.0 ** np.floor(np.log2(safe)), 1.0)
+        return X / self._unit.astype(X.dtype)
+
     def _check_class_sizes(self):
         """An unregularised per-class covariance needs two rows per class."""
         regularised = (
@@ -209,11 +233,14 @@ class GDAFittingMixin:
         self._priors_f64 = self._priors(st.counts)
         with np.errstate(divide="ignore"):
             log_priors = np.log(self._priors_f64)
-        self._location, self._scale = self._standardizer(st)
-        stats_z = st.rescaled(self._location, self._scale)
+        location, scale = self._standardizer(st)
+        stats_z = st.rescaled(location, scale)
+        unit = self._unit
+        self._location, self._scale = location * unit, scale * unit
         opts = FitOptions(
             covariance_type=self.covariance_type, shrinkage=self.shrinkage,
-            gamma=self.gamma, alpha=self.alpha, reg_covar=self.reg_covar,
+            gamma=self.gamma, alpha=self.alpha,
+            reg_covar=np.float64(self.reg_covar) / unit.max() / unit.max(),
             eig_floor=self.eig_floor, singular=self.singular, log_priors=log_priors,
             labels=self.classes_, **self._data_options(stats_z, data),
         )
@@ -277,6 +304,7 @@ class GDAFittingMixin:
         self.classes_ = classes
         self.n_features_in_ = X.shape[1]
         self.__dict__.pop("feature_names_in_", None)
+        self._unit = np.ones(X.shape[1])
         self._stats = statistics_from_dask(
             X, y_idx, len(classes), sample_weight,
             **self._statistics_options(len(classes), X.shape[1], partial=True),
@@ -313,6 +341,7 @@ class GDAFittingMixin:
             classes, to_numpy(y_idx),
             None if sample_weight is None else to_numpy(sample_weight), X.shape[0])
         self.classes_ = classes
+        self._unit = np.ones(X.shape[1])
         self._stats = GaussianStatistics.from_data(
             X, y_idx, n_classes=len(classes), sample_weight=sample_weight,
             **self._statistics_options(len(classes), X.shape[1], partial=False),

@@ -280,6 +280,7 @@ class GaussianDiscriminantAnalysis(
         X, y, sample_weight = self._validate_xy(
             X, y, sample_weight, reset=True, check_finite=False
         )
+        X = self._to_safe_magnitude(X)
         classes, y_idx = np.unique(y, return_inverse=True)
         self._check_fit_classes(classes, y_idx, sample_weight, X.shape[0])
         self.classes_ = classes
@@ -317,6 +318,10 @@ class GaussianDiscriminantAnalysis(
             *_host(X, y, sample_weight), reset=first
         )
         if first:
+            self._unit = np.ones(X.shape[1])
+        else:
+            X = X / self._unit.astype(X.dtype)  # the units of the first fit
+        if first:
             self.classes_ = check_n_classes(
                 np.unique(y) if classes is None else np.unique(np.asarray(classes))
             )
@@ -352,7 +357,7 @@ class GaussianDiscriminantAnalysis(
     def means_(self):
         """Class means, shape (n_classes, n_features)."""
         check_is_fitted(self, "_params")
-        return self._public(self._stats.means)
+        return self._public(self._stats.means * self._unit)
 
     @property
     def shrinkage_(self):
@@ -399,7 +404,7 @@ class GaussianDiscriminantAnalysis(
     def xbar_(self):
         """Prior-weighted mean of the class means (the centre of ``transform``)."""
         check_is_fitted(self, "_params")
-        return self._public(self._priors_f64 @ self._stats.means)
+        return self._public(self._priors_f64 @ self._stats.means * self._unit)
 
     @property
     def scalings_(self):

@@ -268,3 +268,24 @@ def test_fit_on_the_device_equals_numpy(namespace, dtype, covariance_type, shrin
         proba = xp.asarray(proba, device=xp.Device("CPU_DEVICE"))
     np.testing.assert_allclose(np.asarray(proba), ref.predict_proba(X.astype(dtype)),
                                atol=1e-4 if dtype == np.float32 else 1e-9)
+
+
+@pytest.mark.parametrize("covariance_type", ["tied", "full", "diag", "spherical",
+                                             "tied_spherical"])
+@pytest.mark.parametrize("magnitude", [1e300, 1e-300, "mixed"])
+def test_extreme_magnitudes_give_the_unscaled_model(covariance_type, magnitude):
+    # squares of 1e300 overflow and of 1e-300 underflow: the statistics are
+    # gathered from X divided by powers of two, exactly
+    X, y = _data(d=4, seed=4)
+    units = (np.array([1e300, 1e-300, 1.0, 1e200]) if magnitude == "mixed"
+             else np.full(4, magnitude))
+    if magnitude == "mixed" and covariance_type in ("spherical", "tied_spherical"):
+        pytest.skip("an isotropic model is not defined across such units")
+    ref = GDA(covariance_type=covariance_type).fit(X, y)
+    big = GDA(covariance_type=covariance_type).fit(X * units, y)
+    np.testing.assert_array_equal(big.predict(X * units), ref.predict(X))
+    np.testing.assert_allclose(big.predict_proba(X * units), ref.predict_proba(X),
+                               atol=1e-9)
+    np.testing.assert_allclose(big.means_, ref.means_ * units, rtol=1e-12)
+    # a stream continues in the units of its first fit
+    big.partial_fit(X[:50] * units, y[:50]) if covariance_type != "full" else None
