@@ -5,8 +5,9 @@
 
 import numpy as np
 
-from ..utils import check_all_finite, device, gen_row_chunks
+from ..utils import device, gen_row_chunks
 from . import _kernels
+from ._checks import check_finite_result, check_rows
 
 __all__ = [
     "mahalanobis_distances",
@@ -97,9 +98,14 @@ def mahalanobis_distances(
     """
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}.")
-    X = check_all_finite(np.asarray(X))
+    X = check_rows(X)
     dtype = np.float32 if X.dtype == np.float32 else np.float64
     centres = np.asarray(centres, dtype=np.float64)
+    if centres.ndim != 2 or centres.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"centres must have shape (n_centres, {X.shape[1]}) to match X's "
+            f"{X.shape[1]} features, got {centres.shape}."
+        )
     location = centres.mean(axis=0) if location is None else location
     location = np.asarray(location, dtype=np.float64)
     W = whitener.W_
@@ -123,6 +129,9 @@ def mahalanobis_distances(
     for sl in gen_row_chunks(X.shape[0], bytes_per_row,
                              working_memory=working_memory):
         _distance_block(X[sl], sl, ctx, out)
+    if ctx.outside is None:  # variance_norm gives +inf on purpose
+        check_finite_result(out["D"] if reduction is None else out["value"],
+                            "The squared distances")
     if reduction is None:
         return out["D"]
     if reduction in ("argmin", "argmax"):

@@ -5,6 +5,7 @@
 
 import numpy as np
 
+from ._checks import check_rows
 from ._spectral import shrinkage_intensity
 
 __all__ = [
@@ -233,10 +234,16 @@ def lda_shrunk_covariance(X, y, priors, shrinkage="auto"):
     from sklearn.covariance import ledoit_wolf
     from sklearn.preprocessing import StandardScaler
 
-    X = np.asarray(X, dtype=np.float64)
+    X = check_rows(X).astype(np.float64, copy=False)
+    y = np.asarray(y)
+    priors = np.asarray(priors, dtype=np.float64)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must hold one class index per row of X ({X.shape[0]}).")
+    if not np.all(np.isfinite(priors)) or np.any(priors < 0):
+        raise ValueError(f"priors must be finite and non-negative, got {priors!r}.")
     d = X.shape[1]
     cov = np.zeros((d, d))
-    for k, p in enumerate(np.asarray(priors, dtype=np.float64)):
+    for k, p in enumerate(priors):
         Xk = X[y == k]
         if shrinkage == "auto":
             sc = StandardScaler().fit(Xk)

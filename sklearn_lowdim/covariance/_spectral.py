@@ -114,6 +114,11 @@ def shrinkage_intensity(shrinkage, *, trace, fro2, n_features, n_samples,
             f"got {shrinkage!r}."
         )
     d, n = int(n_features), float(n_samples)
+    if not (np.isfinite(trace) and np.isfinite(fro2)):
+        raise ValueError(
+            "the covariance holds NaN or infinity (overflowed squares of large "
+            "data?); rescale the data, e.g. with sklearn.preprocessing.StandardScaler."
+        )
     if d <= 1 or n <= 0:
         return 0.0
     if shrinkage == "oas":

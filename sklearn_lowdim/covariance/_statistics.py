@@ -6,9 +6,10 @@
 import numpy as np
 import scipy.sparse as sp
 
-from ..utils import chunk_rows, device, get_namespace, working_memory_budget
+from ..utils import chunk_rows, get_namespace, working_memory_budget
 from ..utils._validation import raise_not_finite
 from . import _kernels
+from ._checks import check_finite_result, check_rows
 from ._spectral import spectrum_from_factor
 from ._statistics_xp import statistics_in_namespace
 
@@ -255,11 +256,11 @@ class GaussianStatistics:
         """
         xp, is_array_api = get_namespace(X)
         if is_array_api:
-            return cls._from_namespace(
-                X, y, xp, n_classes=n_classes, sample_weight=sample_weight,
+            return statistics_in_namespace(
+                cls, X, y, xp, sample_weight=sample_weight, n_classes=n_classes,
                 pooled_scatter=pooled_scatter, class_factors=class_factors,
                 moments=moments)
-        X = np.asarray(X)
+        X = check_rows(X, min_samples=0, finite=False)
         n, d = X.shape
         if y is None:
             y = np.zeros(n, dtype=np.intp)
@@ -312,25 +313,9 @@ class GaussianStatistics:
                 _collect_class_rows(Xc, yc, parts)
         if class_factors:
             self.class_factors_ = [_compress_factor(part, d) for part in parts]
+        check_finite_result(self.sq_dev, "X's squares")
         return self
 
-    @classmethod
-    def _from_namespace(cls, X, y, xp, *, n_classes, sample_weight, pooled_scatter,
-                        class_factors, moments):
-        """:meth:`from_data` for an array-API input: computed on its device."""
-        n, d = X.shape
-        dev = device(X)
-        y = (xp.zeros(n, dtype=xp.int64, device=dev) if y is None
-             else xp.asarray(y, device=dev))
-        if n_classes is None:
-            n_classes = int(xp.max(y)) + 1 if n else 1
-        w = (xp.ones(n, dtype=X.dtype, device=dev) if sample_weight is None
-             else xp.asarray(sample_weight, device=dev))
-        stats = cls(n_classes, d, pooled_scatter=pooled_scatter,
-                    class_factors=class_factors, moments=moments)
-        return statistics_in_namespace(
-            stats, X, y, w, xp,
-            {"class_factors": class_factors, "moments": moments})
 
     def update(self, X, y=None, *, sample_weight=None, working_memory=None):
         """Merge the statistics of a new batch into this object (in place).
@@ -467,7 +452,10 @@ class GaussianStatistics:
                 "these statistics were built with pooled_scatter=False; rebuild "
                 "them with pooled_scatter=True."
             )
-        return self.scatter / self.n_samples
+        if self.n_samples <= 0:
+            raise ValueError("these statistics hold no rows (total weight 0).")
+        return check_finite_result(self.scatter, "The covariance's entries") \
+            / self.n_samples
 
     def class_covariances(self):
         """Per-class covariances ``M_k / n_k`` of shape (C, d, d).

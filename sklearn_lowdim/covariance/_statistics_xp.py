@@ -36,30 +36,44 @@ def _one_hot(y, C, w, xp, dtype, dev):
     return xp.astype(y[None, :] == classes[:, None], dtype) * w[None, :]
 
 
-def statistics_in_namespace(stats, X, y, w, xp, options):
-    """Fill ``stats`` (a fresh :class:`GaussianStatistics`) from device arrays.
+def statistics_in_namespace(cls, X, y, xp, *, sample_weight, n_classes,
+                            pooled_scatter, class_factors, moments):
+    """:meth:`GaussianStatistics.from_data` for an array-API input, on its device.
 
     Parameters
     ----------
-    stats : GaussianStatistics
-        Empty statistics of the right shape and options (filled in place).
+    cls : type
+        :class:`GaussianStatistics`.
     X : array of shape (n_samples, n_features)
         Rows, in their namespace.
-    y : array of int of shape (n_samples,)
-        Class indices, in the same namespace.
-    w : array of shape (n_samples,)
-        Sample weights, in the same namespace.
+    y : array of int of shape (n_samples,) or None
+        Class indices, in the same namespace (``None``: one class).
     xp : module
         The namespace.
-    options : dict
-        ``class_factors`` and ``moments`` flags.
+    sample_weight : array of shape (n_samples,) or None
+        Sample weights, in the same namespace.
+    n_classes : int or None
+        Number of classes (``max(y) + 1`` when None).
+    pooled_scatter, class_factors, moments : bool
+        As in :meth:`GaussianStatistics.from_data`.
 
     Returns
     -------
     stats : GaussianStatistics
+        NumPy float64 statistics.
     """
-    C, d = stats.n_classes, stats.n_features
+    n, d = X.shape
     dev = device(X)
+    y = (xp.zeros(n, dtype=xp.int64, device=dev) if y is None
+         else xp.asarray(y, device=dev))
+    if n_classes is None:
+        n_classes = int(xp.max(y)) + 1 if n else 1
+    w = (xp.ones(n, dtype=X.dtype, device=dev) if sample_weight is None
+         else xp.asarray(sample_weight, device=dev))
+    stats = cls(n_classes, d, pooled_scatter=pooled_scatter,
+                class_factors=class_factors, moments=moments)
+    options = {"class_factors": class_factors, "moments": moments}
+    C = n_classes
     dtype = _accumulation_dtype(xp, X)
     X = xp.astype(X, dtype)
     w = xp.astype(w, dtype)

@@ -150,7 +150,15 @@ class Whitener:
         if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
             raise ValueError(f"covariance must be square, got shape {cov.shape}.")
         if not np.all(np.isfinite(cov)):
-            raise ValueError("covariance contains NaN or infinity.")
+            raise ValueError(
+                "covariance contains NaN or infinity (when it was computed from "
+                "finite data, its entries overflowed float64: rescale the data)."
+            )
+        if not np.allclose(cov, cov.T, rtol=1e-8, atol=1e-12 * np.abs(cov).max()):
+            raise ValueError(
+                "covariance must be symmetric; pass (C + C.T) / 2 if it differs "
+                "from its transpose by rounding only."
+            )
         d = cov.shape[0]
         self.n_features_ = d
         self.basis_ = None

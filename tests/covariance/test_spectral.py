@@ -113,5 +113,31 @@ def test_mahalanobis_distances_reject_non_finite_rows(reduction):
 
     w = Whitener().fit(np.eye(2))
     X = np.array([[0.0, 1.0], [np.nan, 0.0]])
-    with pytest.raises(ValueError, match="NaN or infinity"):
+    with pytest.raises(ValueError, match="NaN"):
         mahalanobis_distances(X, np.zeros((1, 2)), w, reduction=reduction)
+
+
+def test_core_functions_say_what_is_wrong():
+    from sklearn_lowdim.covariance import (
+        Whitener,
+        lda_shrunk_covariance,
+        mahalanobis_distances,
+    )
+
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(TypeError, match="sparse"):
+        GaussianStatistics.from_data(__import__("scipy.sparse").sparse.csr_matrix(X))
+    with pytest.raises(ValueError, match="2D array"):
+        GaussianStatistics.from_data(X[:, 0])
+    with pytest.raises(ValueError, match="overflow"):
+        GaussianStatistics.from_data(X * 1e300)
+    with pytest.raises(ValueError, match="no rows"):
+        GaussianStatistics.from_data(X[:0]).covariance()
+    with pytest.raises(ValueError, match="symmetric"):
+        Whitener().fit(np.array([[1.0, 0.5], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="centres must have shape"):
+        mahalanobis_distances(X, np.zeros((2, 2)), Whitener().fit(np.eye(3)))
+    with pytest.raises(ValueError, match="overflow"):
+        mahalanobis_distances(X * 1e200, np.zeros((1, 3)), Whitener().fit(np.eye(3)))
+    with pytest.raises(ValueError, match="priors"):
+        lda_shrunk_covariance(X, np.repeat([0, 1], 5), [np.nan, 0.5])
