@@ -41,6 +41,7 @@ from ..utils import (
     get_namespace,
     to_numpy,
 )
+from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -91,6 +92,7 @@ def _spectrum_shrinkage(lam, d, n, shrinkage, fourth):
 
 
 class GaussianDiscriminantAnalysis(
+    DocLinkMixin,
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClassifierMixin, BaseEstimator
 ):
     """Gaussian discriminant analysis (tied, full, diagonal or spherical covariances).
