@@ -111,15 +111,19 @@ class OODScoreDisplay:
         ax.legend(fontsize=8, loc="upper left")
 
     def _plot_roc(self, ax):
+        colors = {}
         for name, scores in self.ood_scores.items():
             labels = np.r_[np.ones(self.id_scores.size), np.zeros(scores.size)]
             fpr, tpr, _ = roc_curve(labels, np.r_[self.id_scores, scores])
-            ax.plot(fpr, tpr, label=f"{name} (AUROC {self.aurocs_[name]:.3f}, "
-                    f"FPR95 {self.fprs_at_95_[name]:.2f})")
+            (line,) = ax.plot(fpr, tpr, label=f"{name} (AUROC "
+                              f"{self.aurocs_[name]:.3f}, FPR95 "
+                              f"{self.fprs_at_95_[name]:.2f})")
+            colors[name] = line.get_color()
         ax.plot([0, 1], [0, 1], "k:", lw=0.8)
         for name, fpr in self.fprs_at_threshold_.items():
-            ax.scatter([fpr], [self.tpr_at_threshold_], color="k", marker="o",
-                       zorder=3, label=f"threshold on {name}: FPR {fpr:.2f}, "
+            ax.scatter([fpr], [self.tpr_at_threshold_], color=colors[name],
+                       edgecolor="k", marker="o", s=40, zorder=3,
+                       label=f"threshold on {name}: FPR {fpr:.2f}, "
                        f"TPR {self.tpr_at_threshold_:.2f}")
         ax.set(title="ROC, in-distribution as positive",
                xlabel="FPR: fraction of OOD rows accepted",
