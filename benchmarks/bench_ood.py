@@ -29,10 +29,9 @@ Peak extra memory of scoring is measured with ``tracemalloc`` (NumPy allocations
 """
 
 import argparse
-import time
-import tracemalloc
 
 import numpy as np
+from _common import peak_extra_mib, print_table, ratio, timed
 from scipy.linalg import pinvh
 from scipy.stats import spearmanr
 
@@ -72,23 +71,6 @@ def reference_score(X, model):
     return -d2.min(axis=1)
 
 
-def timed(func, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), out
-
-
-def peak_mib(func):
-    tracemalloc.start()
-    out = func()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return (peak - out.nbytes) / 2**20, out
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=SIZES, default="small")
@@ -114,26 +96,24 @@ def main(argv=None):
                                 args.repeats)
     wfit_s, wmodel = timed(lambda: WDiscOOD().fit(X, y), args.repeats)
     wscore_s, _ = timed(lambda: wmodel.score_samples(X_test), args.repeats)
-    mem, _ = peak_mib(lambda: model.score_samples(X_test))
-    ref_mem, _ = peak_mib(lambda: reference_score(X_test, ref_model))
+    _, mem = peak_extra_mib(lambda: model.score_samples(X_test))
+    _, ref_mem = peak_extra_mib(lambda: reference_score(X_test, ref_model))
     agreement = np.max(np.abs(scores - ref_scores) / np.abs(ref_scores).max())
     rho = spearmanr(scores, scores32).statistic
 
-    rows = [
-        ("reference (whiten once + GEMM)", ref_fit_s, ref_score_s, ref_mem, "1x", "1x"),
-        ("MahalanobisOOD float64", fit_s, score_s, mem,
-         f"{ref_fit_s / fit_s:.2f}x", f"{ref_score_s / score_s:.2f}x"),
-        ("MahalanobisOOD float32", fit32_s, score32_s, float("nan"),
-         f"{ref_fit_s / fit32_s:.2f}x", f"{ref_score_s / score32_s:.2f}x"),
-        ("WDiscOOD float64", wfit_s, wscore_s, float("nan"),
-         f"{ref_fit_s / wfit_s:.2f}x", f"{ref_score_s / wscore_s:.2f}x"),
-    ]
-    header = ["method", "fit s", "score s", "score peak MiB", "fit speed-up",
-              "score speed-up"]
-    print("  ".join(f"{h:>14}" for h in header))
-    for row in rows:
-        print(f"{row[0]:>30}  {row[1]:>8.2f}  {row[2]:>8.2f}  {row[3]:>10.0f}  "
-              f"{row[4]:>8}  {row[5]:>8}")
+    def row(name, fit, score, peak=None):
+        return [name, f"{fit:.2f}", f"{score:.2f}",
+                "" if peak is None else f"{peak:.0f}",
+                ratio(ref_fit_s, fit, ".2f"), ratio(ref_score_s, score, ".2f")]
+
+    print_table(
+        f"Median of {args.repeats} (speed-up: reference time / ours)",
+        ["method", "fit s", "score s", "score +MiB", "fit speed-up",
+         "score speed-up"],
+        [row("reference (whiten once + GEMM)", ref_fit_s, ref_score_s, ref_mem),
+         row("MahalanobisOOD float64", fit_s, score_s, mem),
+         row("MahalanobisOOD float32", fit32_s, score32_s),
+         row("WDiscOOD float64", wfit_s, wscore_s)])
     print(f"\nmax |ours - reference| / max|reference| = {agreement:.1e}")
     print(f"float32 score speed-up over float64: {score_s / score32_s:.2f}x, "
           f"Spearman {rho:.5f}")
@@ -182,12 +162,11 @@ def pytorch_ood_timing(X, y, X_test, fit_s, score_s, fit_rows=10_000, score_rows
     labels, sub_y = np.unique(y[sub], return_inverse=True)
     z = torch.as_tensor(X[sub], dtype=torch.float32)
     detector = Mahalanobis(None)
-    start = time.perf_counter()
-    detector.fit_features(z, torch.as_tensor(sub_y))
-    peer_fit = (time.perf_counter() - start) * len(X) / len(sub)
-    start = time.perf_counter()
-    detector.predict_features(torch.as_tensor(X_test[:score_rows], dtype=torch.float32))
-    peer_score = (time.perf_counter() - start) * len(X_test) / score_rows
+    peer_fit, _ = timed(lambda: detector.fit_features(z, torch.as_tensor(sub_y)), 1)
+    peer_fit *= len(X) / len(sub)
+    z_test = torch.as_tensor(X_test[:score_rows], dtype=torch.float32)
+    peer_score, _ = timed(lambda: detector.predict_features(z_test), 1)
+    peer_score *= len(X_test) / score_rows
     print(f"\npytorch-ood 0.4.0 Mahalanobis (float32 CPU, {len(labels)} classes): fit "
           f"timed on {len(sub):,} rows and scaled linearly to {len(X):,}: "
           f"{peer_fit:.0f} s ({peer_fit / fit_s:.0f}x ours); score timed on "
@@ -202,7 +181,10 @@ def quality_table():
     from sklearn.covariance import EllipticEnvelope, EmpiricalCovariance
     from sklearn.model_selection import train_test_split
 
-    from sklearn_lowdim.covariance import RobustMahalanobis
+    try:  # RobustMahalanobis moves from covariance to ood (issue 13)
+        from sklearn_lowdim.ood import RobustMahalanobis
+    except ImportError:
+        from sklearn_lowdim.covariance import RobustMahalanobis
     from sklearn_lowdim.datasets import WORDNET_IN_DISTRIBUTION, load_wordnet_embeddings
     from sklearn_lowdim.metrics import fpr_at_tpr, ood_auroc
 
@@ -275,26 +257,23 @@ def quality_table():
         candidates += [(f"pytorch-ood {cls.__name__}", "pytorch-ood",
                         lambda cls=cls: pytorch_ood(cls)) for cls in peers]
 
-    print("\nQuality on the WordNet embeddings (6 concrete-noun categories in, 4 "
-          f"out; {len(X_train)} fit rows, {len(X_test)} ID test rows, {len(X_ood)} "
-          "OOD rows)")
-    print(f"{'detector':32s} {'library':12s} {'AUROC':>7s} {'FPR95':>7s} "
-          f"{'fit+score s':>12s}")
-    rows = []
+    rows, table = [], []
     for name, library, run in candidates:
-        start = time.perf_counter()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                s_in, s_out = run()
+                seconds, (s_in, s_out) = timed(run, 1)
         except Exception as exc:  # noqa: BLE001 - a failing peer is reported
-            print(f"{name:32s} {library:12s} failed: {str(exc)[:60]}")
+            table.append([name, library, "failed", str(exc)[:60], ""])
             continue
-        seconds = time.perf_counter() - start
         auroc, fpr = ood_auroc(s_in, s_out), fpr_at_tpr(s_in, s_out, tpr=0.95)
         rows.append((name, library, auroc, fpr, seconds))
-        print(f"{name:32s} {library:12s} {auroc:7.3f} {fpr:7.3f} {seconds:12.2f}",
-              flush=True)
+        table.append([name, library, f"{auroc:.3f}", f"{fpr:.3f}", f"{seconds:.2f}"])
+        print(f"  {name} done", flush=True)
+    print_table(
+        "Quality on the WordNet embeddings (6 concrete-noun categories in, 4 "
+        f"out; {len(X_train)} fit rows, {len(X_test)} ID test rows, {len(X_ood)} "
+        "OOD rows)", ["detector", "library", "AUROC", "FPR95", "fit+score s"], table)
     return rows
 
 

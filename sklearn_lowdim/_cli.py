@@ -49,7 +49,7 @@ def cmd_info(args):
 
 
 def cmd_tour(args):
-    from sklearn_lowdim._tour import FAMILIES, format_table, run_tour
+    from sklearn_lowdim._tour import FAMILIES, TIMING_NOTE, format_table, run_tour
 
     unknown = set(args.family or []) - set(FAMILIES)
     if unknown:
@@ -61,9 +61,13 @@ def cmd_tour(args):
     print("sklearn_lowdim tour (offline data only)")
     start = time.perf_counter()
     rows, missing = run_tour(args.family, plots_dir=args.plots)
+    if args.plots:
+        written = sorted(p.name for p in Path(args.plots).glob("*.png"))
+        print(f"figures in {args.plots}: {', '.join(written) or 'none'}")
     print()
     if rows:
         print(format_table(rows))
+        print(TIMING_NOTE)
     for name in missing:
         print(f"family '{name}' is not installed yet (no {FAMILIES[name]}).")
     print(f"\ntour finished in {time.perf_counter() - start:.1f}s")
@@ -77,14 +81,41 @@ def _benchmark_dir():
     return None
 
 
-def cmd_bench(args):
+def _benchmarks():
+    """``{family: script path}`` of ``benchmarks/bench_<family>.py`` (may be empty)."""
     bench_dir = _benchmark_dir()
     if bench_dir is None:
+        return {}
+    return {p.stem.removeprefix("bench_"): p
+            for p in sorted(bench_dir.glob("bench_*.py"))}
+
+
+def _first_doc_line(path):
+    """The first line of a script's docstring, read without running it."""
+    import ast
+
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    except (OSError, SyntaxError, ValueError):
+        return ""
+    line = doc.strip().splitlines()[0] if doc else ""
+    return line.removeprefix("Benchmark: ")
+
+
+def _choices_epilog(title, descriptions):
+    width = max(map(len, descriptions), default=0)
+    lines = [f"  {name:<{width}}  {text}".rstrip()
+             for name, text in descriptions.items()]
+    return f"{title}:\n" + "\n".join(lines)
+
+
+def cmd_bench(args):
+    if _benchmark_dir() is None:
         print("error: no benchmarks/ folder found; run from a source checkout of "
               "sklearn_lowdim.", file=sys.stderr)
         return 2
-    scripts = sorted(bench_dir.glob("bench_*.py"))
-    available = {p.stem.removeprefix("bench_"): p for p in scripts}
+    available = _benchmarks()
+    scripts = list(available.values())
     if args.family:
         if args.family not in available:
             print(f"error: no benchmark for family '{args.family}'; choose from "
@@ -92,7 +123,7 @@ def cmd_bench(args):
             return 2
         scripts = [available[args.family]]
     if not scripts:
-        print("no benchmark scripts found in", bench_dir)
+        print("no benchmark scripts found in", _benchmark_dir())
         return 0
     status = 0
     for script in scripts:
@@ -103,6 +134,17 @@ def cmd_bench(args):
 
 
 def build_parser():
+    """The ``python -m sklearn_lowdim`` argument parser.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        With the sub-commands ``info``, ``tour`` and ``bench``; the help of
+        ``tour`` and ``bench`` lists the families found at run time.
+    """
+    from sklearn_lowdim._tour import FAMILIES, FAMILY_HELP
+
+    benchmarks = _benchmarks()
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_lowdim",
         description="sklearn_lowdim: environment report, tour and benchmarks.",
@@ -112,22 +154,47 @@ def build_parser():
                           description="Print versions, BLAS and Numba threads and "
                           "which optional backends are importable.")
     info.set_defaults(func=cmd_info)
-    tour = sub.add_parser("tour", help="run every family's demonstration",
-                          description="Run each family's short demonstration on "
-                          "offline data and print one results table.")
-    tour.add_argument("--family", action="append",
-                      help="run only this family (repeatable)")
-    tour.add_argument("--plots", metavar="DIR", help="write the figures as PNG to DIR")
+    tour = sub.add_parser(
+        "tour", help="run every family's demonstration",
+        description="Run each family's short demonstration on offline data and "
+        "print one results table.",
+        epilog=_choices_epilog("families", {
+            name: FAMILY_HELP.get(name, "") for name in FAMILIES}),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    tour.add_argument("--family", action="append", metavar="FAMILY",
+                      help="run only this family (repeatable), one of: "
+                      f"{', '.join(FAMILIES)}")
+    tour.add_argument("--plots", metavar="DIR",
+                      help="write one figure per family, DIR/<family>.png")
     tour.set_defaults(func=cmd_tour)
-    bench = sub.add_parser("bench", help="run the benchmark scripts",
-                           description="Run benchmarks/bench_*.py and print their "
-                           "ratio tables.")
-    bench.add_argument("--family", help="one benchmark, e.g. 'ood'")
-    bench.add_argument("--size", choices=("small", "full"), default="small")
+    bench = sub.add_parser(
+        "bench", help="run the benchmark scripts",
+        description="Run benchmarks/bench_*.py and print their ratio tables.",
+        epilog=_choices_epilog("families", {
+            name: _first_doc_line(path) for name, path in benchmarks.items()})
+        if benchmarks else "no benchmarks/ folder found (a source checkout has one)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench.add_argument("--family", metavar="FAMILY",
+                       help="run one benchmark only, one of: "
+                       f"{', '.join(benchmarks) or 'none found'}")
+    bench.add_argument("--size", choices=("small", "full"), default="small",
+                       help="problem sizes (default: small, a few minutes)")
     bench.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv=None):
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        The exit status.
+    """
     args = build_parser().parse_args(argv)
     return args.func(args)

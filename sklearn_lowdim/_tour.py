@@ -2,7 +2,10 @@
 
 Each family registers itself by providing a module ``<subpackage>/_tour.py`` with a
 function ``run(plots_dir=None)`` that returns a list of result rows (dicts with the
-keys of :data:`COLUMNS`). Adding a family means adding one line to :data:`FAMILIES`.
+keys of :data:`COLUMNS`) and, given a folder, writes its one figure
+``<family>.png`` there. Adding a family means adding one line to :data:`FAMILIES`
+and one to :data:`FAMILY_HELP`. The families time and draw through
+``sklearn_lowdim.utils._tour_helpers``.
 """
 
 # Authors: The sklearn_lowdim developers
@@ -20,6 +23,27 @@ FAMILIES = {
     "kde": "sklearn_lowdim.density._tour",
 }
 
+#: family name -> what its step shows (for ``tour --help``)
+FAMILY_HELP = {
+    "gda": "Gaussian discriminant analysis vs LDA, QDA and GaussianNB "
+           "(digits, wine)",
+    "ood": "Mahalanobis, relative Mahalanobis and WDiscOOD detectors "
+           "(WordNet embeddings)",
+    "ridge": "GCV-tuned subsample ridge ensembles vs RidgeCV "
+             "(diabetes, generated)",
+    "sampling": "Lewis-weight coresets for l_p regression vs full fits "
+                "(WordNet, generated)",
+    "kde": "sketched KDE mode search vs brute-force mean shift "
+           "(mixture, WordNet)",
+}
+
+#: printed under the table: how the times were taken
+TIMING_NOTE = (
+    "time s: median of warm calls, after one call that compiles the Numba kernels "
+    "and fills caches;\nfirst call s: that first call, compilation included; "
+    "speed-up: baseline s / time s."
+)
+
 COLUMNS = (
     ("family", "family"),
     ("estimator", "estimator"),
@@ -27,6 +51,7 @@ COLUMNS = (
     ("metric", "metric"),
     ("value", "value"),
     ("time_s", "time s"),
+    ("first_s", "first call s"),
     ("baseline", "baseline"),
     ("baseline_value", "baseline value"),
     ("baseline_time_s", "baseline s"),
@@ -45,7 +70,24 @@ def load_family(name):
 
 
 def run_tour(families=None, plots_dir=None, stream=None):
-    """Run the tour and return ``(rows, missing)``."""
+    """Run the tour and return ``(rows, missing)``.
+
+    Parameters
+    ----------
+    families : list of str, default=None
+        Names of :data:`FAMILIES` to run; ``None`` runs them all.
+    plots_dir : str or None, default=None
+        Folder for the figures (one ``<family>.png`` each).
+    stream : file-like, default=None
+        Where progress is printed; ``None`` is ``sys.stdout``.
+
+    Returns
+    -------
+    rows : list of dict
+        Result rows of every family that ran.
+    missing : list of str
+        Families whose subpackage is not installed.
+    """
     import sys
 
     stream = stream or sys.stdout
@@ -72,7 +114,18 @@ def run_tour(families=None, plots_dir=None, stream=None):
 
 
 def format_table(rows):
-    """Format result rows as a fixed-width text table."""
+    """Format result rows as a fixed-width text table.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows with keys among those of :data:`COLUMNS`.
+
+    Returns
+    -------
+    table : str
+        The table, one line per row under a header.
+    """
 
     def cell(value):
         if value is None:

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import gen_row_chunks
+from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 from ._whitening import Whitener
@@ -70,7 +71,7 @@ def _comedian(Y):
     return S
 
 
-class RobustShrinkageCovariance(BaseEstimator):
+class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
     """Robust location and scatter shrunk toward simple targets.
 
     Following the robust shrinkage Mahalanobis distance of Cabana, Lillo and
@@ -202,7 +203,7 @@ class RobustShrinkageCovariance(BaseEstimator):
         return np.einsum("ij,ij->i", Z, Z)
 
 
-class RobustMahalanobis(OffsetOutlierMixin, OutlierMixin, BaseEstimator):
+class RobustMahalanobis(DocLinkMixin, OffsetOutlierMixin, OutlierMixin, BaseEstimator):
     """Unsupervised outlier detector with a robust shrinkage Mahalanobis distance.
 
     Like :class:`sklearn.covariance.EllipticEnvelope`, but on

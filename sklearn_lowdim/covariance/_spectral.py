@@ -28,7 +28,28 @@ SMALL_EIGENVALUE_POLICIES = ("floor", "pinv", "variance_norm", "raise")
 
 
 class SingularCovarianceWarning(UserWarning):
-    """A covariance was (numerically) singular and was regularised or truncated."""
+    """A covariance was (numerically) singular and was regularised or truncated.
+
+    Emitted on every fit whose covariance had eigenvalues below ``eig_floor``
+    times the largest (constant or duplicated features, fewer rows than
+    features) and that floored them; filter it like any warning.
+
+    See Also
+    --------
+    floor_eigenvalues : The small-eigenvalue policy that emits it.
+    Whitener : Whitening factor of a covariance.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn_lowdim.covariance import SingularCovarianceWarning, Whitener
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = Whitener().fit(np.array([[1.0, 1.0], [1.0, 1.0]]))
+    >>> caught[0].category is SingularCovarianceWarning
+    True
+    """
 
 
 def warn_singular(message, stacklevel=3):
@@ -61,6 +82,10 @@ def _oas(trace, fro2, d, n):
 def shrinkage_intensity(shrinkage, *, trace, fro2, n_features, n_samples,
                         fourth_sum=None):
     """Shrinkage intensity toward ``(tr S / d) I`` from the traces of ``S``.
+
+    ``tr S`` and ``||S||_F^2`` are all Ledoit-Wolf's and OAS's formulas need
+    from the covariance, so a dense matrix and its eigen-spectrum give the same
+    intensity through this one function.
 
     Parameters
     ----------
@@ -161,6 +186,10 @@ def shrinkage_from_spectrum(eigenvalues, n_features, n_samples, shrinkage,
     shrinkage : float
         The intensity :func:`shrinkage_intensity` gives for ``S``.
 
+    See Also
+    --------
+    shrinkage_intensity : The same from the covariance's traces.
+
     Examples
     --------
     >>> import numpy as np
@@ -213,6 +242,10 @@ def floor_eigenvalues(values, *, eig_floor, singular, what="the covariance",
     small : ndarray of bool of shape (k,)
         The small values (floored, dropped or raised about).
 
+    See Also
+    --------
+    Whitener : Whitening that applies this policy.
+
     Examples
     --------
     >>> import numpy as np
@@ -244,7 +277,7 @@ def floor_eigenvalues(values, *, eig_floor, singular, what="the covariance",
 
 
 def spectrum_from_factor(factor, n_samples):
-    """Eigenvalues and eigenvectors of ``factor^T factor / n_samples``.
+    """Compute the eigenvalues and eigenvectors of ``factor^T factor / n_samples``.
 
     A scatter matrix kept as a factor ``R`` (``scatter = R^T R``, ``R`` of shape
     (r, d)) has at most ``r`` non-zero eigenvalues: they come from a thin SVD of
@@ -263,6 +296,10 @@ def spectrum_from_factor(factor, n_samples):
         Non-negative, in decreasing order.
     eigenvectors : ndarray of shape (d, min(r, d))
         Orthonormal eigenvectors, one column per eigenvalue.
+
+    See Also
+    --------
+    GaussianStatistics.class_spectra : Per-class spectra from scatter factors.
 
     Examples
     --------

@@ -289,33 +289,37 @@ class GaussianStatistics:
             working_memory = working_memory_budget() / 2
         chunk = chunk_rows(8 * 3 * d, working_memory=working_memory,
                            max_rows=max(n, 1))
+        self._accumulate(X, y, w, chunk, weighted=sample_weight is not None)
+        check_finite_result(self.sq_dev, "X's squares")
+        return self
+
+    def _accumulate(self, X, y, w, chunk, weighted):
+        """One pass over blocks of centred rows into every kept product."""
+        C, d = self.n_classes, self.n_features
         blocks = (_class_ordered_blocks if d >= _CLASS_ORDER_MIN_FEATURES
                   else _streamed_blocks)
         sqrt_w = np.sqrt(w)
-        product = np.empty((d, d)) if pooled_scatter else None
-        parts = [[] for _ in range(C)] if class_factors else None
+        product = np.empty((d, d)) if self.scatter is not None else None
+        parts = [[] for _ in range(C)] if self.class_factors_ is not None else None
         for rows, Xc in blocks(X, y, w, self, chunk):
             yc = y[rows]
-            if moments:
+            if self.fourth is not None:
                 oh = _onehot(yc, C, w[rows])
                 r2 = np.einsum("ij,ij->i", Xc, Xc)
                 self.fourth += oh @ (r2 * r2)
                 self.third += oh @ (Xc * r2[:, None])
-            if sample_weight is not None:
+            if weighted:
                 Xc *= sqrt_w[rows, None]
-            if pooled_scatter:
+            if product is not None:
                 _syrk_update(Xc, self.scatter, product)
-            if class_scatter:
+            if self.class_scatter_ is not None:
                 for k in np.unique(yc):
                     Xk = Xc[yc == k]
                     self.class_scatter_[k] += Xk.T @ Xk
-            if class_factors:
+            if parts is not None:
                 _collect_class_rows(Xc, yc, parts)
-        if class_factors:
+        if parts is not None:
             self.class_factors_ = [_compress_factor(part, d) for part in parts]
-        check_finite_result(self.sq_dev, "X's squares")
-        return self
-
 
     def update(self, X, y=None, *, sample_weight=None, working_memory=None):
         """Merge the statistics of a new batch into this object (in place).

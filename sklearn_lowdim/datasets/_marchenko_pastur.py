@@ -52,6 +52,12 @@ def marchenko_pastur_ridge_risk(alpha, phi, *, subsample_ratio=None, n_estimator
     Returns
     -------
     risk : float
+        Expected squared error on a new row, noise included.
+
+    See Also
+    --------
+    sklearn_lowdim.linear_model.SubsampleRidgeEnsembleCV : The estimator whose
+        risk this predicts.
 
     Examples
     --------

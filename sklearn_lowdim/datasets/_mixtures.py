@@ -27,21 +27,34 @@ def make_gaussian_mixture(
 
     Parameters
     ----------
-    n_samples, n_features : int
+    n_samples : int, default=1000
+        Number of rows.
+    n_features : int, default=100
+        Number of columns.
     n_components : int, default=8
+        Number of mixture components.
     separation : float, default=4.0
         Typical distance between centres in units of ``sqrt(n_features)``.
     weights : array-like of shape (n_components,), default=None
         Mixing weights; ``None`` draws them from a Dirichlet(2) distribution. Nearly
         equal weights give close peaks, the hard case for mode finding.
     scale_range : (float, float), default=(0.8, 1.2)
+        Range of the components' standard deviations.
     random_state : int, RandomState instance or None, default=None
+        Seed of the centres, weights, labels and noise.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The rows.
     labels : ndarray of shape (n_samples,)
+        The component of each row.
     centers : ndarray of shape (n_components, n_features)
+        The component means.
+
+    See Also
+    --------
+    sklearn.datasets.make_blobs : Isotropic blobs of one scale per blob.
 
     Examples
     --------

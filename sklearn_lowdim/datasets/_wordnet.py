@@ -52,6 +52,11 @@ def load_wordnet_embeddings(*, return_X_y=False, as_frame=False):
         ``text`` (the glosses), ``synset`` (WordNet ``pos:offset`` ids),
         ``feature_names`` and ``DESCR`` (description and licenses).
     (data, target) : tuple if ``return_X_y`` is True
+        The embeddings and the labels only.
+
+    See Also
+    --------
+    make_gaussian_mixture : Generated data with known components.
 
     Examples
     --------

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..sketching import SKETCH_KINDS, make_sketch
 from ..utils import Progress, check_sample_weight_values, numba_threads
+from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
@@ -30,7 +31,7 @@ __all__ = ["KDEMode"]
 MIN_EFFECTIVE_SAMPLE_SIZE = 10
 
 
-class KDEMode(BaseEstimator):
+class KDEMode(DocLinkMixin, BaseEstimator):
     """Mode of a kernel density estimate, by random projection and lifting.
 
     The estimate is ``f(x) = sum_i w_i kappa(||x - p_i||^2 / h^2) / sum_i w_i``

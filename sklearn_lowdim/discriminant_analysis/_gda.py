@@ -27,6 +27,7 @@ from ..utils import (
     is_dask_array,
     to_numpy,
 )
+from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -82,6 +83,7 @@ def _take(idx, classes):
 
 
 class GaussianDiscriminantAnalysis(
+    DocLinkMixin,
     GDAFittingMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
@@ -373,16 +375,21 @@ class GaussianDiscriminantAnalysis(
 
     @property
     def covariance_(self):
-        """The fitted covariance(s) in the units of ``X`` (GaussianMixture shapes:
-        ``(d, d)`` tied, ``(C, d, d)`` full, ``(C, d)`` diag, ``(C,)`` spherical,
-        ``(d,)`` tied_diag, a scalar for tied_spherical)."""
+        """The fitted covariance(s), in the units of ``X``.
+
+        GaussianMixture's shapes: ``(d, d)`` tied, ``(C, d, d)`` full, ``(C, d)``
+        diag, ``(C,)`` spherical, ``(d,)`` tied_diag, a scalar for tied_spherical.
+        """
         check_is_fitted(self, "_params")
         return self._cached("covariance_", lambda: covariance_in_units(self))
 
     @property
     def coef_(self):
-        """``Sigma^{-1} mu_k`` (one row in the binary case, as scikit-learn's LDA);
-        linear types only."""
+        """``Sigma^{-1} mu_k`` per class, in the units of ``X`` (linear types).
+
+        One row in the binary case (the second class's minus the first's), as
+        scikit-learn's LDA.
+        """
         return self._linear_form()[0]
 
     @property

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._gcv_path import extrapolate_risk, ridge_ensemble_gcv_path
 
@@ -17,7 +18,7 @@ __all__ = ["SubsampleRidgeEnsemble", "SubsampleRidgeEnsembleCV"]
 _CRITERIA = ("gcv", "cgcv", "gcv_union")
 
 
-class _RidgeEnsembleMixin:
+class _RidgeEnsembleMixin(DocLinkMixin):
     """Shared fitting glue, prediction, risk extrapolation and intervals.
 
     Subclasses set ``coef_`` (averaged member), ``intercept_``, ``dof_``,

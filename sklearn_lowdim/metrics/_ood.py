@@ -24,6 +24,9 @@ def _scores_and_labels(id_scores, ood_scores):
 def ood_auroc(id_scores, ood_scores):
     """Area under the ROC curve separating ID (higher scores) from OOD rows.
 
+    The probability that a random in-distribution row scores higher than a random
+    OOD row (ties count one half): 1 is perfect, 0.5 is chance.
+
     Parameters
     ----------
     id_scores, ood_scores : array-like of shape (n,)
@@ -32,6 +35,12 @@ def ood_auroc(id_scores, ood_scores):
     Returns
     -------
     auroc : float
+        The area, in [0, 1].
+
+    See Also
+    --------
+    fpr_at_tpr : The false-alarm rate at a fixed true-positive rate.
+    OODScoreDisplay : The ROC curve and the score histograms.
 
     Examples
     --------
@@ -46,9 +55,13 @@ def ood_auroc(id_scores, ood_scores):
 def ood_aupr(id_scores, ood_scores, *, positive="id"):
     """Area under the precision-recall curve (average precision).
 
+    Unlike AUROC it depends on the proportion of ID and OOD rows, so report the
+    sizes with it.
+
     Parameters
     ----------
     id_scores, ood_scores : array-like of shape (n,)
+        ``score_samples`` of in- and out-of-distribution rows (higher = more normal).
     positive : {"id", "ood"}, default="id"
         "id" is AUPR-In (ID rows are positives ranked by score); "ood" is
         AUPR-Out (OOD rows are positives ranked by negated score).
@@ -56,6 +69,11 @@ def ood_aupr(id_scores, ood_scores, *, positive="id"):
     Returns
     -------
     aupr : float
+        The average precision, in [0, 1].
+
+    See Also
+    --------
+    ood_auroc : The area under the ROC curve.
 
     Examples
     --------
@@ -80,11 +98,18 @@ def fpr_at_tpr(id_scores, ood_scores, *, tpr=0.95):
     Parameters
     ----------
     id_scores, ood_scores : array-like of shape (n,)
+        ``score_samples`` of in- and out-of-distribution rows (higher = more normal).
     tpr : float in (0, 1], default=0.95
+        Fraction of in-distribution rows the threshold keeps.
 
     Returns
     -------
     fpr : float
+        Fraction of OOD rows accepted at that threshold.
+
+    See Also
+    --------
+    ood_auroc : The threshold-free summary.
 
     Examples
     --------
@@ -103,18 +128,28 @@ def fpr_at_tpr(id_scores, ood_scores, *, tpr=0.95):
 def detection_report(id_scores, ood_scores, *, tpr=0.95, as_frame=False):
     """AUROC, AUPR-In, AUPR-Out and FPR at ``tpr`` for one or several OOD sets.
 
+    One call gives the usual table of an OOD benchmark, one row per OOD set.
+
     Parameters
     ----------
     id_scores : array-like of shape (n,)
+        ``score_samples`` of in-distribution rows (higher = more normal).
     ood_scores : array-like or dict of str to array-like
         One OOD set, or several by name.
     tpr : float, default=0.95
+        True-positive rate at which the false-positive rate is reported.
     as_frame : bool, default=False
         Return a pandas DataFrame (one row per OOD set) instead of a dict.
 
     Returns
     -------
     report : dict of str to dict, or DataFrame
+        For each OOD set: ``auroc``, ``aupr_in``, ``aupr_out``,
+        ``fpr@<tpr>tpr`` and ``n_ood``.
+
+    See Also
+    --------
+    OODScoreDisplay : The same numbers as a figure.
 
     Examples
     --------

@@ -14,6 +14,7 @@ from ..covariance import GaussianStatistics, Whitener, covariance_from_statistic
 from ..covariance._dask import is_dask_array, statistics_from_dask
 from ..covariance._whitening import warn_singular
 from ..utils import check_n_classes, get_namespace, to_numpy
+from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import HasMethods, Interval, StrOptions
 
@@ -29,7 +30,8 @@ def l2_normalize(X):
     return X / np.where(norms > 0, norms, 1.0)
 
 
-class _SupervisedDetectorAPI(OffsetOutlierMixin, OutlierMixin, BaseEstimator):
+class _SupervisedDetectorAPI(DocLinkMixin, OffsetOutlierMixin, OutlierMixin,
+                             BaseEstimator):
     """scikit-learn's outlier API for detectors that need class labels in ``fit``.
 
     Subclasses provide ``fit(X, y)`` (setting ``offset_``) and ``score_samples``.

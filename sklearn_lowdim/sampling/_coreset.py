@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import HasMethods, _check_sample_weight, _fit_context
 from ._sampler import SensitivitySampler
 
@@ -36,7 +37,7 @@ def _estimator_has(attr):
     return check
 
 
-class CoresetEstimator(MetaEstimatorMixin, BaseEstimator):
+class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     """Fit an estimator on a sensitivity-sampled coreset, with the sampling weights.
 
     ``fit`` draws rows with ``sampler`` (a :class:`SensitivitySampler` by

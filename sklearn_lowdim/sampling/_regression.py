@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
@@ -26,7 +27,7 @@ __all__ = ["LpRegression"]
 _LINPROG_MAX_ROWS = 500
 
 
-class LpRegression(RegressorMixin, BaseEstimator):
+class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
     """Linear regression minimising ``sum_i s_i |y_i - x_i beta - b|^p``.
 
     Solved by iteratively reweighted least squares for ``p < 2``, a damped

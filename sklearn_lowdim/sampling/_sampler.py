@@ -12,6 +12,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import validate_data
 
 from ..utils import check_sample_weight_values
+from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
@@ -122,7 +123,7 @@ def _leverage(A, score_method, random_state, lazy):
     )
 
 
-class SensitivitySampler(BaseEstimator):
+class SensitivitySampler(DocLinkMixin, BaseEstimator):
     """Draw a weighted subset of rows that preserves ``||A x||_p^p`` for all ``x``.
 
     Rows are kept with probabilities proportional to importance scores (Lewis

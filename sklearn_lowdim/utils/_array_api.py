@@ -30,6 +30,9 @@ def _dispatch_enabled():
 def get_namespace(*arrays):
     """Return ``(xp, is_array_api)`` for the arrays, like scikit-learn's helper.
 
+    Dispatch happens only under ``sklearn.set_config(array_api_dispatch=True)``;
+    otherwise the NumPy wrapper is returned, so the NumPy fast paths run.
+
     Parameters
     ----------
     *arrays : array-like
@@ -42,6 +45,11 @@ def get_namespace(*arrays):
         inputs are NumPy arrays, else the inputs' (wrapped) namespace.
     is_array_api : bool
         Whether a non-NumPy namespace was selected.
+
+    See Also
+    --------
+    is_numpy_namespace : Whether a namespace is NumPy's.
+    to_numpy : Move an array of any namespace to NumPy.
 
     Examples
     --------
@@ -69,6 +77,23 @@ def get_namespace(*arrays):
 def is_numpy_namespace(xp):
     """Whether ``xp`` is NumPy or its array-api-compat wrapper.
 
+    The NumPy branch of a namespace-generic function may call Numba kernels and
+    BLAS directly; this is the test that selects it.
+
+    Parameters
+    ----------
+    xp : module
+        An array namespace, for example from :func:`get_namespace`.
+
+    Returns
+    -------
+    is_numpy : bool
+        True for ``numpy`` and ``array_api_compat.numpy``.
+
+    See Also
+    --------
+    get_namespace : The namespace of some arrays.
+
     Examples
     --------
     >>> import numpy as np
@@ -81,6 +106,23 @@ def is_numpy_namespace(xp):
 
 def device(x):
     """The device an array lives on (``"cpu"`` for NumPy arrays).
+
+    Fitted attributes and outputs are put on this device, so that inputs never
+    leave it.
+
+    Parameters
+    ----------
+    x : array
+        An array of any supported namespace.
+
+    Returns
+    -------
+    device : str or device object
+        ``"cpu"`` for NumPy, else the namespace's device object.
+
+    See Also
+    --------
+    asarray_like : Put values on the device of another array.
 
     Examples
     --------
@@ -101,6 +143,20 @@ def to_numpy(x):
 
     Handles NumPy, CuPy (``.get()``), torch (``.cpu().numpy()``) and any namespace
     implementing DLPack or ``__array__``.
+
+    Parameters
+    ----------
+    x : array
+        An array of any supported namespace.
+
+    Returns
+    -------
+    x_np : ndarray
+        The same values as a NumPy array (no copy when ``x`` already is one).
+
+    See Also
+    --------
+    asarray_like : The reverse move, from NumPy to another array's namespace.
 
     Examples
     --------
@@ -125,6 +181,27 @@ def to_numpy(x):
 def asarray_like(values, like, xp=None):
     """Put NumPy ``values`` into the namespace and on the device of ``like``.
 
+    Small results computed on the host (means, factors) are moved once to the
+    input's device this way.
+
+    Parameters
+    ----------
+    values : array-like
+        Values to convert.
+    like : array
+        An array whose namespace and device are used.
+    xp : module, default=None
+        The namespace of ``like`` when the caller knows it already.
+
+    Returns
+    -------
+    array : array
+        ``values`` in ``like``'s namespace, on its device.
+
+    See Also
+    --------
+    to_numpy : Move an array to NumPy.
+
     Examples
     --------
     >>> import numpy as np
@@ -142,6 +219,23 @@ def asarray_like(values, like, xp=None):
 def supported_float_dtypes(xp):
     """Floating dtypes supported by ``xp``, highest precision first.
 
+    Used as the ``dtype`` argument of ``validate_data``: float32 input stays
+    float32 and anything else becomes float64.
+
+    Parameters
+    ----------
+    xp : module
+        An array namespace.
+
+    Returns
+    -------
+    dtypes : tuple
+        ``(xp.float64, xp.float32)``.
+
+    See Also
+    --------
+    float_dtype : The dtype chosen for one array.
+
     Examples
     --------
     >>> import numpy as np
@@ -154,6 +248,25 @@ def supported_float_dtypes(xp):
 
 def float_dtype(X, xp=None):
     """The dtype policy of the library: float32 stays float32, all else becomes float64.
+
+    The algorithms of the package are stable in float32 where they accept it;
+    integer and float16 input is computed in float64.
+
+    Parameters
+    ----------
+    X : array
+        The input array.
+    xp : module, default=None
+        The namespace of ``X`` when the caller knows it already.
+
+    Returns
+    -------
+    dtype : dtype
+        ``xp.float32`` for float32 input, else ``xp.float64``.
+
+    See Also
+    --------
+    supported_float_dtypes : Both float dtypes of a namespace.
 
     Examples
     --------

@@ -18,6 +18,9 @@ WORKING_MEMORY_CAP = 64.0
 def working_memory_budget(working_memory=None):
     """Budget in MiB for one block of temporaries: the package's single policy.
 
+    Every chunked computation of the package sizes its blocks with this, so that
+    ``sklearn.config_context(working_memory=...)`` controls them all.
+
     Parameters
     ----------
     working_memory : float, default=None
@@ -28,6 +31,11 @@ def working_memory_budget(working_memory=None):
     Returns
     -------
     budget : float
+        The budget in MiB.
+
+    See Also
+    --------
+    chunk_rows : Rows that fit the budget.
 
     Examples
     --------
@@ -47,6 +55,9 @@ def working_memory_budget(working_memory=None):
 def chunk_rows(bytes_per_row, *, working_memory=None, max_rows=None, min_rows=1):
     """Number of rows that fit a working-memory budget.
 
+    One block of this many rows keeps the temporaries of a scoring pass within
+    the budget.
+
     Parameters
     ----------
     bytes_per_row : int
@@ -63,6 +74,12 @@ def chunk_rows(bytes_per_row, *, working_memory=None, max_rows=None, min_rows=1)
     Returns
     -------
     n_rows : int
+        Rows per block, between ``min_rows`` and ``max_rows``.
+
+    See Also
+    --------
+    gen_row_chunks : The slices of the blocks.
+    working_memory_budget : The budget used by default.
 
     Examples
     --------
@@ -84,6 +101,28 @@ def chunk_rows(bytes_per_row, *, working_memory=None, max_rows=None, min_rows=1)
 
 def gen_row_chunks(n_samples, bytes_per_row, *, working_memory=None, min_rows=1):
     """Yield ``slice`` objects covering ``range(n_samples)`` within a memory budget.
+
+    Every block has :func:`chunk_rows` rows, the last one fewer.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of rows to cover.
+    bytes_per_row : int
+        Temporary memory one row needs.
+    working_memory : float, default=None
+        Budget in MiB; ``None`` uses :func:`working_memory_budget`.
+    min_rows : int, default=1
+        Lower bound on the block size.
+
+    Yields
+    ------
+    rows : slice
+        The rows of one block.
+
+    See Also
+    --------
+    chunk_rows : The block size.
 
     Examples
     --------

@@ -9,13 +9,22 @@ __all__ = ["is_dask_array"]
 def is_dask_array(X):
     """Whether ``X`` is a ``dask.array.Array`` (dask is not imported).
 
+    Estimators take their Dask path (block reductions, lazy outputs) when this
+    holds; importing dask just to ask would cost every user a second.
+
     Parameters
     ----------
     X : object
+        Any input.
 
     Returns
     -------
     is_dask : bool
+        True for a dask array.
+
+    See Also
+    --------
+    sklearn_lowdim.utils.get_namespace : The array namespace of other inputs.
 
     Examples
     --------

@@ -24,6 +24,22 @@ def njit(*args, **kwargs):
     Use as ``@njit`` or ``@njit(parallel=True)``. Numba is imported lazily, on the
     first decoration.
 
+    Parameters
+    ----------
+    *args : callable, optional
+        The function, when used as a bare ``@njit``.
+    **kwargs : dict
+        Options of ``numba.njit``; they override the defaults.
+
+    Returns
+    -------
+    compiled : callable
+        The compiled function, or a decorator when called with options.
+
+    See Also
+    --------
+    numba_threads : Run a block with a given number of Numba threads.
+
     Examples
     --------
     >>> from sklearn_lowdim.utils import njit
@@ -50,10 +66,21 @@ def _decorate(func, options):
 def numba_threads(n_threads=None):
     """Run a block with ``n_threads`` Numba threads and single-threaded BLAS.
 
+    The previous thread count is restored on exit, even on error.
+
     Parameters
     ----------
-    n_threads : int or None
+    n_threads : int or None, default=None
         ``None`` or ``-1`` keeps all of Numba's threads.
+
+    Yields
+    ------
+    None
+        The block runs with the thread settings.
+
+    See Also
+    --------
+    blas_threads : Limit BLAS threads in a block.
 
     Examples
     --------
@@ -81,6 +108,23 @@ def numba_threads(n_threads=None):
 @contextlib.contextmanager
 def blas_threads(n_threads):
     """Limit BLAS to ``n_threads`` threads in a block (used inside joblib workers).
+
+    Several joblib workers each running a multi-threaded BLAS oversubscribe the
+    cores; each worker limits its own BLAS with this.
+
+    Parameters
+    ----------
+    n_threads : int
+        Number of BLAS threads inside the block.
+
+    Yields
+    ------
+    None
+        The block runs with the BLAS limit.
+
+    See Also
+    --------
+    numba_threads : Numba threads and single-threaded BLAS.
 
     Examples
     --------

@@ -23,7 +23,18 @@ class Progress:
         The estimator's ``verbose`` value.
     desc : str
         What is being done, printed at the start of each line.
-    stream : file-like, default=sys.stderr
+    stream : file-like, default=None
+        Where to print; ``None`` means ``sys.stderr``.
+
+    Attributes
+    ----------
+    done : int
+        Steps done so far.
+
+    See Also
+    --------
+    sklearn_lowdim.utils.working_memory_budget : The other policy shared by
+        every estimator.
 
     Examples
     --------
@@ -51,7 +62,15 @@ class Progress:
         return self
 
     def update(self, n=1, message=""):
-        """Advance by ``n`` steps, printing when due."""
+        """Advance by ``n`` steps, printing when due.
+
+        Parameters
+        ----------
+        n : int, default=1
+            Number of steps done.
+        message : str, default=""
+            Appended to the printed line, for example the current score.
+        """
         self.done += n
         if self.verbose and (self.done % self._every == 0 or self.done == self.total):
             elapsed = time.perf_counter() - (self._start or time.perf_counter())

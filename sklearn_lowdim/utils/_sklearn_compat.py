@@ -16,14 +16,22 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
-from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
+from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
+from sklearn.utils.validation import (
+    _assert_all_finite,
+    _check_method_params,
+    _check_sample_weight,
+)
 
 __all__ = [
     "HasMethods",
     "Interval",
     "StrOptions",
     "_assert_all_finite",
+    "_check_method_params",
     "_check_sample_weight",
     "_fit_context",
+    "_raise_for_params",
+    "_routing_enabled",
     "validate_params",
 ]

@@ -22,6 +22,29 @@ __all__ = [
 def check_2d(X, name="X"):
     """Raise unless ``X`` is two-dimensional.
 
+    The message says how to reshape a single feature or a single sample.
+
+    Parameters
+    ----------
+    X : array-like
+        The input.
+    name : str, default="X"
+        The parameter name used in the error message.
+
+    Returns
+    -------
+    X : array-like
+        The input, unchanged.
+
+    Raises
+    ------
+    ValueError
+        When ``X`` is not two-dimensional.
+
+    See Also
+    --------
+    check_all_finite : Reject NaN and infinity.
+
     Examples
     --------
     >>> import numpy as np
@@ -41,6 +64,30 @@ def check_2d(X, name="X"):
 
 def check_all_finite(X, name="X"):
     """Raise if ``X`` holds NaN or infinity.
+
+    The message counts the bad entries and names the usual remedy (an imputer in
+    a pipeline).
+
+    Parameters
+    ----------
+    X : array-like
+        The input.
+    name : str, default="X"
+        The parameter name used in the error message.
+
+    Returns
+    -------
+    X : array-like
+        The input, unchanged.
+
+    Raises
+    ------
+    ValueError
+        When ``X`` holds a NaN or an infinity.
+
+    See Also
+    --------
+    check_2d : Reject input that is not two-dimensional.
 
     Examples
     --------
@@ -84,6 +131,31 @@ def raise_not_finite(X, input_name="X"):
 def check_n_classes(classes, min_classes=2, name="y"):
     """Raise if fewer than ``min_classes`` distinct labels are present.
 
+    The message points to the unsupervised estimators for one-class data.
+
+    Parameters
+    ----------
+    classes : sequence
+        The distinct labels.
+    min_classes : int, default=2
+        How many are needed.
+    name : str, default="y"
+        The parameter name used in the error message.
+
+    Returns
+    -------
+    classes : sequence
+        The input, unchanged.
+
+    Raises
+    ------
+    ValueError
+        When there are fewer than ``min_classes`` labels.
+
+    See Also
+    --------
+    check_min_samples_per_class : Reject classes with too few samples.
+
     Examples
     --------
     >>> from sklearn_lowdim.utils import check_n_classes
@@ -104,6 +176,29 @@ def check_n_classes(classes, min_classes=2, name="y"):
 
 def check_min_samples_per_class(counts, classes, min_samples, reason=""):
     """Raise if a class has fewer than ``min_samples`` samples.
+
+    The message names the first such class and the remedies (drop it, add
+    samples, or regularise).
+
+    Parameters
+    ----------
+    counts : array-like of shape (n_classes,)
+        Number of samples of each class.
+    classes : sequence of length n_classes
+        The labels, for the message.
+    min_samples : int
+        How many samples each class needs.
+    reason : str, default=""
+        Appended to the message, for example ``" for a full covariance"``.
+
+    Raises
+    ------
+    ValueError
+        When a class has fewer than ``min_samples`` samples.
+
+    See Also
+    --------
+    check_n_classes : Reject too few classes.
 
     Examples
     --------
@@ -127,6 +222,30 @@ def check_min_samples_per_class(counts, classes, min_samples, reason=""):
 
 def check_sample_weight_values(sample_weight, name="sample_weight"):
     """Raise on negative, non-finite or all-zero weights.
+
+    Complements scikit-learn's shape check of ``sample_weight`` with the value
+    checks the weighted statistics need.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,)
+        The weights.
+    name : str, default="sample_weight"
+        The parameter name used in the error message.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,)
+        The weights as an array.
+
+    Raises
+    ------
+    ValueError
+        When a weight is negative or not finite, or all weights are zero.
+
+    See Also
+    --------
+    check_all_finite : Reject NaN and infinity in the data.
 
     Examples
     --------

@@ -55,6 +55,12 @@ def all_estimators(type_filter=None):
     Returns
     -------
     estimators : list of (name, class) tuples, sorted by name
+        The public estimator classes.
+
+    See Also
+    --------
+    all_functions : The public functions.
+    sklearn.utils.discovery.all_estimators : The list of scikit-learn.
 
     Examples
     --------
@@ -99,9 +105,17 @@ def all_estimators(type_filter=None):
 def all_functions():
     """List every public function of sklearn_lowdim's subpackages.
 
+    A function is public when a public subpackage exports it; the docstring and
+    layer tests walk this list.
+
     Returns
     -------
     functions : list of (name, function) tuples, sorted by name
+        The public functions.
+
+    See Also
+    --------
+    all_estimators : The public estimators.
 
     Examples
     --------

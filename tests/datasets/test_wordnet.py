@@ -34,3 +34,18 @@ def test_return_X_y_and_frame():
     assert X.shape[0] == y.shape[0]
     frame = load_wordnet_embeddings(as_frame=True)
     assert frame.data.shape == (4000, 384)
+
+
+def test_dead_dimensions_are_described():
+    # the description names exactly the columns that VarianceThreshold(1e-8) drops
+    from sklearn.feature_selection import VarianceThreshold
+
+    wordnet = load_wordnet_embeddings()
+    dropped = np.flatnonzero(
+        ~VarianceThreshold(threshold=1e-8).fit(wordnet.data).get_support())
+    assert dropped.tolist() == [127, 223, 319]
+    for column in dropped:
+        assert str(column) in wordnet.DESCR
+    assert "VarianceThreshold" in wordnet.DESCR
+    # nothing else is close to dead: the next smallest variance is far above 1e-8
+    assert np.sort(wordnet.data.var(axis=0))[3] > 1e-4

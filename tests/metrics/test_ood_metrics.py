@@ -66,3 +66,58 @@ def test_display_from_estimator_matches_metrics():
                                                detector.score_samples(X_ood))
     assert len(display.axes_[1].get_lines()) == 2  # the ROC and the diagonal
     plt.close(display.figure_)
+
+
+def test_display_draws_threshold_and_legends():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_lowdim.metrics import OODScoreDisplay
+
+    rng = np.random.default_rng(2)
+    id_scores, ood_scores = rng.normal(1, 1, 300), rng.normal(-1, 1, 200)
+    display = OODScoreDisplay.from_predictions(id_scores, {"near": ood_scores},
+                                               name="toy", threshold=0.0)
+    # brute-force counts, not the display's own code
+    assert display.tpr_at_threshold_ == sum(s >= 0 for s in id_scores) / 300
+    assert display.fprs_at_threshold_["near"] == sum(s >= 0 for s in ood_scores) / 200
+    hist_ax, roc_ax = display.axes_
+    vertical = [line for line in hist_ax.get_lines()
+                if list(line.get_xdata()) == [0.0, 0.0]]
+    assert len(vertical) == 1
+    assert hist_ax.get_xlabel() and hist_ax.get_ylabel()
+    assert roc_ax.get_xlabel() and roc_ax.get_ylabel()
+    roc_legend = [t.get_text() for t in roc_ax.get_legend().get_texts()]
+    assert any("AUROC" in t and "FPR95" in t for t in roc_legend)
+    assert any("threshold" in t for t in roc_legend)
+    point = roc_ax.collections[0].get_offsets()[0]
+    np.testing.assert_allclose(point, [display.fprs_at_threshold_["near"],
+                                       display.tpr_at_threshold_])
+    plt.close(display.figure_)
+    with pytest.raises(ValueError, match="threshold"):
+        OODScoreDisplay(id_scores, {"x": ood_scores}, threshold=float("nan"))
+
+
+def test_display_from_estimator_uses_offset():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_lowdim.metrics import OODScoreDisplay
+    from sklearn_lowdim.ood import MahalanobisOOD
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(0, 1, (200, 3))
+    detector = MahalanobisOOD().fit(X, np.repeat([0, 1], 100))
+    X_ood = rng.normal(4, 1, (50, 3))
+    display = OODScoreDisplay.from_estimator(detector, X, X_ood)
+    assert display.threshold == detector.offset_
+    # predict and the drawn threshold agree on which rows are accepted
+    assert display.tpr_at_threshold_ == np.mean(detector.predict(X) == 1)
+    plt.close(display.figure_)
+    display = OODScoreDisplay.from_estimator(detector, X, X_ood, threshold=None)
+    assert display.tpr_at_threshold_ is None and not display.fprs_at_threshold_
+    plt.close(display.figure_)

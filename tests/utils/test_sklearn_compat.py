@@ -1,0 +1,112 @@
+"""Every private scikit-learn name the package uses still exists and still works.
+
+``sklearn_lowdim/utils/_sklearn_compat.py`` is the one module that imports
+scikit-learn's private API. This test imports each of its names and uses it the way
+the package does, so a scikit-learn release that moves or changes one fails here,
+in one place. CI runs it on the oldest supported scikit-learn as well as the newest.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+
+from sklearn_lowdim.utils import _sklearn_compat as compat
+
+
+def test_every_name_is_tested():
+    assert set(compat.__all__) == set(USES)
+
+
+def _interval():
+    assert compat.Interval(Real, 0, 1, closed="both").is_satisfied_by(0.5)
+    assert not compat.Interval(Integral, 1, None, closed="left").is_satisfied_by(0)
+
+
+def _str_options():
+    assert compat.StrOptions({"a", "b"}).is_satisfied_by("a")
+    assert not compat.StrOptions({"a"}).is_satisfied_by("c")
+
+
+def _has_methods():
+    assert compat.HasMethods(["fit"]).is_satisfied_by(BaseEstimator.__new__(
+        type("E", (BaseEstimator,), {"fit": lambda self: self})))
+    assert not compat.HasMethods(["fit"]).is_satisfied_by(object())
+
+
+def _validate_params():
+    @compat.validate_params({"x": [compat.Interval(Real, 0, None, closed="left")]},
+                            prefer_skip_nested_validation=True)
+    def f(x):
+        return x
+
+    assert f(1.0) == 1.0
+    with pytest.raises(ValueError, match="x"):
+        f(-1.0)
+
+
+def _fit_context():
+    class Estimator(BaseEstimator):
+        _parameter_constraints = {"c": [compat.Interval(Real, 0, None,
+                                                        closed="left")]}
+
+        def __init__(self, c=1.0):
+            self.c = c
+
+        @compat._fit_context(prefer_skip_nested_validation=True)
+        def fit(self, X=None):
+            self.fitted_ = True
+            return self
+
+    assert Estimator().fit().fitted_
+    with pytest.raises(ValueError, match="c"):
+        Estimator(c=-1).fit()
+
+
+def _assert_all_finite():
+    compat._assert_all_finite(np.ones(3))
+    with pytest.raises(ValueError):
+        compat._assert_all_finite(np.array([1.0, np.nan]))
+
+
+def _check_sample_weight():
+    X = np.ones((4, 2))
+    np.testing.assert_array_equal(compat._check_sample_weight(None, X), np.ones(4))
+    with pytest.raises(ValueError):
+        compat._check_sample_weight(np.ones(3), X)
+
+
+def _check_method_params():
+    X = np.ones((4, 2))
+    params = compat._check_method_params(X, {"sample_weight": np.arange(4.0)},
+                                         indices=[1, 3])
+    np.testing.assert_array_equal(params["sample_weight"], [1.0, 3.0])
+
+
+def _routing():
+    assert compat._routing_enabled() in (True, False)
+    compat._raise_for_params({}, BaseEstimator(), "fit")
+    with pytest.raises(ValueError):
+        # extra params without routing enabled are refused
+        compat._raise_for_params({"a": 1}, BaseEstimator(), "fit")
+
+
+USES = {
+    "HasMethods": _has_methods,
+    "Interval": _interval,
+    "StrOptions": _str_options,
+    "_assert_all_finite": _assert_all_finite,
+    "_check_method_params": _check_method_params,
+    "_check_sample_weight": _check_sample_weight,
+    "_fit_context": _fit_context,
+    "_raise_for_params": _routing,
+    "_routing_enabled": _routing,
+    "validate_params": _validate_params,
+}
+
+
+@pytest.mark.parametrize("name", sorted(compat.__all__))
+def test_name_is_usable(name):
+    assert callable(getattr(compat, name))
+    USES[name]()
