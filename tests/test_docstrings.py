@@ -46,7 +46,6 @@ sklearn_lowdim.covariance._shrinkage.oas_shrinkage
 sklearn_lowdim.covariance._shrinkage.shrink_covariance
 sklearn_lowdim.covariance._statistics.GaussianStatistics
 sklearn_lowdim.covariance._statistics.GaussianStatistics.merge
-sklearn_lowdim.covariance._whitening.SingularCovarianceWarning
 sklearn_lowdim.covariance._whitening.Whitener
 sklearn_lowdim.density._bandwidth.clt_bandwidth_factor
 sklearn_lowdim.density._kde_mode.KDEMode

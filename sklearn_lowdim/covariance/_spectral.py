@@ -115,6 +115,11 @@ def shrinkage_intensity(shrinkage, *, trace, fro2, n_features, n_samples,
         If a float ``shrinkage`` is outside ``[0, 1]``, a string is unknown, or
         ``"ledoit_wolf"`` is asked for without ``fourth_sum``.
 
+    See Also
+    --------
+    shrinkage_from_spectrum : The same from a covariance's eigenvalues.
+    covariance_from_statistics : Shrunk covariances from statistics.
+
     Examples
     --------
     >>> import numpy as np
