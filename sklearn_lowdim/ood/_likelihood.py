@@ -31,9 +31,11 @@ class GaussianLikelihoodMixin:
             reduction="logsumexp", factor=-0.5, bias=log_priors,
         )
         whitener = self.whitener_
-        # a singular covariance ('empirical' uses a pseudo-inverse) gives the
-        # density on its span: rank and pseudo-determinant
         rank = whitener.W_.shape[1]
+        if rank < whitener.W_.shape[0]:
+            # a singular Gaussian has no density off its span (scikit-learn's
+            # EmpiricalCovariance.score is -inf there too)
+            return np.full(mixture.shape, -np.inf)
         return mixture - 0.5 * (rank * np.log(2.0 * np.pi) + whitener.logdet_)
 
     def score(self, X, y=None):
@@ -43,11 +45,13 @@ class GaussianLikelihoodMixin:
         frequencies of the fit rows as ``pi_c`` and the tied covariance
         ``Sigma`` as regularised by ``covariance`` (one class: a single
         Gaussian, as in :meth:`sklearn.covariance.EmpiricalCovariance.score`).
-        With ``normalize='l2'`` it is the density of the normalised rows; a
-        singular covariance (``'empirical'`` with fewer rows than features)
-        gives the density on its span (pseudo-determinant). Higher is better,
-        so ``GridSearchCV`` can choose ``covariance`` from in-distribution rows
-        alone.
+        With ``normalize='l2'`` it is the density of the normalised rows. A
+        singular covariance (``'empirical'``, which uses a pseudo-inverse, with
+        fewer rows than features or constant features) has no density off its
+        span and scores ``-inf``, as scikit-learn's covariance estimators do;
+        shrinkage (``'ledoit_wolf'``, ``'oas'``, a float) is always finite.
+        Higher is better, so ``GridSearchCV`` can choose ``covariance`` from
+        in-distribution rows alone.
 
         Parameters
         ----------
