@@ -9,11 +9,13 @@ in {+1, -1}) that take class labels in ``fit(X, y)``.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._conformal import benjamini_hochberg, conformal_pvalues
+from ._knn import KNNOOD
 from ._layer_ensemble import LayerEnsembleOOD
 from ._mahalanobis import MahalanobisOOD
 from ._wdisc import WDiscOOD
 
 __all__ = [
+    "KNNOOD",
     "LayerEnsembleOOD",
     "MahalanobisOOD",
     "WDiscOOD",
