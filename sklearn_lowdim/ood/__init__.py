@@ -12,12 +12,15 @@ from ._conformal import benjamini_hochberg, conformal_pvalues
 from ._knn import KNNOOD
 from ._layer_ensemble import LayerEnsembleOOD
 from ._mahalanobis import MahalanobisOOD
+from ._vim import ResidualOOD, ViM
 from ._wdisc import WDiscOOD
 
 __all__ = [
     "KNNOOD",
     "LayerEnsembleOOD",
     "MahalanobisOOD",
+    "ResidualOOD",
+    "ViM",
     "WDiscOOD",
     "benjamini_hochberg",
     "conformal_pvalues",
