@@ -13,7 +13,6 @@ from ..utils import working_memory_budget
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import l2_normalize
 from ._feature_base import _FeatureDetector, offset_rows
-from ._kernels import topk_update
 
 __all__ = ["KNNOOD"]
 
@@ -34,6 +33,8 @@ def largest_keys(Q, R, bias, k):
     -------
     keys : ndarray of shape (n_queries, k), each row sorted in decreasing order
     """
+    from ._kernels import topk_update  # imports Numba on the first search
+
     dtype = Q.dtype
     m, n = Q.shape[0], R.shape[0]
     block = working_memory_budget() * 2**20 / dtype.itemsize
