@@ -33,15 +33,15 @@ from sklearn_lowdim.datasets import (
 from sklearn_lowdim.metrics import make_ood_scorer, ood_auroc
 from sklearn_lowdim.ood import MahalanobisOOD
 
-wordnet = load_wordnet_embeddings()
+wordnet = load_wordnet_embeddings()  # the tour's split below
+data = wordnet.data
 names = np.asarray(wordnet.target_names)[wordnet.target]
 inside = np.isin(names, WORDNET_IN_DISTRIBUTION)
 X_train, X_test, y_train, _ = train_test_split(
-    wordnet.data[inside], names[inside], test_size=0.3, random_state=0
-)
+    data[inside], names[inside], test_size=0.3, random_state=0)
 tuning_set = WORDNET_OUT_OF_DISTRIBUTION[0]
-X_ood_tune = wordnet.data[names == tuning_set]
-X_ood_eval = wordnet.data[np.isin(names, WORDNET_OUT_OF_DISTRIBUTION[1:])]
+X_ood_tune = data[names == tuning_set]
+X_ood_eval = data[np.isin(names, WORDNET_OUT_OF_DISTRIBUTION[1:])]
 
 # %%
 # Both searches over the same grid

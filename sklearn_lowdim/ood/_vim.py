@@ -208,20 +208,15 @@ class ViM(ResidualOOD):
     coef_, intercept_ : ndarray or None
         The head used (``None`` without logits).
     alpha_ : float
-    origin_ : ndarray of shape (n_features,)
-    n_components_ : int
-    residual_basis_ : ndarray of shape (n_features, n_features - n_components_)
-    eigenvalues_ : ndarray of shape (n_features,)
-    offset_ : float
-    decision_scores_ : ndarray
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
+        Scale of the virtual logit (1 without logits).
+    origin_, n_components_, residual_basis_, eigenvalues_ : see ResidualOOD
+    offset_, decision_scores_, n_features_in_, feature_names_in_ : \
+            see ResidualOOD
 
     References
     ----------
-    Haoqi Wang, Zhizhong Li, Litong Feng and Wayne Zhang, "ViM:
-    Out-Of-Distribution with Virtual-logit Matching", CVPR 2022
-    (arXiv:2203.10807); code github.com/haoqiwang/vim.
+    Wang, Li, Feng and Zhang, CVPR 2022 (arXiv:2203.10807), as for
+    :class:`ResidualOOD`.
 
     Examples
     --------
