@@ -50,10 +50,11 @@ K = 50
 
 def make_data(n_fit, n_test, d, dtype, seed=0):
     rng = np.random.default_rng(seed)
-    mixing = rng.normal(size=(d, d)).astype(dtype) / np.sqrt(d)
+    mixing = (rng.normal(size=(d, d)) / np.sqrt(d)).astype(dtype)
     X = rng.standard_normal((n_fit + n_test, d), dtype=np.float32).astype(dtype)
     X = X @ mixing  # correlated features, as network embeddings are
     X /= np.linalg.norm(X, axis=1, keepdims=True)
+    assert X.dtype == dtype
     return np.ascontiguousarray(X[:n_fit]), np.ascontiguousarray(X[n_fit:])
 
 

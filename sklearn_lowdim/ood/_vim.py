@@ -10,6 +10,7 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.linear_model import LogisticRegression
 
+from ..covariance._whitening import _small_lapack
 from ..utils import gen_row_chunks
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._feature_base import _FeatureDetector
@@ -157,7 +158,10 @@ class ResidualOOD(_FeatureDetector):
                 f"n_components < {d} (or 'auto')."
             )
         centred = X64 - self.origin_
-        eigenvalues, vectors = np.linalg.eigh(centred.T @ centred / X.shape[0])
+        # single-threaded LAPACK: threaded eigh of a few hundred rows slows
+        # down by orders of magnitude on a loaded machine (see Whitener)
+        with _small_lapack(d):
+            eigenvalues, vectors = np.linalg.eigh(centred.T @ centred / X.shape[0])
         order = np.argsort(eigenvalues)[::-1]
         self.eigenvalues_ = eigenvalues[order]
         self.n_components_ = int(D)
