@@ -81,7 +81,6 @@ class _FeatureDetector(ConformalMixin, PyODMixin, OffsetOutlierMixin, OutlierMix
                     f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}."
                 )
         X_fit, y_fit, X_cal = self._split_calibration(X, y)
-        self.__dict__.pop("calibration_scores_", None)
         self._fit(X_fit, y_fit)
         scores = np.asarray(self._fit_scores(X_fit), dtype=np.float64)
         level = AUTO_ALPHA if self.contamination == "auto" else self.contamination

@@ -28,11 +28,15 @@ class PyODMixin:
 
     The detector calls ``self._record_fit_scores(scores)`` with the
     ``score_samples`` of the fit rows that placed ``offset_`` (all fit rows up
-    to 20,000; evenly spaced ones beyond, see the detector).
+    to 20,000; evenly spaced ones beyond, see the detector; after
+    ``partial_fit``, the rows of the last batch).
     """
 
     def _record_fit_scores(self, scores):
         self.decision_scores_ = -np.asarray(scores, dtype=np.float64).ravel()
+        # every (partial) fit calls this: calibration scores of the previous
+        # model would give invalid p-values, so they go
+        self.__dict__.pop("calibration_scores_", None)
 
     @property
     def threshold_(self):

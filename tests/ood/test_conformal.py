@@ -196,3 +196,15 @@ def test_errors_name_the_fix():
         detector.predict(X, alpha=2)
     with pytest.raises(ValueError, match="0 sample"):
         detector.calibrate(X[:0])
+
+
+def test_a_refit_voids_the_calibration():
+    X, (detector, *_) = fitted_detectors()
+    y = (X[:, 0] > X[:, 1]).astype(int)
+    detector.calibrate(X[200:])
+    detector.partial_fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="call calibrate"):
+        detector.pvalues(X)
+    detector.calibrate(X[200:]).fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="call calibrate"):
+        detector.pvalues(X)
