@@ -208,3 +208,18 @@ def test_a_refit_voids_the_calibration():
     detector.calibrate(X[200:]).fit(X[:100], y[:100])
     with pytest.raises(ValueError, match="call calibrate"):
         detector.pvalues(X)
+
+
+def test_alpha_threshold_agrees_with_the_pvalues_under_ties():
+    from sklearn_lowdim.ood._conformal import alpha_threshold
+
+    rng = np.random.default_rng(6)
+    for n in (1, 9, 19, 20, 99):
+        cal = np.sort(rng.integers(0, 6, n).astype(float))
+        test = np.arange(-1.0, 7.0, 0.5)
+        p = conformal_pvalues(cal, test)
+        for alpha in (0.01, 0.05, 0.1, 0.2, 0.5, 0.99, 1 / (n + 1), 2 / (n + 1)):
+            if alpha >= 1:
+                continue
+            np.testing.assert_array_equal(test < alpha_threshold(cal, alpha),
+                                          p <= alpha)
