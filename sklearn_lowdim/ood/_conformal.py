@@ -262,7 +262,7 @@ class ConformalMixin:
         fraction = getattr(self, "calibration", None)
         if fraction is None:
             return X, y, None
-        n = X.shape[0]
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
         n_cal = int(np.floor(fraction * n))
         if n_cal < 1 or n - n_cal < 2:
             raise ValueError(
