@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import is_dask_array
+from ..utils import asarray_like, float_dtype, get_namespace, is_dask_array, to_numpy
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._conformal import AUTO_ALPHA, ConformalMixin
@@ -97,6 +97,9 @@ class _FeatureDetector(ConformalMixin, PyODMixin, OffsetOutlierMixin, OutlierMix
         """Score of each row; higher is more in-distribution.
 
         A dask array gives a lazy dask array of scores (block by block).
+        Other array-API arrays (torch, CuPy, with
+        ``sklearn.set_config(array_api_dispatch=True)``) are scored in their
+        own namespace and on their device, in their float dtype.
 
         Parameters
         ----------
@@ -111,5 +114,15 @@ class _FeatureDetector(ConformalMixin, PyODMixin, OffsetOutlierMixin, OutlierMix
             if X.numblocks[1] != 1:
                 X = X.rechunk({1: -1})
             return X.map_blocks(self.score_samples, drop_axis=1, dtype=np.float64)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            validate_data(self, to_numpy(X), dtype=[np.float64, np.float32],
+                          reset=False)
+            X = xp.astype(X, float_dtype(X, xp))
+            return self._score_xp(X, xp)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return np.asarray(self._score(X), dtype=np.float64)
+
+    def _on_device(self, values, X, xp):
+        """A fitted NumPy array in ``X``'s namespace, device and float dtype."""
+        return xp.astype(asarray_like(values, X, xp), X.dtype)

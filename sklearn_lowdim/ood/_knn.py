@@ -242,6 +242,25 @@ class KNNOOD(_FeatureDetector):
                        out=nearest)
         return -np.sqrt(nearest)
 
+    def _score_xp(self, X, xp):
+        """The same exact search in ``X``'s namespace: blocks, then a sort."""
+        if self.normalize == "l2":
+            norms = xp.linalg.vector_norm(X, axis=1, keepdims=True)
+            X = X / xp.where(norms > 0, norms, xp.ones_like(norms))
+        Z = X - self._on_device(self.location_, X, xp)
+        if self.whitener_ is not None:
+            Z = Z @ self._on_device(self.whitener_.W_, X, xp)
+        k = self.n_neighbors_
+        nearest = None
+        for c in range(len(self.classes_)):
+            lo, hi = int(self._bounds[c]), int(self._bounds[c + 1])
+            R = self._on_device(self._features[lo:hi], Z, xp)
+            bias = self._on_device(self._half_bias[lo:hi], Z, xp)
+            kth = _kth_key_xp(Z, R, bias, k, xp)
+            d2 = xp.clip(xp.sum(Z * Z, axis=1) - 2.0 * kth, min=0.0)
+            nearest = d2 if nearest is None else xp.minimum(nearest, d2)
+        return -xp.sqrt(nearest)
+
     def _fit_scores(self, X):
         """Leave-one-out scores of (up to 20,000 evenly spaced) fit rows."""
         rows = offset_rows(X.shape[0])
@@ -255,3 +274,19 @@ class KNNOOD(_FeatureDetector):
             np.minimum(nearest, np.where(own == c, d2[:, k], d2[:, k - 1]),
                        out=nearest)
         return -np.sqrt(nearest)
+
+
+def _kth_key_xp(Z, R, bias, k, xp):
+    """k-th largest ``z . r + bias_r`` per row, by blocks of ``R`` and a sort."""
+    # a block, its concatenation and its sort: about 4 copies of 8 bytes each
+    block = working_memory_budget() * 2**20 / 32
+    cols = int(min(R.shape[0], max(k, block // max(Z.shape[0], 1))))
+    top = None
+    n = R.shape[0]
+    for first in range(0, n, cols):
+        last = min(first + cols, n)  # the standard has no out-of-bounds slices
+        S = Z @ R[first:last, :].T + bias[first:last]
+        if top is not None:
+            S = xp.concat([top, S], axis=1)
+        top = xp.sort(S, axis=1, descending=True)[:, :k]
+    return top[:, k - 1]

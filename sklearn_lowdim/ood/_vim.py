@@ -179,6 +179,14 @@ class ResidualOOD(_FeatureDetector):
     def _score(self, X):
         return -self.residual_norms(X)
 
+    def _residual_xp(self, X, xp):
+        P = (X - self._on_device(self.origin_, X, xp)) @ self._on_device(
+            self.residual_basis_, X, xp)
+        return xp.sqrt(xp.sum(P * P, axis=1))
+
+    def _score_xp(self, X, xp):
+        return -self._residual_xp(X, xp)
+
 
 class ViM(ResidualOOD):
     """Virtual-logit matching: energy of the head minus the scaled residual.
@@ -267,3 +275,13 @@ class ViM(ResidualOOD):
         if self.coef_ is None:
             return -virtual
         return logsumexp(self._logits(X), axis=1) - virtual
+
+    def _score_xp(self, X, xp):
+        virtual = self.alpha_ * self._residual_xp(X, xp)
+        if self.coef_ is None:
+            return -virtual
+        logits = X @ self._on_device(self.coef_.T, X, xp) + self._on_device(
+            self.intercept_, X, xp)
+        top = xp.max(logits, axis=1, keepdims=True)
+        energy = top[:, 0] + xp.log(xp.sum(xp.exp(logits - top), axis=1))
+        return energy - virtual

@@ -162,3 +162,18 @@ def test_bad_input_and_small_classes():
         KNNOOD(calibration=0.5).fit(X[:2])
     with pytest.raises(ValueError, match="NaN"):
         KNNOOD().fit(np.where(X > 3, np.nan, X))
+
+
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+@pytest.mark.parametrize("params", [{}, {"whiten": True}, {"normalize": None},
+                                    {"class_conditional": True}])
+def test_array_api_scores_stay_in_namespace(namespace, params, monkeypatch):
+    xp = pytest.importorskip(namespace)
+    X, T = data()
+    y = np.arange(len(X)) % 3
+    detector = KNNOOD(n_neighbors=5, **params).fit(X, y)
+    with sklearn.config_context(array_api_dispatch=True, working_memory=0.05):
+        scores = detector.score_samples(xp.asarray(T))  # several blocks
+    assert type(scores).__module__.split(".")[0] == namespace
+    np.testing.assert_allclose(np.asarray(scores), detector.score_samples(T),
+                               atol=1e-10)

@@ -109,3 +109,22 @@ def test_bad_parameters(kwargs, match):
     X, y, *_ = data()
     with pytest.raises(ValueError, match=match):
         ViM(**kwargs).fit(X, y)
+
+
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+@pytest.mark.parametrize("make", [lambda h: ResidualOOD(4), lambda h: ViM(head=h),
+                                  lambda h: ResidualOOD(head=h)])
+def test_array_api_scores_stay_in_namespace(namespace, make):
+    import sklearn
+
+    xp = pytest.importorskip(namespace)
+    X, y, W, b, T = data()
+    detector = make((W, b)).fit(X)
+    with sklearn.config_context(array_api_dispatch=True):
+        scores = detector.score_samples(xp.asarray(T))
+        decision = detector.decision_function(xp.asarray(T))
+    assert type(scores).__module__.split(".")[0] == namespace
+    np.testing.assert_allclose(np.asarray(scores), detector.score_samples(T),
+                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(decision), detector.decision_function(T),
+                               rtol=1e-9, atol=1e-9)
