@@ -5,5 +5,13 @@
 
 from ._display import OODScoreDisplay
 from ._ood import detection_report, fpr_at_tpr, ood_aupr, ood_auroc
+from ._scorer import make_ood_scorer
 
-__all__ = ["OODScoreDisplay", "detection_report", "fpr_at_tpr", "ood_aupr", "ood_auroc"]
+__all__ = [
+    "OODScoreDisplay",
+    "detection_report",
+    "fpr_at_tpr",
+    "make_ood_scorer",
+    "ood_aupr",
+    "ood_auroc",
+]

@@ -8,8 +8,20 @@ in {+1, -1}) that take class labels in ``fit(X, y)``.
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._conformal import benjamini_hochberg, conformal_pvalues
+from ._knn import KNNOOD
 from ._layer_ensemble import LayerEnsembleOOD
 from ._mahalanobis import MahalanobisOOD
+from ._vim import ResidualOOD, ViM
 from ._wdisc import WDiscOOD
 
-__all__ = ["LayerEnsembleOOD", "MahalanobisOOD", "WDiscOOD"]
+__all__ = [
+    "KNNOOD",
+    "LayerEnsembleOOD",
+    "MahalanobisOOD",
+    "ResidualOOD",
+    "ViM",
+    "WDiscOOD",
+    "benjamini_hochberg",
+    "conformal_pvalues",
+]

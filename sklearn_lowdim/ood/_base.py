@@ -17,6 +17,9 @@ from ..utils import check_n_classes, get_namespace, to_numpy
 from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import HasMethods, Interval, StrOptions
+from ._conformal import ConformalMixin
+from ._likelihood import GaussianLikelihoodMixin
+from ._pyod import PyODMixin
 
 # fit rows scored to place offset_ (evenly spaced when there are more)
 _OFFSET_ROWS = 20_000
@@ -30,8 +33,8 @@ def l2_normalize(X):
     return X / np.where(norms > 0, norms, 1.0)
 
 
-class _SupervisedDetectorAPI(DocLinkMixin, OffsetOutlierMixin, OutlierMixin,
-                             BaseEstimator):
+class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
+                             OffsetOutlierMixin, OutlierMixin, BaseEstimator):
     """scikit-learn's outlier API for detectors that need class labels in ``fit``.
 
     Subclasses provide ``fit(X, y)`` (setting ``offset_``) and ``score_samples``.
@@ -68,7 +71,7 @@ class _SupervisedDetectorAPI(DocLinkMixin, OffsetOutlierMixin, OutlierMixin,
         return self
 
 
-class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
+class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAPI):
     """Class-conditional Gaussians with a tied covariance, from the Gaussian core.
 
     Subclasses implement ``_finish_fit()`` and ``score_samples``.
@@ -270,6 +273,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
 
     def _set_offset_from_scores(self, scores):
         self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+        self._record_fit_scores(scores)
 
     def score_samples(self, X):
         """Score of each row; higher is more in-distribution.

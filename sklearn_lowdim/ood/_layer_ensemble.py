@@ -146,6 +146,7 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
             self.combiner_ = LogisticRegressionCV(cv=5).fit(features, labels)
         combined = self._combine(scores)
         self.offset_ = float(np.percentile(combined, 100 * self.contamination))
+        self._record_fit_scores(combined)
         return self
 
     def score_samples(self, X):

@@ -42,8 +42,11 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         empirical covariance of all rows with a pseudo-inverse, as the reference
         implementations do (it follows exactly from the same statistics).
     normalize : {'l2'} or None, default=None
-        Scale every row to unit L2 norm first (Mahalanobis++, Mueller and Hein
-        2025), which usually helps on network features.
+        Scale every row to unit L2 norm first. ``normalize='l2'`` is
+        Mahalanobis++ (Mueller and Hein, ICML 2025): L2-normalised features,
+        then the class-conditional tied-covariance Mahalanobis score; it
+        improved Mahalanobis consistently across 44 ImageNet models in the
+        paper and usually helps on network features.
     contamination : float in (0, 0.5], default=0.05
         Fraction of the fit rows below the threshold: ``offset_`` is this
         percentile of the fit rows' scores (of 20,000 evenly spaced fit rows
@@ -75,7 +78,9 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     for Detecting Out-of-Distribution Samples and Adversarial Attacks", NeurIPS
     2018. Jie Ren, Stanislav Fort, Jeremiah Liu, Abhijit Guha Roy, Shreyas Padhy
     and Balaji Lakshminarayanan, "A Simple Fix to Mahalanobis Distance for
-    Improving Near-OOD Detection", arXiv:2106.09022.
+    Improving Near-OOD Detection", arXiv:2106.09022. Maximilian Mueller and
+    Matthias Hein, "Mahalanobis++: Improving OOD Detection via Feature
+    Normalization", ICML 2025 (arXiv:2505.18032).
 
     Examples
     --------

@@ -1,0 +1,279 @@
+"""Split-conformal p-values and error control for every OOD detector.
+
+Bates, Candes, Lei, Romano and Sesia, "Testing for outliers with conformal
+p-values", Ann. Statist. 51(1), 2023. A detector fitted on some in-distribution
+rows scores ``n`` further in-distribution rows (the calibration set). For a test
+row with score ``s`` (``score_samples``, higher is more in-distribution)
+
+``p(x) = (1 + #{i : s_i <= s}) / (n + 1)``,
+
+which is super-uniform for a row exchangeable with the calibration rows
+(``P(p <= t) <= t`` for every ``t``): flagging ``p <= alpha`` has a false-alarm
+rate of at most ``alpha``, and Benjamini-Hochberg on a batch of conformal
+p-values controls the marginal false-discovery rate (the p-values are PRDS,
+the paper's Theorem 2).
+"""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["ConformalMixin", "benjamini_hochberg", "conformal_pvalues"]
+
+# The per-row false-alarm rate that contamination="auto" guarantees.
+AUTO_ALPHA = 0.05
+
+
+def _finite_1d(values, name):
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise ValueError(f"{name} is empty; pass at least one score.")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"{name} contains NaN or infinity; check the detector's input rows."
+        )
+    return values
+
+
+def _check_level(value, name):
+    if not isinstance(value, Real) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}.")
+    return float(value)
+
+
+def conformal_pvalues(cal_scores, test_scores):
+    """Split-conformal p-values of test scores against calibration scores.
+
+    ``p = (1 + #{i : cal_i <= s}) / (n_cal + 1)``, with scores oriented like
+    ``score_samples`` (higher is more in-distribution), so a small p-value
+    means an unusually low score. Ties count against the test row
+    (conservative).
+
+    Parameters
+    ----------
+    cal_scores : array-like of shape (n_cal,)
+        Scores of in-distribution rows not used to fit the detector.
+    test_scores : array-like of shape (n_test,)
+        Scores of the rows to test.
+
+    Returns
+    -------
+    pvalues : ndarray of shape (n_test,)
+        In ``[1 / (n_cal + 1), 1]``.
+
+    References
+    ----------
+    Stephen Bates, Emmanuel Candes, Lihua Lei, Yaniv Romano and Matteo Sesia,
+    "Testing for outliers with conformal p-values", Ann. Statist. 51(1), 2023.
+
+    Examples
+    --------
+    >>> from sklearn_lowdim.ood import conformal_pvalues
+    >>> conformal_pvalues([1.0, 2.0, 3.0], [0.5, 2.0, 9.0])
+    array([0.25, 0.75, 1.  ])
+    """
+    cal = np.sort(_finite_1d(cal_scores, "cal_scores"))
+    test = _finite_1d(test_scores, "test_scores")
+    counts = np.searchsorted(cal, test, side="right")
+    return (1.0 + counts) / (cal.size + 1.0)
+
+
+def benjamini_hochberg(pvalues, q):
+    """Benjamini-Hochberg rejections at false-discovery rate ``q``.
+
+    With the p-values sorted, ``p_(1) <= ... <= p_(m)``, the ``k`` smallest are
+    rejected for the largest ``k`` with ``p_(k) <= q k / m`` (none if there is
+    no such ``k``). Applied along the last axis, so a stack of batches is
+    handled in one call.
+
+    Parameters
+    ----------
+    pvalues : array-like of shape (..., m)
+        P-values in [0, 1].
+    q : float in (0, 1)
+        Target false-discovery rate.
+
+    Returns
+    -------
+    rejected : ndarray of bool of shape (..., m)
+        True where the null (in-distribution) is rejected: the discoveries.
+
+    Examples
+    --------
+    >>> from sklearn_lowdim.ood import benjamini_hochberg
+    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.5], q=0.1)
+    array([ True,  True,  True, False])
+    """
+    q = _check_level(q, "q")
+    p = np.asarray(pvalues, dtype=np.float64)
+    if p.ndim == 0 or p.shape[-1] == 0:
+        raise ValueError("pvalues must hold at least one p-value.")
+    if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError("pvalues must lie in [0, 1] (no NaN).")
+    m = p.shape[-1]
+    order = np.argsort(p, axis=-1, kind="stable")
+    sorted_p = np.take_along_axis(p, order, axis=-1)
+    below = sorted_p <= q * np.arange(1, m + 1) / m
+    # k = the last sorted position under the line (0 when none is)
+    k = np.where(below.any(axis=-1), m - np.argmax(below[..., ::-1], axis=-1), 0)
+    rank_rejected = np.arange(m) < k[..., None]
+    rejected = np.empty_like(rank_rejected)
+    np.put_along_axis(rejected, order, rank_rejected, axis=-1)
+    return rejected
+
+
+def alpha_threshold(sorted_cal_scores, alpha):
+    """Score below which ``p <= alpha``: the conformal per-row threshold.
+
+    ``p(s) <= alpha`` iff ``#{cal <= s} <= floor(alpha (n + 1)) - 1`` iff
+    ``s < cal_(j)`` with ``j = floor(alpha (n + 1))`` (1-based order
+    statistic); ``-inf`` (nothing flagged) when ``j = 0``.
+    """
+    n = sorted_cal_scores.size
+    # the largest j with j / (n + 1) <= alpha, in the same floating point as
+    # conformal_pvalues, so that predict(alpha=) and pvalues(X) <= alpha agree
+    j = int(np.floor(alpha * (n + 1)))
+    while j + 1 <= n + 1 and (j + 1.0) / (n + 1.0) <= alpha:
+        j += 1
+    while j > 0 and j / (n + 1.0) > alpha:
+        j -= 1
+    return -np.inf if j == 0 else float(sorted_cal_scores[j - 1])
+
+
+class ConformalMixin:
+    """Conformal calibration, p-values and error-controlled ``predict``.
+
+    Mixed into every detector of :mod:`sklearn_lowdim.ood` (before
+    :class:`~sklearn_lowdim.utils._outlier.OffsetOutlierMixin` in the bases).
+    The detector provides ``score_samples``; the calibration scores come from
+    :meth:`calibrate` on separate in-distribution rows, or from ``fit`` when the
+    detector has a ``calibration`` fraction (the new detectors :class:`KNNOOD`,
+    :class:`ResidualOOD` and :class:`ViM`).
+    """
+
+    def calibrate(self, X_cal):
+        """Score held-out in-distribution rows as the conformal calibration set.
+
+        The rows must not have been used in ``fit`` (otherwise the p-values are
+        too large and the guarantees fail). With ``contamination="auto"``,
+        ``offset_`` becomes the conformal threshold of ``predict(X, alpha=0.05)``.
+
+        Parameters
+        ----------
+        X_cal : array-like of shape (n_cal, n_features)
+            In-distribution rows, exchangeable with the future in-distribution
+            test rows.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        self._set_calibration_scores(np.asarray(self.score_samples(X_cal)))
+        return self
+
+    def _set_calibration_scores(self, scores):
+        self.calibration_scores_ = np.sort(_finite_1d(scores, "calibration scores"))
+        if getattr(self, "contamination", None) == "auto":
+            self.offset_ = self._auto_offset()
+
+    def _auto_offset(self):
+        cal = self.calibration_scores_
+        if AUTO_ALPHA * (cal.size + 1) < 1:
+            warnings.warn(
+                f"contamination='auto' needs at least {int(np.ceil(1 / AUTO_ALPHA))}"
+                f" calibration rows to flag anything at false-alarm rate "
+                f"{AUTO_ALPHA}; got {cal.size}, so no row is flagged.",
+                UserWarning, stacklevel=3,
+            )
+        return alpha_threshold(cal, AUTO_ALPHA)
+
+    def _check_calibrated(self):
+        check_is_fitted(self)
+        if not hasattr(self, "calibration_scores_"):
+            raise ValueError(
+                f"{type(self).__name__} has no calibration scores: call "
+                "calibrate(X_cal) with held-out in-distribution rows first"
+                + (", or fit with calibration=0.2 (a fraction of the fit rows)."
+                   if "calibration" in self.get_params() else ".")
+            )
+        return self.calibration_scores_
+
+    def pvalues(self, X):
+        """Conformal p-values of rows against the calibration set.
+
+        Small values are evidence of out-of-distribution rows; for an
+        in-distribution row ``P(p <= t) <= t``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        pvalues : ndarray of shape (n_samples,)
+        """
+        cal = self._check_calibrated()
+        return conformal_pvalues(cal, np.asarray(self.score_samples(X)))
+
+    def predict(self, X, *, fdr=None, alpha=None):
+        """+1 for inliers, -1 for outliers; with an error guarantee if asked.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        fdr : float in (0, 1), default=None
+            Flag the Benjamini-Hochberg discoveries among the conformal
+            p-values of this batch: the expected fraction of in-distribution
+            rows among the flagged ones is at most ``fdr`` (marginal FDR,
+            Bates et al. 2023). Needs calibration.
+        alpha : float in (0, 1), default=None
+            Flag rows with ``p <= alpha``: each in-distribution row is flagged
+            with probability at most ``alpha``. Needs calibration.
+
+        With neither, the threshold ``offset_`` decides (scikit-learn's
+        meaning).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        if fdr is not None and alpha is not None:
+            raise ValueError("Pass fdr or alpha, not both.")
+        if fdr is None and alpha is None:
+            return super().predict(X)
+        cal = self._check_calibrated()
+        scores = np.asarray(self.score_samples(X))
+        if alpha is not None:
+            flagged = scores < alpha_threshold(cal, _check_level(alpha, "alpha"))
+        else:
+            flagged = benjamini_hochberg(conformal_pvalues(cal, scores), fdr)
+        return np.where(flagged, -1, 1)
+
+    # ----- calibration split in fit (for detectors with `calibration`) -------
+    def _split_calibration(self, X, y=None):
+        """``(X_fit, y_fit, X_cal)``: a random ``calibration`` fraction held out."""
+        fraction = getattr(self, "calibration", None)
+        if fraction is None:
+            return X, y, None
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        n_cal = int(np.floor(fraction * n))
+        if n_cal < 1 or n - n_cal < 2:
+            raise ValueError(
+                f"calibration={fraction} of {n} rows leaves {n_cal} calibration "
+                f"and {n - n_cal} fit rows; pass more rows, or calibration=None "
+                "and call calibrate(X_cal)."
+            )
+        parts = train_test_split(
+            *([X] if y is None else [X, y]), test_size=n_cal,
+            random_state=getattr(self, "random_state", None),
+        )
+        if y is None:
+            return parts[0], None, parts[1]
+        return parts[0], parts[2], parts[1]

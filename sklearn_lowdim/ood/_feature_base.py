@@ -1,0 +1,129 @@
+"""Shared ``fit`` plumbing of the label-free feature detectors (KNN, ViM).
+
+Validation, the optional held-out calibration fraction, the threshold
+(``contamination`` as a float or ``"auto"``), PyOD's members and a lazy Dask
+scoring path, so that each detector only says how it fits and scores.
+"""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils import asarray_like, float_dtype, get_namespace, is_dask_array, to_numpy
+from ..utils._doc_link import DocLinkMixin
+from ..utils._outlier import OffsetOutlierMixin
+from ..utils._sklearn_compat import Interval, StrOptions
+from ._conformal import AUTO_ALPHA, ConformalMixin
+from ._pyod import PyODMixin
+
+# fit rows scored to place offset_ (evenly spaced when there are more), as in
+# the Gaussian detectors
+_OFFSET_ROWS = 20_000
+
+
+def offset_rows(n_rows):
+    """All rows, or ``_OFFSET_ROWS`` evenly spaced ones when there are more."""
+    if n_rows <= _OFFSET_ROWS:
+        return np.arange(n_rows)
+    return np.linspace(0, n_rows - 1, _OFFSET_ROWS).astype(np.intp)
+
+
+class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMixin,
+                       OutlierMixin, BaseEstimator):
+    """Base of :class:`KNNOOD`, :class:`ResidualOOD` and :class:`ViM`.
+
+    Subclasses implement ``_fit(X, y)`` and ``_score(X)`` on validated arrays,
+    and may override ``_fit_scores(X)`` (the scores of fit rows that place
+    ``offset_``; KNN scores them leave-one-out).
+    """
+
+    _parameter_constraints: dict = {
+        "contamination": [Interval(Real, 0, 0.5, closed="right"),
+                          StrOptions({"auto"})],
+        "calibration": [Interval(Real, 0, 1, closed="neither"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def fit(self, X, y=None):
+        """Fit on in-distribution rows, then place the threshold.
+
+        With ``calibration`` set, that fraction of the rows (drawn with
+        ``random_state``) is held out of the fit and becomes the conformal
+        calibration set (see :meth:`calibrate`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            In-distribution rows.
+        y : array-like of shape (n_samples,), default=None
+            Class labels, used only where the detector says so (``None`` is
+            one class).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        if y is not None:
+            y = np.asarray(y)
+            if y.shape != (X.shape[0],):
+                raise ValueError(
+                    f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}."
+                )
+        X_fit, y_fit, X_cal = self._split_calibration(X, y)
+        self._fit(X_fit, y_fit)
+        scores = np.asarray(self._fit_scores(X_fit), dtype=np.float64)
+        level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
+        self.offset_ = float(np.percentile(scores, 100.0 * level))
+        self._record_fit_scores(scores)
+        if X_cal is not None:
+            self._set_calibration_scores(self._score(X_cal))
+        return self
+
+    def _fit_scores(self, X):
+        return self._score(X[offset_rows(X.shape[0])])
+
+    def score_samples(self, X):
+        """Score of each row; higher is more in-distribution.
+
+        A dask array gives a lazy dask array of scores (block by block).
+        Other array-API arrays (torch, CuPy, with
+        ``sklearn.set_config(array_api_dispatch=True)``) are scored in their
+        own namespace and on their device, in their float dtype.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        if is_dask_array(X):
+            if X.numblocks[1] != 1:
+                X = X.rechunk({1: -1})
+            return X.map_blocks(self.score_samples, drop_axis=1, dtype=np.float64)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            validate_data(self, to_numpy(X), dtype=[np.float64, np.float32],
+                          reset=False)
+            X = xp.astype(X, float_dtype(X, xp))
+            return self._score_xp(X, xp)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return np.asarray(self._score(X), dtype=np.float64)
+
+    def _on_device(self, values, X, xp):
+        """A fitted NumPy array in ``X``'s namespace, device and float dtype."""
+        return xp.astype(asarray_like(values, X, xp), X.dtype)
