@@ -35,6 +35,8 @@ __all__ = ["KDEMode"]
 
 # Below this effective number of points the KDE at the mode is a few points.
 MIN_EFFECTIVE_SAMPLE_SIZE = 10
+# Convergence tolerance (in bandwidths) of the search in the sketch.
+SKETCH_TOL = 1e-3
 
 
 class KDEMode(BaseEstimator):
@@ -78,9 +80,10 @@ class KDEMode(BaseEstimator):
         and a ValueError says so.
     method : {'auto', 'sketch', 'random_starts', 'bruteforce'}, default='auto'
         - 'sketch': the projection search above. It screens
-          ``min(n, max(2000, k))`` random data points with one step in the sketch
-          (``k`` from ``min_mode_fraction``) and continues from at most
-          ``max(300, 2e7 / n)`` of them, half the densest, half at random.
+          ``min(n, max(1000, k))`` random data points by their KDE value in the
+          sketch (``k`` from ``min_mode_fraction``) and runs mean shift from
+          ``max(32, 16 * n_modes)`` of them, half the densest, half at random,
+          to a tolerance of ``max(tol, 1e-3)`` in the sketch.
         - 'random_starts': mean shift in the original space from ``k`` random
           data points, ``k = ceil(log(0.05) / log(1 - min_mode_fraction))``
           (29 at the default): the baseline users run.
@@ -110,7 +113,7 @@ class KDEMode(BaseEstimator):
     n_starts : int or 'auto', default='auto'
         Number of data points the search starts from. 'auto' is every point for
         'bruteforce' and follows ``min_mode_fraction`` otherwise (above). The
-        sketch continues from at most ``max(300, 2e7 / n)`` of them.
+        sketch continues from at most ``max(32, 16 * n_modes)`` of them.
     n_modes : int, default=1
         Number of distinct modes returned in ``modes_`` (best first).
     polish : bool, default=True
@@ -383,7 +386,7 @@ class KDEMode(BaseEstimator):
         n_features = points.shape[1]
         kernel, h = self._kernel, self._h
         options = {"max_iter": self.max_iter, "tol": self.tol}
-        n_keep = sketch_starts(len(self._sample_weight), 0)[1]
+        n_keep = sketch_starts(len(starts), 0, self.n_modes)[1]
         if self.method_ != "sketch" or self.sketch_dim >= n_features:
             self.sketch_dim_ = n_features
             if self.method_ == "sketch":
@@ -398,6 +401,9 @@ class KDEMode(BaseEstimator):
         self.sketch_dim_ = self.sketch_dim
         sketch = make_sketch(self.sketch, n_features, self.sketch_dim, rng)
         sketched = sketch.apply_right(points)
+        # The sketched search only has to reach the right basin: lifting and
+        # polishing make the answer precise.
+        options["tol"] = max(self.tol, SKETCH_TOL)
         found, log_sums, n_iter = screened_mean_shift(
             sketched[starts], sketched, sample_weight, kernel, h, n_keep=n_keep,
             rng=rng, **options)
