@@ -27,12 +27,33 @@ def clt_bandwidth_factor(n_samples, n_features):
     data. Below it a handful of points dominate the estimate (Biroli and Mezard
     2024 describe these regimes).
 
+    Parameters
+    ----------
+    n_samples : float
+        Number of points (or total frequency weight), finite and positive.
+    n_features : float
+        Dimension, finite and at least 1.
+
+    Returns
+    -------
+    factor : float
+        The bandwidth in units of the data's standard deviation.
+
     Examples
     --------
-    >>> from sklearn_lowdim.density._bandwidth import clt_bandwidth_factor
+    >>> from sklearn_lowdim.density import clt_bandwidth_factor
     >>> round(clt_bandwidth_factor(5000, 100), 2)
     1.71
     """
+    for name, value, low in (("n_samples", n_samples, 0.0),
+                             ("n_features", n_features, 1.0)):
+        if (isinstance(value, bool) or not np.isscalar(value)
+                or not np.isreal(value) or not np.isfinite(value) or value < low
+                or (name == "n_samples" and value == 0)):
+            raise ValueError(
+                f"{name} must be a finite number {'>= 1' if low else '> 0'}, got "
+                f"{value!r}."
+            )
     alpha = np.log(max(n_samples, 2)) / n_features
     return float(brentq(lambda h: _second_moment_gap(h) - alpha, 1e-6, 1e6))
 

@@ -75,9 +75,11 @@ class KDEMode(BaseEstimator):
         to about one standard deviation, where a single point dominates the KDE.
         'auto' never goes below the bandwidth at which the KDE obeys a central
         limit theorem (see ``clt_bandwidth_factor``). A float must lie between
-        1e-100 and 1e100 times the data's spread (the largest distance of a row
-        from the weighted mean); outside, squared scaled distances leave float64
-        and a ValueError says so.
+        1e-5 and 1e100 times the data's spread (the largest distance of a
+        coordinate from the weighted mean); below, the rounding of squared
+        distances is not small against ``h**2``, above, ``1 / h**2`` underflows,
+        and a ValueError says so. Inside, tiny bandwidths make every point its
+        own mode (the heaviest wins) and huge ones give the weighted mean.
     method : {'auto', 'sketch', 'random_starts', 'bruteforce'}, default='auto'
         - 'sketch': the projection search above. It screens
           ``min(n, max(1000, k))`` random data points by their KDE value in the
@@ -360,14 +362,17 @@ class KDEMode(BaseEstimator):
         h = float(self.bandwidth)
         spread = self._spread
         ratio = h / spread if spread > 0 else h
-        low, high = (1e-100, 1e100) if spread > 0 else (1e-150, 1e150)
+        # Below 1e-5 spreads, the rounding of squared distances (eps * spread^2)
+        # is no longer small against h^2 and a point would lose its own kernel
+        # term; above 1e100, 1 / h^2 underflows.
+        low, high = (1e-5, 1e100) if spread > 0 else (1e-150, 1e150)
         if not low <= ratio <= high:
             raise ValueError(
                 f"bandwidth={self.bandwidth!r} is out of range for this data: it must "
                 f"lie between {low:g} and {high:g} times the data's spread (the "
                 f"largest distance of a coordinate from the weighted mean, "
-                f"{spread:.3g}), so that squared scaled distances stay finite and "
-                "non-zero in float64. Use bandwidth='auto'."
+                f"{spread:.3g}), so that squared scaled distances are accurate and "
+                "finite in float64. Use bandwidth='auto'."
             )
         return h / self._scale
 

@@ -14,13 +14,15 @@ __all__ = ["choose_method", "n_random_starts", "screened_mean_shift"]
 
 # The guarantee asked for is met with this probability.
 CONFIDENCE = 0.95
-# Cost model of 'auto', in multiply-adds, measured on the benchmark's problems:
-# mean shift in the original space takes about FULL_ITER steps, each reading X
-# twice; below GEMM_ROWS starts a GEMM is bound by reading X, not by flops. The
-# sketch projects X once, screens its starts with one step in the sketch, runs
-# about SKETCH_ITER steps from the kept starts, lifts and polishes a few
-# candidates (about POLISH_ITER full-dimension steps).
-FULL_ITER, SKETCH_ITER, POLISH_ITER, GEMM_ROWS = 25, 30, 8, 16
+# Cost model of 'auto', in multiply-adds, fitted to the benchmark's timings
+# (bench_kde.py, n = 5,000 and 50,000, d = 100 and 1,000): mean shift in the
+# original space converges in about FULL_ITER steps; one kernel value (an exp)
+# costs about EXP_COST multiply-adds; below GEMM_ROWS rows a GEMM costs as much
+# as GEMM_ROWS rows (it is bound by reading X). The sketch projects X once,
+# evaluates the KDE at its screened starts, runs about SKETCH_ITER steps from
+# the kept starts, then lifts and polishes a few candidates (about POLISH_ITER
+# full-dimension steps).
+FULL_ITER, SKETCH_ITER, POLISH_ITER, GEMM_ROWS, EXP_COST = 8, 20, 8, 16, 40
 SKETCH_START_CAP, SKETCH_KEEP = 1000, 32
 
 
@@ -59,12 +61,14 @@ def sketch_starts(n_eligible, n_random, n_modes=1):
 
 def estimated_cost(method, n, d, sketch_dim, n_starts):
     """Multiply-adds of one fit, by the model above (for comparing methods only)."""
+    full_step = n * (2 * d + EXP_COST)  # per start: two GEMM rows and the kernel
     if method == "random_starts":
-        return FULL_ITER * 2 * n * d * max(n_starts, GEMM_ROWS)
+        return FULL_ITER * max(n_starts, GEMM_ROWS) * full_step
     n_screen, n_keep = sketch_starts(n, n_starts)
     m = min(sketch_dim, d)
-    search = 2 * n * m * (n_screen + SKETCH_ITER * n_keep)
-    return n * d * m + search + (1 + POLISH_ITER) * 2 * n * d * GEMM_ROWS
+    screen = n * d * m + n_screen * n * (m + EXP_COST)
+    search = SKETCH_ITER * n_keep * n * (2 * m + EXP_COST)
+    return screen + search + POLISH_ITER * GEMM_ROWS * full_step
 
 
 def choose_method(method, kernel, n, d, sketch_dim, n_random):
