@@ -27,8 +27,9 @@ method's mode. The table gives the success rate over the seeds and the median
 time; "random starts at the sketch's time" interpolates the random-starts curve
 (success against log time) at the sketch's median time.
 
-    python benchmarks/bench_kde.py                      # easy + hard, n=5,000, d=100
-    python benchmarks/bench_kde.py --size full          # n = 5,000 / 50,000, d = 100 / 1,000
+    python benchmarks/bench_kde.py                # easy + hard, n=5,000, d=100, 5 seeds
+    python benchmarks/bench_kde.py --size full    # n = 5,000 / 50,000, d = 100 / 1,000,
+                                                  # 20 seeds (hours on 2 cores)
     python benchmarks/bench_kde.py --configs 50000x1000 --seeds 3
 """
 
@@ -167,8 +168,11 @@ def main(argv=None):
     parser.add_argument("--size", choices=SIZES, default="small")
     parser.add_argument("--configs", nargs="*", help="e.g. 5000x100 50000x1000")
     parser.add_argument("--kinds", nargs="*", default=["easy", "hard"])
-    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="seeds per problem (default: 5 small, 20 full)")
     args = parser.parse_args(argv)
+    if args.seeds is None:
+        args.seeds = 5 if args.size == "small" else 20
     with threadpool_limits(1), numba_threads(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run(args)
