@@ -88,7 +88,8 @@ def make_mode_finding_problem(
 
 
 def _check_sizes(n_samples, n_features):
-    for name, value, low in (("n_samples", n_samples, 2), ("n_features", n_features, 1)):
+    for name, value, low in (("n_samples", n_samples, 2),
+                             ("n_features", n_features, 1)):
         if not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
     return int(n_samples), int(n_features)
@@ -119,9 +120,9 @@ def _hard(n_samples, n_features, mode_fraction, rng):
     n_mode = int(round(mode_fraction * n_samples))
     if n_mode < MIN_MODE_POINTS:
         raise ValueError(
-            f"mode_fraction * n_samples = {mode_fraction * n_samples:.1f} points in the "
-            f"tight cluster; it needs at least {MIN_MODE_POINTS}: increase n_samples "
-            "or mode_fraction."
+            f"mode_fraction * n_samples = {mode_fraction * n_samples:.1f} points in "
+            f"the tight cluster; it needs at least {MIN_MODE_POINTS}: increase "
+            "n_samples or mode_fraction."
         )
     n_background = int(round(BACKGROUND_FRACTION * n_samples))
     n_broad = n_samples - n_mode - n_background

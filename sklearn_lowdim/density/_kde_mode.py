@@ -20,7 +20,7 @@ from ..utils._sklearn_compat import (
     _check_sample_weight,
     _fit_context,
 )
-from ._bandwidth import select_bandwidth
+from ._bandwidth import check_bandwidth, select_bandwidth, standardise
 from ._kernel_functions import KERNELS, make_kernel
 from ._mean_shift import log_kernel_sums, mean_shift
 from ._sampling import kernel_offsets
@@ -298,7 +298,8 @@ class KDEMode(BaseEstimator):
             )
         self._kernel = make_kernel(self.kernel, self.beta)
         rng = check_random_state(self.random_state)
-        points = self._standardise(X, sample_weight)
+        points, self._center, self._scale, self._spread = standardise(
+            X, sample_weight)
         self._h = self._scaled_bandwidth(points, sample_weight)
         self.bandwidth_ = float(self._h * self._scale)
         self._points, self._sample_weight = points, sample_weight
@@ -327,54 +328,11 @@ class KDEMode(BaseEstimator):
         self._set_modes(candidates, log_sums, X.dtype)
         return self
 
-    def _standardise(self, X, sample_weight):
-        """Centre ``X`` and, far from unit scale, divide it by a power of two.
-
-        Mean shift and the KDE are translation invariant, and centring keeps the
-        GEMM form of the distances accurate. A power-of-two scale is exact, so
-        data at 1e-300 or 1e300 run the same arithmetic as data at 1.
-        """
-        X = X.astype(np.float64)
-        top = float(np.abs(X).max())
-        unit = X / top if top > 0 else X
-        center = sample_weight @ unit / sample_weight.sum()
-        with np.errstate(over="ignore", invalid="ignore"):
-            points = X - center * top if top > 0 else X.copy()
-        spread = float(np.abs(points).max())
-        if not np.isfinite(spread):
-            raise ValueError(
-                "X spans more than float64 can represent once centred (values near "
-                "+-1e308 of both signs); rescale it, for example with "
-                "sklearn.preprocessing.MaxAbsScaler."
-            )
-        self._spread = spread
-        self._scale = 1.0
-        if spread > 0 and not 2.0**-64 <= spread <= 2.0**64:
-            self._scale = float(2.0 ** np.round(np.log2(spread)))
-            points /= self._scale
-        self._center = center * top if top > 0 else center
-        return points
-
     def _scaled_bandwidth(self, points, sample_weight):
         """The bandwidth in the standardised units, checked to keep ``t`` finite."""
         if isinstance(self.bandwidth, str):
             return select_bandwidth(self.bandwidth, points, sample_weight)
-        h = float(self.bandwidth)
-        spread = self._spread
-        ratio = h / spread if spread > 0 else h
-        # Below 1e-5 spreads, the rounding of squared distances (eps * spread^2)
-        # is no longer small against h^2 and a point would lose its own kernel
-        # term; above 1e100, 1 / h^2 underflows.
-        low, high = (1e-5, 1e100) if spread > 0 else (1e-150, 1e150)
-        if not low <= ratio <= high:
-            raise ValueError(
-                f"bandwidth={self.bandwidth!r} is out of range for this data: it must "
-                f"lie between {low:g} and {high:g} times the data's spread (the "
-                f"largest distance of a coordinate from the weighted mean, "
-                f"{spread:.3g}), so that squared scaled distances are accurate and "
-                "finite in float64. Use bandwidth='auto'."
-            )
-        return h / self._scale
+        return check_bandwidth(self.bandwidth, self._spread) / self._scale
 
     def _choose_starts(self, eligible, n_random, rng):
         if self.method_ == "bruteforce" and self.n_starts == "auto":

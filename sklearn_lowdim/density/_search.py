@@ -91,10 +91,10 @@ def screened_mean_shift(starts, points, sample_weight, kernel, bandwidth, *,
                         n_keep, rng, max_iter, tol):
     """Mean shift from ``n_keep`` of ``starts``, screened by their KDE values.
 
-    One pass evaluates the KDE at every start (no mean-shift step); half of the kept starts are
-    the densest (where a small, high basin shows itself), the other half are
-    drawn at random from the rest (so that lower modes keep being found for
-    ``n_modes > 1``). Returns ``(positions, log_sums, n_iter)`` as
+    One pass evaluates the KDE at every start (no mean-shift step); half of
+    the kept starts are the densest (where a small, high basin shows itself),
+    the other half are drawn at random from the rest (so that lower modes keep
+    being found for ``n_modes > 1``). Returns ``(positions, log_sums, n_iter)`` as
     :func:`mean_shift` does.
     """
     if n_keep >= starts.shape[0]:
