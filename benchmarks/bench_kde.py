@@ -131,6 +131,9 @@ def run_problem(kind, n, d, n_seeds):
     per_seed, exhaustive = [], None
     for seed in range(n_seeds):
         results, X, h = run_seed(kind, n, d, seed)
+        print(f"  {kind} n={n} d={d} seed {seed}: " + "; ".join(
+            f"{name} {s:.2f}s {'ok' if ok else 'miss'}"
+            for name, (s, ok, _) in results.items()), flush=True)
         per_seed.append(results)
         if exhaustive is None:
             exhaustive = exhaustive_time(X, h, seed)
