@@ -143,7 +143,8 @@ class KDEMode(BaseEstimator):
     mode_log_density_ : float
         Normalised log density at ``mode_``.
     mode_density_ : float
-        ``exp(mode_log_density_)`` (underflows to 0 in high dimension: use the log).
+        ``exp(mode_log_density_)`` (underflows to 0 in high dimension, and
+        overflows to inf, with a warning, for data on a tiny scale: use the log).
     modes_log_density_ : ndarray of shape (n_modes_found,)
         Normalised log density at each of ``modes_``.
     cluster_centers_ : ndarray of shape (n_modes_found, n_features)
@@ -414,7 +415,13 @@ class KDEMode(BaseEstimator):
         self.modes_log_density_ = log_sums[keep] - log_norm
         self.mode_ = self.modes_[0]
         self.mode_log_density_ = float(self.modes_log_density_[0])
-        self.mode_density_ = float(np.exp(self.mode_log_density_))
+        with np.errstate(over="ignore"):
+            self.mode_density_ = float(np.exp(self.mode_log_density_))
+        if np.isinf(self.mode_density_):
+            warnings.warn(
+                f"mode_density_ overflows float64 (log density "
+                f"{self.mode_log_density_:.1f}, data on a tiny scale): use "
+                "mode_log_density_.", RuntimeWarning, stacklevel=3)
         self.effective_sample_size_ = self._effective_sample_size(candidates[keep[0]])
         # Tiny samples cannot reach 10 effective points at any sensible bandwidth.
         threshold = min(MIN_EFFECTIVE_SAMPLE_SIZE, 0.5 * self._sample_weight.sum())

@@ -200,6 +200,7 @@ def test_modes_move_with_a_translation(offset, method):
                                rtol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:mode_density_ overflows")
 @SETTINGS
 @given(exponent=st.floats(-150, 150), bandwidth=st.sampled_from([1.5, "auto"]))
 def test_modes_scale_with_the_data(exponent, bandwidth):
@@ -217,3 +218,12 @@ def test_modes_scale_with_the_data(exponent, bandwidth):
     np.testing.assert_allclose(
         scaled.mode_log_density_ + 3 * np.log(scale), base.mode_log_density_,
         rtol=1e-7, atol=1e-7)
+    with np.errstate(over="ignore"):
+        assert scaled.mode_density_ == np.exp(scaled.mode_log_density_)
+
+
+def test_density_overflow_warns():
+    X = make_gaussian_mixture(40, 3, n_components=2, random_state=9)[0] * 1e-120
+    with pytest.warns(RuntimeWarning, match="mode_log_density_"):
+        est = KDEMode(bandwidth=1e-120, method="bruteforce").fit(X)
+    assert np.isinf(est.mode_density_) and np.isfinite(est.mode_log_density_)
