@@ -5,6 +5,7 @@
 
 from ._marchenko_pastur import marchenko_pastur_ridge_risk
 from ._mixtures import make_gaussian_mixture
+from ._modes import make_mode_finding_problem
 from ._wordnet import (
     WORDNET_IN_DISTRIBUTION,
     WORDNET_OUT_OF_DISTRIBUTION,
@@ -16,5 +17,6 @@ __all__ = [
     "WORDNET_OUT_OF_DISTRIBUTION",
     "load_wordnet_embeddings",
     "make_gaussian_mixture",
+    "make_mode_finding_problem",
     "marchenko_pastur_ridge_risk",
 ]

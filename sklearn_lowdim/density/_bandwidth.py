@@ -7,7 +7,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
-__all__ = ["clt_bandwidth_factor", "select_bandwidth"]
+__all__ = ["check_bandwidth", "clt_bandwidth_factor", "select_bandwidth",
+           "standardise"]
 
 
 def _second_moment_gap(h):
@@ -27,12 +28,33 @@ def clt_bandwidth_factor(n_samples, n_features):
     data. Below it a handful of points dominate the estimate (Biroli and Mezard
     2024 describe these regimes).
 
+    Parameters
+    ----------
+    n_samples : float
+        Number of points (or total frequency weight), finite and positive.
+    n_features : float
+        Dimension, finite and at least 1.
+
+    Returns
+    -------
+    factor : float
+        The bandwidth in units of the data's standard deviation.
+
     Examples
     --------
-    >>> from sklearn_lowdim.density._bandwidth import clt_bandwidth_factor
+    >>> from sklearn_lowdim.density import clt_bandwidth_factor
     >>> round(clt_bandwidth_factor(5000, 100), 2)
     1.71
     """
+    for name, value, low in (("n_samples", n_samples, 0.0),
+                             ("n_features", n_features, 1.0)):
+        if (isinstance(value, bool) or not np.isscalar(value)
+                or not np.isreal(value) or not np.isfinite(value) or value < low
+                or (name == "n_samples" and value == 0)):
+            raise ValueError(
+                f"{name} must be a finite number {'>= 1' if low else '> 0'}, got "
+                f"{value!r}."
+            )
     alpha = np.log(max(n_samples, 2)) / n_features
     return float(brentq(lambda h: _second_moment_gap(h) - alpha, 1e-6, 1e6))
 
@@ -115,3 +137,53 @@ def _raise_to_effective_size(X, sample_weight, bandwidth, min_size=10.0,
         else:
             low = middle
     return float(np.exp(high))
+
+
+def standardise(X, sample_weight):
+    """Centre ``X`` and, far from unit scale, divide it by a power of two.
+
+    Mean shift and the KDE are translation invariant, and centring keeps the
+    GEMM form of the distances accurate. A power-of-two scale is exact, so data
+    at 1e-300 or 1e300 run the same arithmetic as data at 1. Returns
+    ``(points, center, scale, spread)`` with ``X = points * scale + center`` and
+    ``spread`` the largest absolute coordinate of ``X - center``.
+    """
+    X = X.astype(np.float64)
+    top = float(np.abs(X).max())
+    unit = X / top if top > 0 else X
+    center = (sample_weight @ unit / sample_weight.sum()) * (top if top > 0 else 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        points = X - center
+    spread = float(np.abs(points).max())
+    if not np.isfinite(spread):
+        raise ValueError(
+            "X spans more than float64 can represent once centred (values near "
+            "+-1e308 of both signs); rescale it, for example with "
+            "sklearn.preprocessing.MaxAbsScaler."
+        )
+    scale = 1.0
+    if spread > 0 and not 2.0**-64 <= spread <= 2.0**64:
+        scale = float(2.0 ** np.round(np.log2(spread)))
+        points /= scale
+    return points, center, scale, spread
+
+
+def check_bandwidth(bandwidth, spread):
+    """``float(bandwidth)``, or a ValueError if float64 cannot carry it.
+
+    Below 1e-5 spreads, the rounding of squared distances (``eps * spread^2``)
+    is no longer small against ``h^2`` and a point would lose its own kernel
+    term; above 1e100 spreads, ``1 / h^2`` underflows.
+    """
+    h = float(bandwidth)
+    ratio = h / spread if spread > 0 else h
+    low, high = (1e-5, 1e100) if spread > 0 else (1e-150, 1e150)
+    if not low <= ratio <= high:
+        raise ValueError(
+            f"bandwidth={bandwidth!r} is out of range for this data: it must lie "
+            f"between {low:g} and {high:g} times the data's spread (the largest "
+            f"distance of a coordinate from the weighted mean, {spread:.3g}), so "
+            "that squared scaled distances are accurate and finite in float64. "
+            "Use bandwidth='auto'."
+        )
+    return h

@@ -21,14 +21,23 @@ from ..utils._sklearn_compat import (
     _check_sample_weight,
     _fit_context,
 )
-from ._bandwidth import select_bandwidth
+from ._bandwidth import check_bandwidth, select_bandwidth, standardise
 from ._kernel_functions import KERNELS, make_kernel
 from ._mean_shift import log_kernel_sums, mean_shift
+from ._sampling import kernel_offsets
+from ._search import (
+    choose_method,
+    n_random_starts,
+    screened_mean_shift,
+    sketch_starts,
+)
 
 __all__ = ["KDEMode"]
 
 # Below this effective number of points the KDE at the mode is a few points.
 MIN_EFFECTIVE_SAMPLE_SIZE = 10
+# Convergence tolerance (in bandwidths) of the search in the sketch.
+SKETCH_TOL = 1e-3
 
 
 class KDEMode(DocLinkMixin, BaseEstimator):
@@ -41,9 +50,11 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     Gaussian random matrix, a multi-start mean-shift search runs in the sketched
     space, the best distinct candidates are lifted back to the original space by
     one mean-shift step whose weights come from sketched distances, and a short
-    full-dimension mean shift polishes them. ``method='bruteforce'`` runs mean
-    shift in the original space from the starts (every point by default): the
-    reference, and the only method the box kernel allows.
+    full-dimension mean shift polishes them. ``method='random_starts'`` runs mean
+    shift in the original space from a few random data points (the practical
+    baseline); ``method='bruteforce'`` runs it from every data point (the
+    reference). ``method='auto'`` (default) takes the cheaper of the first two
+    for the guarantee ``min_mode_fraction`` asks for.
 
     Parameters
     ----------
@@ -54,9 +65,9 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         ``exp(-t**beta)``, or the indicator of ``t <= 1``. The guarantees need a
         kernel convex in ``t``; a generalized Gaussian with ``beta > 1`` warns.
         Exact mode finding for the box kernel is NP-hard (Luo, Musco and
-        Widdershoven 2023), so it is accepted only with ``method='bruteforce'``,
-        where mean shift is the flat-kernel heuristic of
-        :class:`sklearn.cluster.MeanShift`.
+        Widdershoven 2023), so it is not accepted with ``method='sketch'``;
+        'auto' runs random starts for it, and every full-space method is the
+        flat-kernel heuristic of :class:`sklearn.cluster.MeanShift`.
     beta : float, default=1.0
         Exponent of the generalized Gaussian kernel.
     bandwidth : float or {'auto', 'scott', 'silverman'}, default='auto'
@@ -64,8 +75,36 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         root mean per-feature standard deviation; in high dimension they collapse
         to about one standard deviation, where a single point dominates the KDE.
         'auto' never goes below the bandwidth at which the KDE obeys a central
-        limit theorem (see ``clt_bandwidth_factor``).
-    method : {'sketch', 'bruteforce'}, default='sketch'
+        limit theorem (see ``clt_bandwidth_factor``). A float must lie between
+        1e-5 and 1e100 times the data's spread (the largest distance of a
+        coordinate from the weighted mean); below, the rounding of squared
+        distances is not small against ``h**2``, above, ``1 / h**2`` underflows,
+        and a ValueError says so. Inside, tiny bandwidths make every point its
+        own mode (the heaviest wins) and huge ones give the weighted mean.
+    method : {'auto', 'sketch', 'random_starts', 'bruteforce'}, default='auto'
+        - 'sketch': the projection search above. It screens
+          ``min(n, max(1000, k))`` random data points by their KDE value in the
+          sketch (``k`` from ``min_mode_fraction``) and runs mean shift from
+          ``max(32, 16 * n_modes)`` of them, half the densest, half at random,
+          to a tolerance of ``max(tol, 1e-3)`` in the sketch.
+        - 'random_starts': mean shift in the original space from ``k`` random
+          data points, ``k = ceil(log(0.05) / log(1 - min_mode_fraction))``
+          (29 at the default): the baseline users run.
+        - 'bruteforce': mean shift in the original space from every point.
+        - 'auto': 'random_starts' or 'sketch', whichever a flop-count model
+          (``_search.estimated_cost``, fitted to the benchmark's timings) says
+          is cheaper for the same guarantee. With the default
+          ``min_mode_fraction=0.1`` this is random starts; with 0.01 or less
+          it is the sketch whenever ``n_features`` exceeds ``sketch_dim``.
+          The choice is in ``method_``.
+    min_mode_fraction : float in (0, 1], default=0.1
+        The guarantee asked for: a global mode whose basin of attraction (the
+        data points from which mean shift climbs to it) holds at least this
+        share of the points is found with probability at least 95%. Random
+        starts need ``k`` starts for it (above); the sketch screens at least
+        ``k`` and spends the saving on many more. Lower it (e.g. 0.005) when the
+        densest region may hold few points: a tight cluster among broad ones,
+        many shallow local modes. Ignored when ``n_starts`` is an int.
     sketch_dim : int, default=20
         Dimension of the random projection. When it is not smaller than
         ``n_features`` no projection is made and the search runs in the original
@@ -76,11 +115,13 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         (all preserve squared distances in expectation).
     n_starts : int or 'auto', default='auto'
         Number of data points the search starts from. 'auto' is every point for
-        'bruteforce' and ``min(n, 2000, max(300, 2e7 / n))`` for 'sketch'.
+        'bruteforce' and follows ``min_mode_fraction`` otherwise (above). The
+        sketch continues from at most ``max(32, 16 * n_modes)`` of them.
     n_modes : int, default=1
         Number of distinct modes returned in ``modes_`` (best first).
     polish : bool, default=True
-        Whether to run full-dimension mean shift from the lifted candidates.
+        Whether to run full-dimension mean shift from the lifted candidates
+        (sketch only: the other methods run in the original space throughout).
     polish_iter : int, default=20
         Maximum number of polishing steps.
     max_iter : int, default=100
@@ -92,6 +133,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the projection and the choice of starts.
     verbose : int, default=0
+        Progress messages when positive.
 
     Attributes
     ----------
@@ -102,9 +144,21 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     mode_log_density_ : float
         Normalised log density at ``mode_``.
     mode_density_ : float
-        ``exp(mode_log_density_)`` (underflows to 0 in high dimension: use the log).
+        ``exp(mode_log_density_)`` (underflows to 0 in high dimension, and
+        overflows to inf, with a warning, for data on a tiny scale: use the log).
     modes_log_density_ : ndarray of shape (n_modes_found,)
+        Normalised log density at each of ``modes_``.
+    cluster_centers_ : ndarray of shape (n_modes_found, n_features)
+        ``modes_``, under :class:`sklearn.cluster.MeanShift`'s name.
+    labels_ : ndarray of shape (n_samples,)
+        ``predict`` of the training rows: the index in ``modes_`` of the mode
+        each row's mean-shift path ends nearest to. Computed on first access
+        (mean shift from every training row costs as much as
+        ``method='bruteforce'``) and cached.
+    method_ : str
+        The method that ran ('auto' resolved).
     bandwidth_ : float
+        The bandwidth used, in the units of ``X``.
     sketch_dim_ : int
         Dimension the search ran in (``n_features`` when no projection was made).
     n_iter_ : int
@@ -114,18 +168,25 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         warning says the bandwidth is too small for the KDE to mean much
         (below half the total weight on tiny samples).
     n_features_in_ : int
+        Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Only when ``X`` has string feature names.
 
     See Also
     --------
-    sklearn.neighbors.KernelDensity : evaluates a KDE; has no mode finding.
+    sklearn.neighbors.KernelDensity : evaluates and samples a KDE; has no mode
+        finding.
     sklearn.cluster.MeanShift : flat-kernel mean shift for clustering.
 
     Notes
     -----
     ``sample_weight`` are frequency weights: weight 2 is the same as a repeated
     row, also for the bandwidth rules (``n = sum(sample_weight)``).
+
+    The modes move with the data: translating ``X`` translates them, scaling
+    ``X`` and a float bandwidth by ``s`` scales them. Internally the data are
+    centred and, when their spread leaves ``[2**-64, 2**64]``, divided by a
+    power of two, so magnitudes from 1e-300 to 1e300 give the same answer.
 
     References
     ----------
@@ -143,6 +204,11 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     >>> kde = KDEMode(random_state=0).fit(X)
     >>> bool(np.abs(kde.mode_).mean() < 0.5)  # the heavier cluster, at 0
     True
+    >>> kde.method_
+    'random_starts'
+    >>> hard = KDEMode(min_mode_fraction=0.005, random_state=0).fit(X)
+    >>> hard.method_, bool(np.abs(hard.mode_).mean() < 0.5)
+    ('sketch', True)
     """
 
     _parameter_constraints: dict = {
@@ -152,7 +218,8 @@ class KDEMode(DocLinkMixin, BaseEstimator):
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto", "scott", "silverman"}),
         ],
-        "method": [StrOptions({"sketch", "bruteforce"})],
+        "method": [StrOptions({"auto", "sketch", "random_starts", "bruteforce"})],
+        "min_mode_fraction": [Interval(Real, 0, 1, closed="right")],
         "sketch_dim": [Interval(Integral, 1, None, closed="left")],
         "sketch": [StrOptions(set(SKETCH_KINDS))],
         "n_starts": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -172,7 +239,8 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         *,
         beta=1.0,
         bandwidth="auto",
-        method="sketch",
+        method="auto",
+        min_mode_fraction=0.1,
         sketch_dim=20,
         sketch="gaussian",
         n_starts="auto",
@@ -189,6 +257,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         self.beta = beta
         self.bandwidth = bandwidth
         self.method = method
+        self.min_mode_fraction = min_mode_fraction
         self.sketch_dim = sketch_dim
         self.sketch = sketch
         self.n_starts = n_starts
@@ -208,6 +277,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training data; not modified.
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -216,94 +286,94 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         Returns
         -------
         self : KDEMode
+            The fitted estimator.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         check_sample_weight_values(sample_weight)
         if self.kernel == "box" and self.method == "sketch":
             raise ValueError(
-                "kernel='box' needs method='bruteforce': finding the mode of a box-"
-                "kernel KDE is NP-hard and the lifting step needs a kernel convex in "
-                "the squared distance. Use kernel='gaussian' to keep the sketch."
+                "kernel='box' needs method='bruteforce' or 'random_starts': finding "
+                "the mode of a box-kernel KDE is NP-hard and the lifting step needs "
+                "a kernel convex in the squared distance. Use kernel='gaussian' to "
+                "keep the sketch."
             )
         self._kernel = make_kernel(self.kernel, self.beta)
         rng = check_random_state(self.random_state)
-
-        # Mean shift and the KDE are translation invariant; centring keeps the
-        # GEMM form of the distances accurate.
-        self._center = sample_weight @ X.astype(np.float64) / sample_weight.sum()
-        points = X.astype(np.float64) - self._center
-        self.bandwidth_ = select_bandwidth(self.bandwidth, points, sample_weight)
+        points, self._center, self._scale, self._spread = standardise(
+            X, sample_weight)
+        self._h = self._scaled_bandwidth(points, sample_weight)
+        self.bandwidth_ = float(self._h * self._scale)
         self._points, self._sample_weight = points, sample_weight
-        starts = self._choose_starts(sample_weight, rng)
+        self._labels = None
+        eligible = np.flatnonzero(sample_weight > 0)
+        n_random = (n_random_starts(self.min_mode_fraction)
+                    if self.n_starts == "auto" else self.n_starts)
+        self.method_ = choose_method(self.method, self._kernel, eligible.size,
+                                     X.shape[1], self.sketch_dim, n_random)
+        starts = self._choose_starts(eligible, n_random, rng)
 
         with numba_threads(self.n_jobs), Progress(2, self.verbose, "KDEMode") as bar:
-            candidates, n_iter = self._search(points, sample_weight, starts, rng)
-            bar.update(message=f"{len(candidates)} candidate(s)")
-            if self.polish and self.polish_iter > 0:
+            candidates, log_sums, n_iter = self._search(points, sample_weight,
+                                                        starts, rng)
+            bar.update(message=f"{len(candidates)} candidate(s), {self.method_}")
+            if self.polish and self.polish_iter > 0 and log_sums is None:
                 candidates, log_sums, n_polish = mean_shift(
-                    candidates,
-                    points,
-                    sample_weight,
-                    self._kernel,
-                    self.bandwidth_,
-                    max_iter=self.polish_iter,
-                    tol=self.tol,
-                )
+                    candidates, points, sample_weight, self._kernel, self._h,
+                    max_iter=self.polish_iter, tol=self.tol)
                 n_iter += n_polish
-            else:
-                log_sums = log_kernel_sums(
-                    candidates, points, sample_weight, self._kernel, self.bandwidth_
-                )
+            elif log_sums is None:
+                log_sums = log_kernel_sums(candidates, points, sample_weight,
+                                           self._kernel, self._h)
             bar.update(message="polished")
         self.n_iter_ = int(n_iter)
         self._set_modes(candidates, log_sums, X.dtype)
         return self
 
-    def _choose_starts(self, sample_weight, rng):
-        eligible = np.flatnonzero(sample_weight > 0)
-        if self.n_starts == "auto":
-            if self.method == "bruteforce":
-                return eligible
-            n = eligible.size
-            n_starts = int(min(n, 2000, max(300, 2e7 / n)))
-        else:
-            n_starts = min(self.n_starts, eligible.size)
+    def _scaled_bandwidth(self, points, sample_weight):
+        """The bandwidth in the standardised units, checked to keep ``t`` finite."""
+        if isinstance(self.bandwidth, str):
+            return select_bandwidth(self.bandwidth, points, sample_weight)
+        return check_bandwidth(self.bandwidth, self._spread) / self._scale
+
+    def _choose_starts(self, eligible, n_random, rng):
+        if self.method_ == "bruteforce" and self.n_starts == "auto":
+            return eligible
+        n_starts = n_random
+        if self.method_ == "sketch" and self.n_starts == "auto":
+            n_starts = sketch_starts(eligible.size, n_random)[0]
         if n_starts >= eligible.size:
             return eligible
         return np.sort(rng.choice(eligible, size=n_starts, replace=False))
 
     def _search(self, points, sample_weight, starts, rng):
-        """Return candidate modes in the original space and the steps taken."""
+        """Candidate modes, their log sums (``None`` if to be polished), steps."""
         n_features = points.shape[1]
-        kernel, h = self._kernel, self.bandwidth_
-        if self.method == "bruteforce" or self.sketch_dim >= n_features:
+        kernel, h = self._kernel, self._h
+        options = {"max_iter": self.max_iter, "tol": self.tol}
+        n_keep = sketch_starts(len(starts), 0, self.n_modes)[1]
+        if self.method_ != "sketch" or self.sketch_dim >= n_features:
             self.sketch_dim_ = n_features
-            found, log_sums, n_iter = mean_shift(
-                points[starts],
-                points,
-                sample_weight,
-                kernel,
-                h,
-                max_iter=self.max_iter,
-                tol=self.tol,
-            )
+            if self.method_ == "sketch":
+                found, log_sums, n_iter = screened_mean_shift(
+                    points[starts], points, sample_weight, kernel, h,
+                    n_keep=n_keep, rng=rng, **options)
+            else:
+                found, log_sums, n_iter = mean_shift(
+                    points[starts], points, sample_weight, kernel, h, **options)
             keep = self._distinct_best(found, log_sums, self._n_candidates())
-            return found[keep], n_iter
+            return found[keep], log_sums[keep], n_iter
         self.sketch_dim_ = self.sketch_dim
         sketch = make_sketch(self.sketch, n_features, self.sketch_dim, rng)
         sketched = sketch.apply_right(points)
-        found, log_sums, n_iter = mean_shift(
-            sketched[starts],
-            sketched,
-            sample_weight,
-            kernel,
-            h,
-            max_iter=self.max_iter,
-            tol=self.tol,
-        )
+        # The sketched search only has to reach the right basin: lifting and
+        # polishing make the answer precise.
+        options["tol"] = max(self.tol, SKETCH_TOL)
+        found, log_sums, n_iter = screened_mean_shift(
+            sketched[starts], sketched, sample_weight, kernel, h, n_keep=n_keep,
+            rng=rng, **options)
         keep = self._distinct_best(found, log_sums, self._n_candidates())
-        return self._lift(found[keep], sketched, points, sample_weight), n_iter
+        return self._lift(found[keep], sketched, points, sample_weight), None, n_iter
 
     def _n_candidates(self):
         # A few more candidates than modes asked for: a near-tie in the sketched
@@ -313,7 +383,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     def _lift(self, sketched_modes, sketched, points, sample_weight):
         """One mean-shift step in the original space with sketched-space weights."""
         diff = sketched_modes[:, None, :] - sketched[None, :, :]
-        t = np.einsum("knm,knm->kn", diff, diff) / self.bandwidth_**2
+        t = np.einsum("knm,knm->kn", diff, diff) / self._h**2
         with np.errstate(divide="ignore"):
             log_g = (
                 self._kernel.log_value(t)
@@ -332,7 +402,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
                 break
             if kept:
                 dist = np.sqrt(((positions[kept] - positions[i]) ** 2).sum(axis=1))
-                if dist.min() <= 0.1 * self.bandwidth_:
+                if dist.min() <= 0.1 * self._h:
                     continue
             kept.append(i)
         return np.asarray(kept)
@@ -340,11 +410,19 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     def _set_modes(self, candidates, log_sums, dtype):
         keep = self._distinct_best(candidates, log_sums, self.n_modes)
         log_norm = self._log_normalizer()
-        self.modes_ = (candidates[keep] + self._center).astype(dtype)
+        self._modes = candidates[keep]
+        self.modes_ = self._to_data_units(self._modes).astype(dtype)
+        self.cluster_centers_ = self.modes_.copy()
         self.modes_log_density_ = log_sums[keep] - log_norm
         self.mode_ = self.modes_[0]
         self.mode_log_density_ = float(self.modes_log_density_[0])
-        self.mode_density_ = float(np.exp(self.mode_log_density_))
+        with np.errstate(over="ignore"):
+            self.mode_density_ = float(np.exp(self.mode_log_density_))
+        if np.isinf(self.mode_density_):
+            warnings.warn(
+                f"mode_density_ overflows float64 (log density "
+                f"{self.mode_log_density_:.1f}, data on a tiny scale): use "
+                "mode_log_density_.", RuntimeWarning, stacklevel=3)
         self.effective_sample_size_ = self._effective_sample_size(candidates[keep[0]])
         # Tiny samples cannot reach 10 effective points at any sensible bandwidth.
         threshold = min(MIN_EFFECTIVE_SAMPLE_SIZE, 0.5 * self._sample_weight.sum())
@@ -357,6 +435,13 @@ class KDEMode(DocLinkMixin, BaseEstimator):
                 stacklevel=3,
             )
 
+    def _to_data_units(self, positions):
+        return positions * self._scale + self._center
+
+    def _from_data_units(self, X):
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return (X.astype(np.float64) - self._center) / self._scale
+
     def _log_normalizer(self):
         total = self._sample_weight.sum()
         return np.log(total) + self._kernel.log_normalizer(
@@ -364,7 +449,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         )
 
     def _effective_sample_size(self, centred_mode):
-        t = ((self._points - centred_mode) ** 2).sum(axis=1) / self.bandwidth_**2
+        t = ((self._points - centred_mode) ** 2).sum(axis=1) / self._h**2
         # Frequency weights: (sum w k)^2 / sum w k^2, as for repeated rows.
         log_k = self._kernel.log_value(t)
         with np.errstate(divide="ignore"):
@@ -382,22 +467,18 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Query points; not modified.
 
         Returns
         -------
         log_density : ndarray of shape (n_samples,), float64
+            ``log f(x)`` at each row.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        queries = X.astype(np.float64) - self._center
+        queries = self._from_data_units(X)
         with numba_threads(self.n_jobs):
-            log_sums = log_kernel_sums(
-                queries,
-                self._points,
-                self._sample_weight,
-                self._kernel,
-                self.bandwidth_,
-            )
+            log_sums = log_kernel_sums(queries, self._points, self._sample_weight,
+                                       self._kernel, self._h)
         return log_sums - self._log_normalizer()
 
     def score(self, X, y=None):
@@ -406,11 +487,82 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Query points.
         y : None
             Ignored.
 
         Returns
         -------
         log_likelihood : float
+            Sum of :meth:`score_samples`.
         """
         return float(np.sum(self.score_samples(X)))
+
+    def predict(self, X):
+        """Index in ``modes_`` of the mode each row's mean-shift path ends nearest to.
+
+        Mean shift (the full-dimension, exact-kernel flow) runs from every row
+        of ``X`` until it moves less than ``tol * bandwidth_`` or ``max_iter``
+        steps; the row gets the nearest of ``modes_`` to where it stopped. Rows
+        in the basin of a mode that is not in ``modes_`` (raise ``n_modes``) go
+        to the nearest one that is. The cost is that of ``method='bruteforce'``
+        with ``len(X)`` starts.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to assign; not modified.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), int
+            Index into ``modes_`` (and ``cluster_centers_``).
+        """
+        check_is_fitted(self)
+        return self._assign(self._from_data_units(X))
+
+    def _assign(self, queries):
+        with numba_threads(self.n_jobs):
+            ends, _, _ = mean_shift(queries, self._points, self._sample_weight,
+                                    self._kernel, self._h, max_iter=self.max_iter,
+                                    tol=self.tol)
+        gaps = ((ends[:, None, :] - self._modes[None, :, :]) ** 2).sum(axis=2)
+        return np.argmin(gaps, axis=1)
+
+    @property
+    def labels_(self):
+        """``predict`` of the training rows, computed on first access and cached."""
+        check_is_fitted(self)
+        if self._labels is None:
+            self._labels = self._assign(self._points)
+        return self._labels
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw from the KDE, as :meth:`sklearn.neighbors.KernelDensity.sample`.
+
+        A data point is drawn with probability proportional to its weight, and
+        kernel noise at ``bandwidth_`` is added (every kernel, not only the
+        Gaussian and box kernels; see ``_sampling.kernel_offsets``).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of draws.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The draws, in the dtype of the training data.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(
+                f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        p = self._sample_weight / self._sample_weight.sum()
+        rows = rng.choice(p.size, size=int(n_samples), p=p)
+        noise = kernel_offsets(self._kernel, int(n_samples), self.n_features_in_, rng)
+        drawn = self._to_data_units(self._points[rows]) + self.bandwidth_ * noise
+        return drawn.astype(self.modes_.dtype)

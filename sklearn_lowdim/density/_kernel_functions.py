@@ -157,6 +157,10 @@ def make_kernel(name, beta=1.0):
     >>> make_kernel("logistic").convex
     True
     """
+    if name not in KERNELS:
+        raise ValueError(f"kernel must be one of {sorted(KERNELS)}, got {name!r}.")
+    if not np.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta must be a finite positive number, got {beta!r}.")
     kernel = RadialKernel(name, beta)
     if kernel.code == GENERALIZED_GAUSSIAN and not kernel.convex:
         warnings.warn(

@@ -47,7 +47,7 @@ def blocked_step(queries, points, sample_weight, kernel, bandwidth):
     return shifted, log_sums
 
 
-def gaussian_step(queries, points, sample_weight, bandwidth):
+def gaussian_step(queries, points, sample_weight, bandwidth, shift=True):
     """One Gaussian mean-shift step: GEMM, fused Numba weights, GEMM.
 
     The Gaussian kernel's mean-shift weight is proportional to the kernel, so
@@ -55,6 +55,8 @@ def gaussian_step(queries, points, sample_weight, bandwidth):
     products and the weighted sums, and one Numba pass per row turns cross
     products into weights (distance, log weight, running maximum, exp by a
     vectorisable polynomial), never running NumPy's eight elementwise passes.
+    ``shift=False`` skips the second GEMM and returns the queries unmoved (for
+    density evaluation only).
     """
     from ._kernels import gaussian_weights_inplace
 
@@ -72,7 +74,7 @@ def gaussian_step(queries, points, sample_weight, bandwidth):
         tops, sums = np.empty(G.shape[0]), np.empty(G.shape[0])
         gaussian_weights_inplace(G, np.einsum("ij,ij->i", q, q), point_sq, log_w,
                                  half_inv_h2, tops, sums)
-        moved = G @ points
+        moved = G @ points if shift else q
         ok = sums > 0
         shifted[rows] = np.where(ok[:, None],
                                  moved / np.where(ok, sums, 1.0)[:, None], q)
@@ -135,4 +137,7 @@ def mean_shift(starts, points, sample_weight, kernel, bandwidth, *, max_iter, to
 
 def log_kernel_sums(queries, points, sample_weight, kernel, bandwidth):
     """``log sum_i w_i kappa(||q - p_i||^2 / h^2)`` for every query."""
+    if kernel.code == GAUSSIAN:
+        return gaussian_step(queries, points, sample_weight, bandwidth,
+                             shift=False)[1]
     return step(queries, points, sample_weight, kernel, bandwidth)[1]

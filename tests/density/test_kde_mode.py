@@ -30,7 +30,7 @@ def test_sketch_reaches_brute_force_density(n, d):
     X = gaussian_mixture(n, d)
     h = 0.5 * np.sqrt(d)
     brute = KDEMode(bandwidth=h, method="bruteforce").fit(X)
-    sketch = KDEMode(bandwidth=h, random_state=0).fit(X)
+    sketch = KDEMode(bandwidth=h, method="sketch", random_state=0).fit(X)
     ratio = np.exp(sketch.mode_log_density_ - brute.mode_log_density_)
     assert ratio >= 0.999
     assert sketch.sketch_dim_ == 20
@@ -108,12 +108,12 @@ def test_score_samples_equals_sklearn_kernel_density(kernel):
 
 def test_same_seed_same_mode_and_invariances():
     X = gaussian_mixture(600, 40, seed=4)
-    est = KDEMode(random_state=7).fit(X)
-    again = KDEMode(random_state=7).fit(X)
+    est = KDEMode(method="sketch", random_state=7).fit(X)
+    again = KDEMode(method="sketch", random_state=7).fit(X)
     np.testing.assert_array_equal(est.mode_, again.mode_)
 
     shift = np.full(40, 25.0)
-    moved = KDEMode(random_state=7).fit(X + shift)
+    moved = KDEMode(method="sketch", random_state=7).fit(X + shift)
     np.testing.assert_allclose(moved.mode_, est.mode_ + shift, atol=1e-6)
 
     rotation = special_ortho_group.rvs(40, random_state=0)
@@ -122,14 +122,14 @@ def test_same_seed_same_mode_and_invariances():
     np.testing.assert_allclose(rotated.mode_, brute.mode_ @ rotation, atol=1e-5)
     # The sketch sees a different projection of rotated data, but finds the
     # same mode up to the polishing tolerance.
-    sketch_rotated = KDEMode(random_state=7).fit(X @ rotation)
+    sketch_rotated = KDEMode(method="sketch", random_state=7).fit(X @ rotation)
     np.testing.assert_allclose(sketch_rotated.mode_, est.mode_ @ rotation,
                                atol=1e-3 * est.bandwidth_)
 
 
 def test_n_modes_are_distinct_and_sorted():
     X = gaussian_mixture(800, 10, n_components=3, seed=5)
-    est = KDEMode(n_modes=3, bandwidth=1.5, random_state=0).fit(X)
+    est = KDEMode(n_modes=3, bandwidth=1.5, method="sketch", random_state=0).fit(X)
     assert est.modes_.shape[0] == 3
     assert np.all(np.diff(est.modes_log_density_) <= 0)
     gaps = np.linalg.norm(est.modes_[:, None] - est.modes_[None], axis=-1)
@@ -184,7 +184,7 @@ def test_float32_and_no_inplace_modification():
         ({"bandwidth": 0.0}, {}, "bandwidth"),
         ({"bandwidth": -1.0}, {}, "bandwidth"),
         ({"sketch_dim": 0}, {}, "sketch_dim"),
-        ({"kernel": "box"}, {}, "bruteforce"),
+        ({"kernel": "box", "method": "sketch"}, {}, "bruteforce"),
         ({}, {"sample_weight": -np.ones(10)}, "negative"),
         ({}, {"sample_weight": np.zeros(10)}, "non-zero|sums to zero"),
     ],
@@ -208,7 +208,7 @@ def test_bad_data():
 
 def test_sketch_dim_at_least_n_features_means_no_sketch():
     X = gaussian_mixture(200, 5, seed=10)
-    est = KDEMode(sketch_dim=20, random_state=0).fit(X)
+    est = KDEMode(sketch_dim=20, method="sketch", random_state=0).fit(X)
     assert est.sketch_dim_ == 5
 
 
@@ -233,5 +233,6 @@ def test_other_sketches_reach_brute_force(sketch):
     X = gaussian_mixture(1500, 100, seed=12)
     h = 0.5 * np.sqrt(100)
     brute = KDEMode(bandwidth=h, method="bruteforce").fit(X)
-    est = KDEMode(bandwidth=h, sketch=sketch, random_state=0).fit(X)
+    est = KDEMode(bandwidth=h, sketch=sketch, method="sketch",
+                  random_state=0).fit(X)
     assert np.exp(est.mode_log_density_ - brute.mode_log_density_) >= 0.999
