@@ -56,11 +56,20 @@ def make_ood_scorer(X_ood, metric="auroc"):
     X_ood : array-like of shape (n_ood, n_features)
         Out-of-distribution rows, scored in every fold.
     metric : {"auroc", "fpr95", "aupr"}, default="auroc"
+        The metric: AUROC, AUPR-In, or the false positive rate at 95% true
+        positive rate (negated).
 
     Returns
     -------
     scorer : callable
         ``scorer(estimator, X, y=None) -> float``; pass it as ``scoring=``.
+
+    See Also
+    --------
+    ood_auroc : Area under the ROC curve of ID vs OOD scores.
+    ood_aupr : Area under the precision-recall curve, ID as positive.
+    fpr_at_tpr : False positive rate at a given true positive rate.
+    sklearn.metrics.make_scorer : Scorers from metrics of ``(y_true, y_pred)``.
 
     Examples
     --------

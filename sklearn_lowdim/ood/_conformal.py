@@ -67,6 +67,12 @@ def conformal_pvalues(cal_scores, test_scores):
     pvalues : ndarray of shape (n_test,)
         In ``[1 / (n_cal + 1), 1]``.
 
+    See Also
+    --------
+    benjamini_hochberg : Rejections at a false-discovery rate from these
+        p-values.
+    KNNOOD.pvalues : The same p-values from a detector's calibration set.
+
     References
     ----------
     Stephen Bates, Emmanuel Candes, Lihua Lei, Yaniv Romano and Matteo Sesia,
@@ -103,6 +109,11 @@ def benjamini_hochberg(pvalues, q):
     -------
     rejected : ndarray of bool of shape (..., m)
         True where the null (in-distribution) is rejected: the discoveries.
+
+    See Also
+    --------
+    conformal_pvalues : Split-conformal p-values to feed it.
+    KNNOOD.predict : ``predict(X, fdr=q)`` applies it to a batch's p-values.
 
     Examples
     --------
@@ -172,7 +183,9 @@ class ConformalMixin:
 
         Returns
         -------
-        self
+        self : object
+            The detector, with ``calibration_scores_`` set (and ``offset_``
+            with ``contamination="auto"``).
         """
         check_is_fitted(self)
         self._set_calibration_scores(np.asarray(self.score_samples(X_cal)))
@@ -214,10 +227,13 @@ class ConformalMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to test.
 
         Returns
         -------
         pvalues : ndarray of shape (n_samples,)
+            Split-conformal p-values of ``score_samples(X)`` against
+            ``calibration_scores_``, in ``[1 / (n_cal + 1), 1]``.
         """
         cal = self._check_calibrated()
         return conformal_pvalues(cal, np.asarray(self.score_samples(X)))
@@ -225,9 +241,14 @@ class ConformalMixin:
     def predict(self, X, *, fdr=None, alpha=None):
         """+1 for inliers, -1 for outliers; with an error guarantee if asked.
 
+        With neither ``fdr`` nor ``alpha``, the threshold ``offset_`` decides
+        (scikit-learn's meaning: -1 where ``decision_function(X) < 0``). Pass
+        at most one of them.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to label.
         fdr : float in (0, 1), default=None
             Flag the Benjamini-Hochberg discoveries among the conformal
             p-values of this batch: the expected fraction of in-distribution
@@ -237,12 +258,10 @@ class ConformalMixin:
             Flag rows with ``p <= alpha``: each in-distribution row is flagged
             with probability at most ``alpha``. Needs calibration.
 
-        With neither, the threshold ``offset_`` decides (scikit-learn's
-        meaning).
-
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            +1 for rows kept as in-distribution, -1 for flagged rows.
         """
         if fdr is not None and alpha is not None:
             raise ValueError("Pass fdr or alpha, not both.")

@@ -71,7 +71,8 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
 
         Returns
         -------
-        self
+        self : object
+            The fitted detector.
         """
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
@@ -105,10 +106,14 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score (dense: NumPy array-like, dask array or array-API
+            array, see above).
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            The detector's score (float64 for NumPy input; a lazy dask array
+            or an array of ``X``'s namespace otherwise).
         """
         check_is_fitted(self)
         if is_dask_array(X):

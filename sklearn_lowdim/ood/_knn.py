@@ -127,6 +127,14 @@ class KNNOOD(_FeatureDetector):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
+    See Also
+    --------
+    MahalanobisOOD : Distance to the nearest class mean under a tied
+        covariance.
+    ResidualOOD : Norm of the residual outside the principal subspace.
+    sklearn.neighbors.LocalOutlierFactor : Local density relative to the
+        neighbours (``novelty=True`` for new rows).
+
     References
     ----------
     Yiyou Sun, Yifei Ming, Xiaojin Zhu and Yixuan Li, "Out-of-Distribution

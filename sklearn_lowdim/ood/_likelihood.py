@@ -63,6 +63,8 @@ class GaussianLikelihoodMixin:
         Returns
         -------
         score : float
+            Mean over the rows of the log-density; ``-inf`` whenever the
+            covariance is singular.
         """
         check_is_fitted(self)
         return float(np.mean(self._log_likelihood(self._prepare(X, reset=False))))

@@ -65,7 +65,9 @@ class PyODMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to convert.
         method : {"linear", "unify"}, default="linear"
+            The conversion: min-max scaling or Gaussian scaling (see above).
 
         Returns
         -------
@@ -101,10 +103,14 @@ class PyODMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows whose ``predict`` label is assessed.
 
         Returns
         -------
         confidence : ndarray of shape (n_samples,)
+            In [0, 1]: the confidence in the label the threshold ``offset_``
+            gives each row (outlier where its outlier score exceeds
+            ``threshold_``).
         """
         test = self._outlier_scores(X)
         train = np.sort(self.decision_scores_)

@@ -96,6 +96,13 @@ class ResidualOOD(_FeatureDetector):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
+    See Also
+    --------
+    ViM : The residual scaled into a virtual logit, matched against the
+        head's energy.
+    KNNOOD : Distance to the k-th nearest fit row.
+    sklearn.decomposition.PCA : The principal subspace (about the mean).
+
     References
     ----------
     Haoqi Wang, Zhizhong Li, Litong Feng and Wayne Zhang, "ViM:
@@ -168,7 +175,22 @@ class ResidualOOD(_FeatureDetector):
         self.residual_basis_ = np.ascontiguousarray(vectors[:, order[D:]])
 
     def residual_norms(self, X):
-        """``||(x - u) R||`` of validated rows, by chunks, in float64."""
+        """``||(x - u) R||`` of validated rows, by chunks, in float64.
+
+        The residual norm behind :meth:`score_samples`, without its input
+        checks (``X`` is used as given).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Rows already validated, with the fit rows' number of features.
+
+        Returns
+        -------
+        norms : ndarray of shape (n_samples,)
+            Norm of each row's component, about ``origin_``, in the span of
+            ``residual_basis_``.
+        """
         R, u = self.residual_basis_, self.origin_
         out = np.empty(X.shape[0])
         for rows in gen_row_chunks(X.shape[0], 8 * (X.shape[1] + R.shape[1])):
@@ -211,7 +233,12 @@ class ViM(ResidualOOD):
         ``y=None`` (one class) there are no logits and the score is
         :class:`ResidualOOD`'s about the mean, with a warning.
     contamination : float in (0, 0.5] or 'auto', default=0.05
+        Fraction of the fit rows below ``offset_``; ``'auto'`` is the
+        conformal threshold at false-alarm rate 0.05 once calibrated (see
+        :class:`KNNOOD`).
     calibration : float in (0, 1) or None, default=None
+        Fraction of the fit rows held out as the conformal calibration set
+        (held out of the probe head, the subspace and ``alpha_``).
     random_state : int, RandomState instance or None, default=None
         Draws the calibration rows.
 
@@ -224,6 +251,12 @@ class ViM(ResidualOOD):
     origin_, n_components_, residual_basis_, eigenvalues_ : see ResidualOOD
     offset_, decision_scores_, n_features_in_, feature_names_in_ : \
             see ResidualOOD
+
+    See Also
+    --------
+    ResidualOOD : The residual norm alone (no head needed).
+    MahalanobisOOD : Distance to the nearest class mean under a tied
+        covariance.
 
     References
     ----------
