@@ -6,9 +6,9 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..covariance import Whitener, mahalanobis_distances
+from ..covariance import mahalanobis_distances
 from ..covariance._distances import nearest_centres_xp, whiten_xp
-from ._base import _SupervisedGaussianDetector, pinv_whitener
+from ._base import _SupervisedGaussianDetector, fit_whitener
 
 __all__ = ["MahalanobisOOD"]
 
@@ -103,21 +103,21 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
 
     def _finish_fit(self, covariance):
         stats = self.statistics_
+        if self.relative and len(self.classes_) < 2:
+            raise ValueError(
+                "relative=True needs at least two classes in y: with one class "
+                "the background Gaussian is the class Gaussian and every relative "
+                "distance is zero. Pass the class labels, or relative=False."
+            )
         self.covariance_ = covariance
         self.means_ = stats.means.copy()
         self.location_ = stats.total_mean()
-        self.whitener_ = (
-            pinv_whitener(covariance)
-            if self.covariance == "empirical"
-            else Whitener().fit(covariance)
-        )
+        self.whitener_ = self._fit_whitener(covariance)
         if self.relative:
             # Law of total covariance: within-class (MLE) plus between-class.
-            weights = stats.counts / stats.counts.sum()
-            between = (self.means_ - self.location_).T @ (
-                weights[:, None] * (self.means_ - self.location_)
-            )
-            self.background_whitener_ = pinv_whitener(stats.covariance() + between)
+            total = stats.covariance() + stats.between_class_covariance()
+            self.background_whitener_ = fit_whitener(total, True,
+                                                     np.abs(self.location_))
 
     def class_distances(self, X):
         """Squared Mahalanobis distances of every row to every class mean.
