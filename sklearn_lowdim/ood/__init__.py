@@ -2,7 +2,8 @@
 
 All are scikit-learn outlier detectors (``score_samples`` higher for
 in-distribution rows, ``decision_function = score_samples - offset_``, ``predict``
-in {+1, -1}) that take class labels in ``fit(X, y)``.
+in {+1, -1}). The supervised ones take class labels in ``fit(X, y)`` (``y=None``
+is one class); :class:`RobustMahalanobis` is unsupervised.
 """
 
 # Authors: The sklearn_lowdim developers
@@ -10,6 +11,7 @@ in {+1, -1}) that take class labels in ``fit(X, y)``.
 
 from ._layer_ensemble import LayerEnsembleOOD
 from ._mahalanobis import MahalanobisOOD
+from ._robust import RobustMahalanobis
 from ._wdisc import WDiscOOD
 
-__all__ = ["LayerEnsembleOOD", "MahalanobisOOD", "WDiscOOD"]
+__all__ = ["LayerEnsembleOOD", "MahalanobisOOD", "RobustMahalanobis", "WDiscOOD"]

@@ -295,6 +295,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight)
         X = self._prepare(X, reset=True, min_samples=2)
+        self.__dict__.pop("_offset_sample", None)
         sample_weight = check_weights(sample_weight, X)
         y_idx = self._encode(self._set_classes(y, X.shape[0]))
         self.statistics_ = GaussianStatistics.from_data(
@@ -315,6 +316,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
                 "float."
             )
         y = self._set_classes(y, X.shape[0])
+        self.__dict__.pop("_offset_sample", None)
         self.n_features_in_ = X.shape[1]
         self.__dict__.pop("feature_names_in_", None)
         X = _dask_rows(X, self.normalize)
@@ -340,8 +342,10 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         ``offset_`` (every ``s``-th row, ``s`` the smallest power of two that
         keeps at most 20,000; ``s`` doubles as the stream grows) and scores
         them with the updated model, so ``offset_`` is exact, not a sketch
-        (memory: at most 20,000 rows). With ``covariance='ledoit_wolf'`` the
-        equality needs per-class scatter matrices, kept while
+        (memory: at most 20,000 rows). After ``fit``, which keeps no rows,
+        ``offset_`` comes from the rows of the later ``partial_fit`` calls.
+        With ``covariance='ledoit_wolf'`` the equality needs per-class scatter
+        matrices, kept while
         ``n_classes * n_features**2 <= 2**24`` (128 MiB); beyond that the
         shrinkage intensity of the merged statistics is approximate.
 
@@ -373,6 +377,9 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             self.statistics_ = GaussianStatistics(
                 len(self.classes_), X.shape[1],
                 **self._statistics_options(X.shape[1], merged_later=True))
+        if not hasattr(self, "_offset_sample"):
+            # after fit, which keeps no rows: offset_ comes from the rows
+            # streamed from here on
             self._offset_sample = _OffsetSample()
         self.statistics_.update(X, self._encode(y), sample_weight=sample_weight)
         self._fit_model(self._tied_covariance())

@@ -8,11 +8,16 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegressionCV
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
+from ..utils import Progress
 from ..utils._sklearn_compat import HasMethods, Interval
-from ._base import _SupervisedDetectorAPI
+from ._base import (
+    _SupervisedDetectorAPI,
+    check_weights,
+    class_labels,
+    weighted_percentile,
+)
 from ._mahalanobis import MahalanobisOOD
 
 __all__ = ["LayerEnsembleOOD"]
@@ -40,6 +45,9 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         A supervised detector with ``fit(X, y)`` and ``score_samples``;
         ``None`` is :class:`MahalanobisOOD`.
     contamination : float in (0, 0.5], default=0.05
+        Share of the fit rows below ``offset_``.
+    verbose : int, default=0
+        Report each fitted layer to stderr.
 
     Attributes
     ----------
@@ -68,12 +76,15 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         "layers": [list, None],
         "detector": [HasMethods(["fit", "score_samples"]), None],
         "contamination": [Interval(Real, 0, 0.5, closed="right")],
+        "verbose": ["verbose"],
     }
 
-    def __init__(self, layers=None, *, detector=None, contamination=0.05):
+    def __init__(self, layers=None, *, detector=None, contamination=0.05,
+                 verbose=0):
         self.layers = layers
         self.detector = detector
         self.contamination = contamination
+        self.verbose = verbose
 
     def _blocks(self, n_features):
         if self.layers is None:
@@ -103,50 +114,75 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
             return self.combiner_.decision_function(standardized)
         return standardized.sum(axis=1)
 
-    def fit(self, X, y=None, X_outlier=None):
+    def fit(self, X, y=None, X_outlier=None, sample_weight=None):
         """Fit one detector per block; learn the combination if outliers are given.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels of the in-distribution rows (required).
+            In-distribution rows.
+        y : array-like of shape (n_samples,), default=None
+            Their class labels; ``None`` is one class.
         X_outlier : array-like of shape (n_outliers, n_features), default=None
             Validation outliers for the logistic combination (uses OOD data).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows of ``X``, passed to every layer's
+            detector; the standardisation and ``offset_`` are weighted too, so
+            that integer weights equal repeated rows (for the label-free
+            combination; the logistic one weights its in-distribution rows).
 
         Returns
         -------
-        self
+        self : object
+            The fitted ensemble.
         """
         self._validate_params()
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        if y is None:
-            raise ValueError(
-                "LayerEnsembleOOD requires y to be passed, but the target y is None: "
-                "call fit(X, y) with the class labels of the in-distribution rows."
-            )
-        y = np.asarray(y)
-        check_classification_targets(y)
+        X = validate_data(self, X, dtype=[np.float64, np.float32],
+                          ensure_min_samples=2)
+        w = check_weights(sample_weight, X)
+        y = class_labels(y, X.shape[0])
         self.classes_ = np.unique(y)
         self.blocks_ = self._blocks(X.shape[1])
-        base = MahalanobisOOD() if self.detector is None else self.detector
-        self.detectors_ = [clone(base).fit(X[:, block], y) for block in self.blocks_]
+        self.detectors_ = self._fit_layers(X, y, w)
         scores = self._layer_scores(X)
-        self.score_mean_ = scores.mean(axis=0)
-        self.score_std_ = np.maximum(scores.std(axis=0), np.finfo(float).tiny)
+        weights = np.ones(X.shape[0]) if w is None else w
+        self.score_mean_ = weights @ scores / weights.sum()
+        spread = np.sqrt(weights @ (scores - self.score_mean_) ** 2 / weights.sum())
+        self.score_std_ = np.maximum(spread, np.finfo(float).tiny)
         self.combiner_ = None
         if X_outlier is not None:
-            X_outlier = validate_data(self, X_outlier, dtype=[np.float64, np.float32],
-                                      reset=False)
-            outlier_scores = self._layer_scores(X_outlier)
-            features = (np.vstack([scores, outlier_scores]) - self.score_mean_) / (
-                self.score_std_
-            )
-            labels = np.r_[np.ones(len(scores)), np.zeros(len(outlier_scores))]
-            self.combiner_ = LogisticRegressionCV(cv=5).fit(features, labels)
-        combined = self._combine(scores)
-        self.offset_ = float(np.percentile(combined, 100 * self.contamination))
+            self.combiner_ = self._fit_combiner(scores, X_outlier, w)
+        self.offset_ = weighted_percentile(self._combine(scores),
+                                           100 * self.contamination, w)
         return self
+
+    def _fit_layers(self, X, y, w):
+        base = MahalanobisOOD() if self.detector is None else self.detector
+        if w is not None and not has_fit_parameter(base, "sample_weight"):
+            raise ValueError(
+                f"sample_weight was passed but {type(base).__name__}.fit does not "
+                "accept it; choose a detector that does, or repeat the rows."
+            )
+        extra = {} if w is None else {"sample_weight": w}
+        detectors = []
+        with Progress(len(self.blocks_), self.verbose,
+                      desc=type(self).__name__) as progress:
+            for block in self.blocks_:
+                detectors.append(clone(base).fit(X[:, block], y, **extra))
+                progress.update(message=f"layer of {len(block)} features")
+        return detectors
+
+    def _fit_combiner(self, scores, X_outlier, w):
+        X_outlier = validate_data(self, X_outlier, dtype=[np.float64, np.float32],
+                                  reset=False)
+        outlier_scores = self._layer_scores(X_outlier)
+        features = (np.vstack([scores, outlier_scores]) - self.score_mean_) / (
+            self.score_std_
+        )
+        labels = np.r_[np.ones(len(scores)), np.zeros(len(outlier_scores))]
+        weights = None if w is None else np.r_[w, np.ones(len(outlier_scores))]
+        return LogisticRegressionCV(cv=5).fit(features, labels,
+                                              sample_weight=weights)
 
     def score_samples(self, X):
         """Combined score; higher is more in-distribution.
