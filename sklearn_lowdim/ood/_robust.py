@@ -29,11 +29,12 @@ def robust_standardisation(X, w):
     A feature whose MAD is zero (more than half of the rows at its median, as
     one-hot columns) is scaled by its standard deviation; a constant one by its
     magnitude, or 1. Dividing by these makes a fit free of units and offsets.
-    Computed on X divided by a power of two near ``max |X|`` (exact), so that
-    squares stay in float64's range.
+    Computed on each feature divided by a power of two near its largest
+    absolute value (exact), so that squares stay in float64's range.
     """
-    top = float(np.max(np.abs(X)))
-    unit = 2.0 ** np.floor(np.log2(top)) if top > 0 else 1.0
+    top = np.max(np.abs(X), axis=0)
+    unit = np.where(top > 0, 2.0 ** np.floor(np.log2(np.where(top > 0, top, 1.0))),
+                    1.0)
     X = X / unit
     centre = weighted_median(X, w)
     mad = weighted_median(np.abs(X - centre), w) / _MAD_NORMAL
