@@ -52,13 +52,21 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
     Attributes
     ----------
     detectors_ : list of fitted detectors
+        One per block of columns.
     blocks_ : list of ndarray of int
+        The column indices of each block.
     score_mean_, score_std_ : ndarray of shape (n_layers,)
-        Standardisation of each layer's score on the fit rows.
+        Standardisation of each layer's score on the fit rows (weighted).
     combiner_ : LogisticRegressionCV or None
+        The learnt combination (only with ``X_outlier``).
     classes_ : ndarray
+        The class labels (``[0]`` when fitted without labels).
     offset_ : float
+        ``decision_function = score_samples - offset_``.
     n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (string column names only).
 
     Examples
     --------
@@ -190,10 +198,12 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score (NaN and infinity are rejected).
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Higher is more in-distribution.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)

@@ -24,8 +24,12 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     fitted to all rows (mean and covariance, ignoring the classes).
 
     Everything is computed from the Gaussian core's sufficient statistics, so
-    ``partial_fit`` and Dask partitions give the same model as ``fit``; scoring is
-    one GEMM per row chunk plus a fused minimum over classes.
+    ``partial_fit`` and Dask partitions give the same model as ``fit``
+    (``offset_`` included); scoring is one GEMM per row chunk plus a fused
+    minimum over classes. The whitener standardises the covariance by its
+    per-feature scale before the pseudo-inverse or the eigenvalue floor, so the
+    scores do not depend on the features' units. ``fit(X)`` without labels is
+    one class (one Gaussian).
 
     Parameters
     ----------
@@ -34,13 +38,17 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         The tied covariance. 'empirical' is the official recipe: the maximum-
         likelihood covariance of the class-centred rows with a pseudo-inverse
         precision. 'ledoit_wolf' / 'oas' / a float in [0, 1] shrink it toward a
-        scaled identity. An object with ``fit`` and ``covariance_`` (for example
-        :class:`sklearn.covariance.MinCovDet`) is fitted on the class-centred rows
-        (``fit`` only, not ``partial_fit``).
+        scaled identity, which depends on the features' units (standardise them
+        first). An object with ``fit`` and ``covariance_`` (for example
+        :class:`sklearn.covariance.MinCovDet`) is cloned and fitted on the
+        class-centred rows (``fit`` only, not ``partial_fit``).
     relative : bool, default=False
         Relative Mahalanobis distance. The background Gaussian always uses the
         empirical covariance of all rows with a pseudo-inverse, as the reference
-        implementations do (it follows exactly from the same statistics).
+        implementations do (it follows exactly from the same statistics:
+        within-class plus
+        :meth:`~sklearn_lowdim.covariance.GaussianStatistics.between_class_covariance`).
+        Needs at least two classes.
     normalize : {'l2'} or None, default=None
         Scale every row to unit L2 norm first (Mahalanobis++, Mueller and Hein
         2025), which usually helps on network features.
@@ -53,16 +61,26 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels (``[0]`` when fitted without labels).
     means_ : ndarray of shape (n_classes, n_features)
+        Class means.
     covariance_ : ndarray of shape (n_features, n_features)
+        The tied (pooled within-class) covariance.
     location_ : ndarray of shape (n_features,)
         The mean of all fit rows (centring vector for accurate float32 scoring).
     whitener_ : Whitener
-        ``rank_`` tells the numerical rank of ``covariance_``.
+        ``d_c^2(x) = ||(x - mu_c) W_||^2``; ``rank_`` tells the numerical rank
+        of the standardised ``covariance_``, ``scale_`` the per-feature scales.
+    background_whitener_ : Whitener
+        The whitener of all rows' covariance (``relative=True`` only).
     statistics_ : GaussianStatistics
+        The sufficient statistics (merged by ``partial_fit``).
     offset_ : float
+        ``decision_function = score_samples - offset_``.
     n_features_in_ : int
+        Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (string column names only).
 
     See Also
     --------
@@ -125,10 +143,12 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to measure.
 
         Returns
         -------
         distances : ndarray of shape (n_samples, n_classes)
+            Squared distances.
         """
         check_is_fitted(self)
         X = self._prepare(X, reset=False)

@@ -36,7 +36,14 @@ class WDiscOOD(_SupervisedGaussianDetector):
     never formed: ``||H v||^2 = ||v||^2 - ||G^T v||^2``), vectorised chunked
     scoring, and ``n_discriminants='auto'`` = C - 1 instead of "every positive
     Fisher ratio", which keeps round-off directions (rank(S_b) <= C - 1) and
-    scored worse in the specification's measurements.
+    scored worse in the specification's measurements. The whitener is the one
+    of :class:`MahalanobisOOD` (standardised per feature, so free of units), and
+    the between-class scatter is
+    :meth:`~sklearn_lowdim.covariance.GaussianStatistics.between_class_covariance`.
+
+    Without labels (``fit(X)``, one class) there is no discriminant direction:
+    the score is the residual term on the whole whitened space,
+    ``-w ||x~ - mu~||`` (minus ``w`` times the Mahalanobis distance).
 
     Parameters
     ----------
@@ -57,20 +64,32 @@ class WDiscOOD(_SupervisedGaussianDetector):
     normalize : {'l2'} or None, default=None
         L2-normalise rows first (the official ``feat_norm``).
     contamination : float in (0, 0.5], default=0.05
+        Share of the fit rows below ``offset_``.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels (``[0]`` when fitted without labels).
     means_ : ndarray of shape (n_classes, n_features)
+        Class means.
     location_ : ndarray of shape (n_features,)
+        The mean of all fit rows.
     whitener_ : Whitener
+        Whitening by the within-class covariance.
     discriminants_ : ndarray of shape (n_features, `n_discriminants_`)
         Maps centred rows to discriminant coordinates (whitening included).
     fisher_ratios_ : ndarray of shape (`n_discriminants_`,)
+        Generalised eigenvalues of the kept directions.
     n_discriminants_ : int
+        Number of discriminant directions (0 for one class).
     offset_ : float
+        ``decision_function = score_samples - offset_``.
     statistics_ : GaussianStatistics
+        The sufficient statistics (merged by ``partial_fit``).
     n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (string column names only).
 
     References
     ----------

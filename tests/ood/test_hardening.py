@@ -278,3 +278,17 @@ def test_bad_input_sweep(detector):
             assert np.all(np.isfinite(scores)), name
             assert set(np.unique(model.predict(X))) <= {-1, 1}, name
         np.testing.assert_array_equal(X, kept, err_msg=name)
+
+
+def test_one_class_wdisc_is_the_mahalanobis_distance():
+    X, _, X_test = _data(seed=14)
+    wdisc = WDiscOOD(residual_weight=2.0).fit(X)
+    assert wdisc.n_discriminants_ == 0
+    # closed form: one Gaussian, pseudo-inverse of the covariance of all rows
+    centred = X_test - X.mean(axis=0)
+    d2 = np.einsum("ij,jk,ik->i", centred, np.linalg.pinv(np.cov(X.T, bias=True)),
+                   centred)
+    np.testing.assert_allclose(wdisc.score_samples(X_test), -2.0 * np.sqrt(d2),
+                               rtol=1e-8)
+    np.testing.assert_allclose(MahalanobisOOD().fit(X).score_samples(X_test), -d2,
+                               rtol=1e-8)
