@@ -33,7 +33,13 @@ _ROUNDING = 64 * np.finfo(np.float64).eps
 
 
 def l2_normalize(X):
-    """Rows scaled to unit L2 norm (zero rows stay zero)."""
+    """Rows scaled to unit L2 norm (zero rows stay zero).
+
+    Each row is first divided by its largest absolute entry, so that the norm
+    neither underflows (|x| near 1e-300) nor overflows (near 1e300).
+    """
+    peaks = np.max(np.abs(X), axis=1, keepdims=True) if X.shape[1] else 1.0
+    X = X / np.where(peaks > 0, peaks, 1.0)
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1.0)
 
@@ -94,6 +100,24 @@ def fit_whitener(covariance, empirical, magnitudes=None):
         whitener.basis_ = np.linalg.qr(scale[:, None] * whitener.basis_)[0]
     whitener.scale_ = scale
     return whitener
+
+
+def power_of_two_unit(X, per_feature):
+    """Powers of two near ``max |X|``, per feature or one for all, shape (d,).
+
+    The statistics are computed on ``X / unit``: exact in floating point, the
+    same model up to rounding, and squares in float64's range for any
+    magnitude from 1e-300 to 1e300. One unit per feature also keeps features
+    of very different magnitudes apart from each other's range; it is used
+    where the model is equivariant to per-feature scaling (the empirical
+    covariance), one common unit where it is not (shrinkage toward a scaled
+    identity).
+    """
+    top = np.max(np.abs(X), axis=0) if X.shape[0] else np.zeros(X.shape[1])
+    if not per_feature:
+        top = np.full(X.shape[1], np.max(top, initial=0.0))
+    safe = np.where(top > 0, top, 1.0)
+    return np.where(top > 0, 2.0 ** np.floor(np.log2(safe)), 1.0)
 
 
 def offset_stride(n_rows):
@@ -298,10 +322,12 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         self.__dict__.pop("_offset_sample", None)
         sample_weight = check_weights(sample_weight, X)
         y_idx = self._encode(self._set_classes(y, X.shape[0]))
+        self._unit = power_of_two_unit(X, self.covariance == "empirical")
+        X_unit = X / self._unit
         self.statistics_ = GaussianStatistics.from_data(
-            X, y_idx, n_classes=len(self.classes_), sample_weight=sample_weight,
+            X_unit, y_idx, n_classes=len(self.classes_), sample_weight=sample_weight,
             **self._statistics_options(X.shape[1], merged_later=False))
-        self._fit_model(self._tied_covariance(X, y_idx, sample_weight))
+        self._fit_model(self._tied_covariance(X_unit, y_idx, sample_weight))
         stride = offset_stride(X.shape[0])
         self._set_offset(X[::stride],
                          None if sample_weight is None else sample_weight[::stride])
@@ -317,6 +343,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             )
         y = self._set_classes(y, X.shape[0])
         self.__dict__.pop("_offset_sample", None)
+        self._unit = np.ones(X.shape[1])  # max |X| would cost a pass of its own
         self.n_features_in_ = X.shape[1]
         self.__dict__.pop("feature_names_in_", None)
         X = _dask_rows(X, self.normalize)
@@ -374,6 +401,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         y = class_labels(y, X.shape[0])
         if first:
             self._set_classes(y, X.shape[0], classes)
+            self._unit = power_of_two_unit(X, self.covariance == "empirical")
             self.statistics_ = GaussianStatistics(
                 len(self.classes_), X.shape[1],
                 **self._statistics_options(X.shape[1], merged_later=True))
@@ -381,16 +409,33 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             # after fit, which keeps no rows: offset_ comes from the rows
             # streamed from here on
             self._offset_sample = _OffsetSample()
-        self.statistics_.update(X, self._encode(y), sample_weight=sample_weight)
+        self.statistics_.update(X / self._unit, self._encode(y),
+                                sample_weight=sample_weight)
         self._fit_model(self._tied_covariance())
         rows, weights = self._offset_sample.add(X, sample_weight)
         self._set_offset(rows, weights)
         return self
 
     def _fit_model(self, covariance):
+        """The model from the statistics of ``X / _unit``, in the units of X."""
         _check_covariance(covariance)
         self._warn_constant_features()
         self._finish_fit(covariance)
+        unit = self._unit
+        if np.all(unit == 1.0):
+            return
+        self.means_ = self.means_ * unit
+        self.location_ = self.location_ * unit
+        for name in ("whitener_", "background_whitener_"):
+            whitener = getattr(self, name, None)
+            if whitener is not None:
+                whitener.W_ = whitener.W_ / unit[:, None]
+                whitener.scale_ = whitener.scale_ * unit
+                whitener.logdet_ += 2.0 * float(np.sum(np.log(unit)))
+        self._rescale(unit)
+
+    def _rescale(self, unit):
+        """Subclasses move their own unit-bearing attributes to the units of X."""
 
     def _fit_whitener(self, covariance):
         """The whitener of ``covariance``: pseudo-inverse or floor, scale-free."""
@@ -500,9 +545,8 @@ def _check_covariance(covariance):
         )
     if not np.any(np.diag(covariance) > 0):
         raise ValueError(
-            "The within-class covariance is zero: no class has two distinct rows "
-            "(or |X| is below 1e-154, where squares underflow float64). Fit on "
-            "more rows per class, or rescale X."
+            "The within-class covariance is zero: no class has two distinct rows. "
+            "Fit on more rows per class."
         )
 
 

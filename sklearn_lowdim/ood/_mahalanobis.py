@@ -65,7 +65,9 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     means_ : ndarray of shape (n_classes, n_features)
         Class means.
     covariance_ : ndarray of shape (n_features, n_features)
-        The tied (pooled within-class) covariance.
+        The tied (pooled within-class) covariance (it under- or overflows
+        float64 where its entries do; the model is computed on ``X`` divided
+        by a power of two, so scores stay correct for |X| from 1e-300 to 1e300).
     location_ : ndarray of shape (n_features,)
         The mean of all fit rows (centring vector for accurate float32 scoring).
     whitener_ : Whitener
@@ -74,7 +76,9 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     background_whitener_ : Whitener
         The whitener of all rows' covariance (``relative=True`` only).
     statistics_ : GaussianStatistics
-        The sufficient statistics (merged by ``partial_fit``).
+        The sufficient statistics (merged by ``partial_fit``) of ``X`` divided
+        by powers of two near ``max |X|`` (per feature for 'empirical'; of the
+        first batch).
     offset_ : float
         ``decision_function = score_samples - offset_``.
     n_features_in_ : int
@@ -136,6 +140,11 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
             total = stats.covariance() + stats.between_class_covariance()
             self.background_whitener_ = fit_whitener(total, True,
                                                      np.abs(self.location_))
+
+    def _rescale(self, unit):
+        with np.errstate(over="ignore", under="ignore"):
+            # may leave float64's range (|X| beyond 1e+-154); W_ does not
+            self.covariance_ = self.covariance_ * np.outer(unit, unit)
 
     def class_distances(self, X):
         """Squared Mahalanobis distances of every row to every class mean.

@@ -85,7 +85,9 @@ class WDiscOOD(_SupervisedGaussianDetector):
     offset_ : float
         ``decision_function = score_samples - offset_``.
     statistics_ : GaussianStatistics
-        The sufficient statistics (merged by ``partial_fit``).
+        The sufficient statistics (merged by ``partial_fit``) of ``X`` divided
+        by powers of two near ``max |X|`` (per feature for 'empirical'; of the
+        first batch).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -164,6 +166,9 @@ class WDiscOOD(_SupervisedGaussianDetector):
         centres = (self.means_ - self.location_) @ W  # whitened; global mean is 0
         self._lifted_centres = (centres @ basis) @ basis.T
         self._splitter = basis if 2 * k <= basis.shape[0] else _complement(basis)
+
+    def _rescale(self, unit):
+        self.discriminants_ = self.discriminants_ / unit[:, None]
 
     def score_components(self, X):
         """The discriminative and residual parts of the score.

@@ -116,9 +116,27 @@ def test_no_within_class_spread_is_a_clear_error(detector):
     X = np.array([[0.0, 1.0], [2.0, 5.0]])
     with pytest.raises(ValueError, match="within-class covariance is zero"):
         clone(detector).fit(X, [0, 1])
-    with pytest.raises(ValueError, match="overflow"):
-        clone(detector).fit(np.random.default_rng(0).normal(size=(20, 2)) * 1e300,
-                            np.arange(20) % 2)
+
+
+@pytest.mark.parametrize("magnitude", [1e-300, 1e-160, 1e160, 1e300])
+@pytest.mark.parametrize("detector", [*GAUSSIAN, LayerEnsembleOOD(layers=[2, 3])],
+                         ids=repr)
+def test_extreme_magnitudes_give_the_same_scores(detector, magnitude):
+    # issue 14: squares of 1e-300 underflow, of 1e300 overflow; the model is
+    # fitted on X divided by a power of two, so neither happens
+    X, y, X_test = _data(n=120, seed=15)
+    base = clone(detector).fit(X, y)
+    scaled = clone(detector).fit(X * magnitude, y)
+    np.testing.assert_allclose(scaled.score_samples(X_test * magnitude),
+                               base.score_samples(X_test), rtol=1e-8, atol=1e-10)
+    np.testing.assert_array_equal(scaled.predict(X * magnitude), base.predict(X))
+    if hasattr(detector, "partial_fit"):
+        stream = clone(detector)
+        for chunk in np.array_split(np.arange(len(X)), 3):
+            stream.partial_fit(X[chunk] * magnitude, y[chunk], classes=[0, 1, 2])
+        np.testing.assert_allclose(stream.score_samples(X_test * magnitude),
+                                   base.score_samples(X_test), rtol=1e-8,
+                                   atol=1e-10)
 
 
 def test_units_do_not_change_mahalanobis_scores():
