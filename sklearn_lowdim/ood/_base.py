@@ -246,6 +246,10 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
                           ensure_min_samples=min_samples)
         return l2_normalize(X) if self.normalize == "l2" else X
 
+    def _prepare_rows(self, X):
+        """Rows already validated, L2-normalised if asked (Dask layer blocks)."""
+        return l2_normalize(X) if self.normalize == "l2" else X
+
     def _encode(self, y):
         unknown = ~np.isin(y, self.classes_)
         if unknown.any():
@@ -343,22 +347,32 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             )
         y = self._set_classes(y, X.shape[0])
         self.__dict__.pop("_offset_sample", None)
-        self._unit = np.ones(X.shape[1])  # max |X| would cost a pass of its own
         self.n_features_in_ = X.shape[1]
         self.__dict__.pop("feature_names_in_", None)
-        X = _dask_rows(X, self.normalize)
+        X = dask_rows(X, self.normalize)
         if sample_weight is not None:
             sample_weight = check_sample_weight_values(
                 np.asarray(sample_weight, dtype=np.float64))
-        self.statistics_ = statistics_from_dask(
+        statistics = statistics_from_dask(
             X, self._encode(y), len(self.classes_), sample_weight=sample_weight,
             **self._statistics_options(X.shape[1], merged_later=True),
         )
-        self._fit_model(self._tied_covariance())
         # the same rows as in memory, gathered to this process
         stride = offset_stride(X.shape[0])
-        self._set_offset(np.asarray(X[::stride].compute()),
-                         None if sample_weight is None else sample_weight[::stride])
+        return self._fit_statistics(
+            statistics, np.asarray(X[::stride].compute()),
+            None if sample_weight is None else sample_weight[::stride])
+
+    def _fit_statistics(self, statistics, offset_rows, offset_weights=None):
+        """Finish a fit from merged statistics of unscaled rows (Dask paths).
+
+        ``classes_`` and ``n_features_in_`` are set; ``offset_rows`` are the
+        prepared fit rows of :func:`offset_stride` that place ``offset_``.
+        """
+        self._unit = np.ones(statistics.n_features)
+        self.statistics_ = statistics
+        self._fit_model(self._tied_covariance())
+        self._set_offset(offset_rows, offset_weights)
         return self
 
     def partial_fit(self, X, y=None, classes=None, sample_weight=None):
@@ -491,7 +505,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         """
         check_is_fitted(self)
         if is_dask_array(X):
-            X = _dask_rows(X, None)
+            X = dask_rows(X, None)
             return X.map_blocks(self.score_samples, drop_axis=1, dtype=np.float64)
         xp, is_array_api = get_namespace(X)
         if is_array_api:
@@ -550,7 +564,7 @@ def _check_covariance(covariance):
         )
 
 
-def _dask_rows(X, normalize):
+def dask_rows(X, normalize):
     """A float dask array chunked by rows only, L2-normalised if asked."""
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, got {X.ndim} dimension(s).")

@@ -10,12 +10,16 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from ..utils import Progress
+from ..covariance import GaussianStatistics
+from ..utils import Progress, check_sample_weight_values, is_dask_array
 from ..utils._sklearn_compat import HasMethods, Interval
 from ._base import (
     _SupervisedDetectorAPI,
+    _SupervisedGaussianDetector,
     check_weights,
     class_labels,
+    dask_rows,
+    offset_stride,
     weighted_percentile,
 )
 from ._mahalanobis import MahalanobisOOD
@@ -127,8 +131,14 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            In-distribution rows.
+        X : array-like or dask array of shape (n_samples, n_features)
+            In-distribution rows. A dask array chunked by rows is read in one
+            pass that reduces every block to the statistics of all layers
+            (the detectors must be Gaussian-core ones with a named or float
+            ``covariance``); then the offset rows are gathered. The
+            standardisation of the layer scores and ``offset_`` use the fit
+            rows that the detectors use for their own offsets (every ``s``-th
+            row, ``s`` the smallest power of two keeping at most 20,000).
         y : array-like of shape (n_samples,), default=None
             Their class labels; ``None`` is one class.
         X_outlier : array-like of shape (n_outliers, n_features), default=None
@@ -145,6 +155,8 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
             The fitted ensemble.
         """
         self._validate_params()
+        if is_dask_array(X):
+            return self._fit_dask(X, y, X_outlier, sample_weight)
         X = validate_data(self, X, dtype=[np.float64, np.float32],
                           ensure_min_samples=2)
         w = check_weights(sample_weight, X)
@@ -152,8 +164,14 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         self.classes_ = np.unique(y)
         self.blocks_ = self._blocks(X.shape[1])
         self.detectors_ = self._fit_layers(X, y, w)
-        scores = self._layer_scores(X)
-        weights = np.ones(X.shape[0]) if w is None else w
+        stride = offset_stride(X.shape[0])
+        return self._fit_combination(X[::stride], None if w is None else w[::stride],
+                                     X_outlier)
+
+    def _fit_combination(self, rows, w, X_outlier):
+        """Standardisation, combiner and ``offset_`` from the offset rows."""
+        scores = self._layer_scores(rows)
+        weights = np.ones(rows.shape[0]) if w is None else w
         self.score_mean_ = weights @ scores / weights.sum()
         spread = np.sqrt(weights @ (scores - self.score_mean_) ** 2 / weights.sum())
         self.score_std_ = np.maximum(spread, np.finfo(float).tiny)
@@ -163,6 +181,37 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         self.offset_ = weighted_percentile(self._combine(scores),
                                            100 * self.contamination, w)
         return self
+
+    def _fit_dask(self, X, y, X_outlier, sample_weight):
+        """Every layer's statistics in one pass over the row blocks."""
+        base = MahalanobisOOD() if self.detector is None else self.detector
+        if not isinstance(base, _SupervisedGaussianDetector) or hasattr(
+                base.covariance, "fit"):
+            raise ValueError(
+                "On a dask array every layer's detector must be built on the "
+                "Gaussian core (MahalanobisOOD or WDiscOOD) with covariance="
+                "'empirical', 'ledoit_wolf', 'oas' or a float."
+            )
+        y = class_labels(y, X.shape[0])
+        w = (None if sample_weight is None else check_sample_weight_values(
+            np.asarray(sample_weight, dtype=np.float64)))
+        self.classes_ = np.unique(y)
+        self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        X = dask_rows(X, None)
+        self.blocks_ = self._blocks(X.shape[1])
+        self.detectors_ = [clone(base) for _ in self.blocks_]
+        for det, block in zip(self.detectors_, self.blocks_):
+            det._validate_params()
+            det.classes_, det.n_features_in_ = self.classes_, len(block)
+        states = layer_statistics_from_dask(
+            X, np.searchsorted(self.classes_, y), w, self.blocks_, self.detectors_)
+        stride = offset_stride(X.shape[0])
+        rows = np.asarray(X[::stride].compute())
+        w_rows = None if w is None else w[::stride]
+        for det, block, state in zip(self.detectors_, self.blocks_, states):
+            det._fit_statistics(state, det._prepare_rows(rows[:, block]), w_rows)
+        return self._fit_combination(rows, w_rows, X_outlier)
 
     def _fit_layers(self, X, y, w):
         base = MahalanobisOOD() if self.detector is None else self.detector
@@ -206,5 +255,50 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
             Higher is more in-distribution.
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            return dask_rows(X, None).map_blocks(self.score_samples, drop_axis=1,
+                                                 dtype=np.float64)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self._combine(self._layer_scores(X))
+
+
+def _block_layer_statistics(block, y_idx, w, blocks, detectors):
+    block = np.asarray(block)
+    if not np.all(np.isfinite(block)):
+        raise ValueError(
+            "X contains NaN or infinity. Impute them first, for example with "
+            "sklearn.impute.SimpleImputer."
+        )
+    return [
+        GaussianStatistics.from_data(
+            det._prepare_rows(block[:, cols]), y_idx, n_classes=len(det.classes_),
+            sample_weight=w,
+            **det._statistics_options(len(cols), merged_later=True))
+        for cols, det in zip(blocks, detectors)
+    ]
+
+
+def _merge_layers(parts):
+    # pairwise tree per layer: every merge combines states of similar size
+    while len(parts) > 1:
+        merged = [[a.merge(b) for a, b in zip(pa, pb)]
+                  for pa, pb in zip(parts[::2], parts[1::2])]
+        parts = merged + ([parts[-1]] if len(parts) % 2 else [])
+    return parts[0]
+
+
+def layer_statistics_from_dask(X, y_idx, w, blocks, detectors):
+    """Each layer's :class:`GaussianStatistics`, in one pass over X's row blocks.
+
+    Every row block is read once and reduced to the statistics of all layers;
+    only those travel and are merged (Chan's update).
+    """
+    import dask
+
+    bounds = np.cumsum((0,) + tuple(X.chunks[0]))
+    parts = []
+    for i, block in enumerate(X.to_delayed().ravel()):
+        sl = slice(bounds[i], bounds[i + 1])
+        parts.append(dask.delayed(_block_layer_statistics)(
+            block, y_idx[sl], None if w is None else w[sl], blocks, detectors))
+    return dask.delayed(_merge_layers)(parts).compute()
