@@ -137,23 +137,25 @@ def _consistent_diagonal(S0, Y, w):
 def _orthogonalised(S0, Y, w):
     """The comedian made positive definite by Maronna and Zamar's OGK step.
 
-    The comedian of dependent or discrete features (one-hot columns) can be
-    indefinite; an eigenvalue floor would then make an arbitrary direction
-    dominate every distance. Where it is not positive definite, each
-    eigenvalue is re-estimated as the robust variance of the rows projected on
-    its eigenvector (median of squares over the chi-square(1) median; the
-    classical second moment where that median is zero), as the orthogonalised
-    Gnanadesikan-Kettenring estimator does. A positive definite comedian is
-    kept as it is (the R code's result).
+    The comedian of dependent or discrete features (one-hot columns, dead
+    dimensions) can be indefinite; an eigenvalue floor would then make an
+    arbitrary direction dominate every distance. Each eigenvalue that is not
+    positive (below 1e-8 of the largest) is re-estimated as the robust
+    variance of the rows projected on its eigenvector (median of squares over
+    the chi-square(1) median; the classical second moment where that median is
+    zero), as the orthogonalised Gnanadesikan-Kettenring estimator does; the
+    other eigenvalues, and a positive definite comedian (the R code's result),
+    are kept.
     """
     lam, V = np.linalg.eigh(S0)
-    if lam[0] > _PD_TOL * max(lam[-1], 0.0):
+    bad = lam <= _PD_TOL * max(lam[-1], 0.0)
+    if not np.any(bad):
         return S0
-    P = Y @ V
+    P = Y @ V[:, bad]
     robust = weighted_median(P * P, w) / _CHI2_1_MEDIAN
     ones = np.ones(Y.shape[0]) if w is None else w
     classical = ones @ (P * P) / ones.sum()
-    lam = np.where(robust > 0, robust, classical)
+    lam[bad] = np.where(robust > 0, robust, classical)
     return (V * lam) @ V.T
 
 
