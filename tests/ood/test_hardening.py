@@ -310,3 +310,20 @@ def test_one_class_wdisc_is_the_mahalanobis_distance():
                                rtol=1e-8)
     np.testing.assert_allclose(MahalanobisOOD().fit(X).score_samples(X_test), -d2,
                                rtol=1e-8)
+
+
+@pytest.mark.parametrize("detector", [MahalanobisOOD(), WDiscOOD(),
+                                      MahalanobisOOD(covariance="ledoit_wolf")],
+                         ids=repr)
+def test_weighted_partial_fit_equals_weighted_fit(detector, monkeypatch):
+    monkeypatch.setattr(_base, "_OFFSET_ROWS", 41)
+    X, y, X_test = _data(n=300, seed=16)
+    w = np.random.default_rng(17).uniform(0, 3, len(X))
+    full = clone(detector).fit(X, y, sample_weight=w)
+    stream = clone(detector)
+    for chunk in np.array_split(np.arange(len(X)), 4):
+        stream.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2],
+                           sample_weight=w[chunk])
+    assert stream.offset_ == pytest.approx(full.offset_, rel=1e-9)
+    np.testing.assert_allclose(stream.score_samples(X_test),
+                               full.score_samples(X_test), rtol=1e-8)
