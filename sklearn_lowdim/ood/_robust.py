@@ -13,9 +13,15 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 
 from ..covariance import RobustShrinkageCovariance, Whitener
 from ..covariance._robust import weighted_median
+from ..utils import is_dask_array
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
-from ._base import check_weights, degenerate_features, weighted_percentile
+from ._base import (
+    check_weights,
+    dask_rows,
+    degenerate_features,
+    weighted_percentile,
+)
 
 __all__ = ["RobustMahalanobis"]
 
@@ -160,7 +166,8 @@ class RobustMahalanobis(OffsetOutlierMixin, OutlierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows.
+            Training rows (a dask array is computed: the comedian is a matrix
+            of exact medians over all rows).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -231,8 +238,9 @@ class RobustMahalanobis(OffsetOutlierMixin, OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score (NaN and infinity are rejected).
+        X : array-like or dask array of shape (n_samples, n_features)
+            Rows to score (NaN and infinity are rejected); a dask array gives a
+            lazy dask array of scores.
 
         Returns
         -------
@@ -240,6 +248,9 @@ class RobustMahalanobis(OffsetOutlierMixin, OutlierMixin, BaseEstimator):
             Minus the squared robust distance.
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            return dask_rows(X, None).map_blocks(self.score_samples, drop_axis=1,
+                                                 dtype=np.float64)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         Z = (X - self.centre_) / self.scale_
         return -self.estimator_.mahalanobis(Z) / self.correction_

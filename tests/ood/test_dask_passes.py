@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from sklearn_lowdim.ood import LayerEnsembleOOD, MahalanobisOOD, WDiscOOD, _base
+from sklearn_lowdim.ood import (
+    LayerEnsembleOOD,
+    MahalanobisOOD,
+    RobustMahalanobis,
+    WDiscOOD,
+    _base,
+)
 
 da = pytest.importorskip("dask.array")
 
@@ -70,3 +76,12 @@ def test_dask_layer_ensemble_rejects_detectors_it_cannot_reduce(guarded):
     X, y, Xd = guarded
     with pytest.raises(ValueError, match="Gaussian core"):
         LayerEnsembleOOD(detector=MahalanobisOOD(covariance=LedoitWolf())).fit(Xd, y)
+
+
+def test_robust_mahalanobis_scores_dask_lazily(guarded):
+    X, _, Xd = guarded
+    det = RobustMahalanobis().fit(X)
+    lazy = det.score_samples(Xd)
+    assert type(lazy).__module__.startswith("dask")
+    np.testing.assert_allclose(lazy[:200].compute(), det.score_samples(X[:200]),
+                               rtol=1e-12)
