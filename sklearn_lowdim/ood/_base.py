@@ -102,6 +102,11 @@ def fit_whitener(covariance, empirical, magnitudes=None):
     return whitener
 
 
+# features whose largest magnitude lies in [2**-400, 2**400] are left alone:
+# their squares, summed over up to 1e9 rows, stay well inside float64's range
+_SAFE_EXPONENT = 400
+
+
 def power_of_two_unit(X, per_feature):
     """Powers of two near ``max |X|``, per feature or one for all, shape (d,).
 
@@ -111,13 +116,23 @@ def power_of_two_unit(X, per_feature):
     of very different magnitudes apart from each other's range; it is used
     where the model is equivariant to per-feature scaling (the empirical
     covariance), one common unit where it is not (shrinkage toward a scaled
-    identity).
+    identity). Magnitudes that need no rescaling get unit 1, so that the
+    usual data are not copied.
     """
-    top = np.max(np.abs(X), axis=0) if X.shape[0] else np.zeros(X.shape[1])
+    if X.shape[0] == 0:
+        return np.ones(X.shape[1])
+    # two reading passes; np.abs(X) would allocate a copy of X
+    top = np.maximum(np.max(X, axis=0), -np.min(X, axis=0)).astype(np.float64)
     if not per_feature:
         top = np.full(X.shape[1], np.max(top, initial=0.0))
-    safe = np.where(top > 0, top, 1.0)
-    return np.where(top > 0, 2.0 ** np.floor(np.log2(safe)), 1.0)
+    exponent = np.floor(np.log2(np.where(top > 0, top, 1.0)))
+    safe = np.abs(exponent) <= _SAFE_EXPONENT
+    return np.where(safe | (top == 0), 1.0, 2.0**exponent)
+
+
+def _divide(X, unit):
+    """``X / unit`` without a copy when every unit is 1."""
+    return X if np.all(unit == 1.0) else X / unit
 
 
 def offset_stride(n_rows):
@@ -327,7 +342,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
         sample_weight = check_weights(sample_weight, X)
         y_idx = self._encode(self._set_classes(y, X.shape[0]))
         self._unit = power_of_two_unit(X, self.covariance == "empirical")
-        X_unit = X / self._unit
+        X_unit = _divide(X, self._unit)
         self.statistics_ = GaussianStatistics.from_data(
             X_unit, y_idx, n_classes=len(self.classes_), sample_weight=sample_weight,
             **self._statistics_options(X.shape[1], merged_later=False))
@@ -423,7 +438,7 @@ class _SupervisedGaussianDetector(_SupervisedDetectorAPI):
             # after fit, which keeps no rows: offset_ comes from the rows
             # streamed from here on
             self._offset_sample = _OffsetSample()
-        self.statistics_.update(X / self._unit, self._encode(y),
+        self.statistics_.update(_divide(X, self._unit), self._encode(y),
                                 sample_weight=sample_weight)
         self._fit_model(self._tied_covariance())
         rows, weights = self._offset_sample.add(X, sample_weight)
