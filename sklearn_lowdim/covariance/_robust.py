@@ -1,4 +1,4 @@
-"""Robust shrinkage covariance (Cabana, Lillo and Laniado) and its outlier detector."""
+"""Robust shrinkage covariance (Cabana, Lillo and Laniado)."""
 
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -7,35 +7,78 @@ from numbers import Real
 
 import numpy as np
 from scipy.stats import chi2
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import gen_row_chunks
+from ..utils import Progress, check_sample_weight_values, gen_row_chunks
 from ..utils._doc_link import DocLinkMixin
-from ..utils._outlier import OffsetOutlierMixin
-from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+)
 from ._whitening import Whitener
 
-__all__ = ["RobustShrinkageCovariance", "RobustMahalanobis"]
+__all__ = ["RobustShrinkageCovariance", "weighted_median"]
 
 # Median of a chi-square with one degree of freedom: med(y^2) = 0.4549 sigma^2.
 _CHI2_1_MEDIAN = chi2.ppf(0.5, 1)
+# a comedian whose eigenvalues reach down to this fraction of the largest is
+# treated as not positive definite
+_PD_TOL = 1e-8
 
 
-def _l1_medoid(X):
-    """The data point minimising the summed L1 distance to all rows (chunked)."""
+def weighted_median(A, weights=None):
+    """Column medians of ``A``; integer ``weights`` equal repeating the rows.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, n_columns)
+    weights : ndarray of shape (n_samples,), default=None
+        Non-negative row weights. The median is that of numpy on the rows
+        repeated ``weights`` times (the mean of the two middle values for an
+        even total), interpolated the same way for fractional weights.
+
+    Returns
+    -------
+    medians : ndarray of shape (n_columns,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.covariance._robust import weighted_median
+    >>> A = np.array([[1.0], [2.0], [10.0]])
+    >>> weighted_median(A, np.array([1.0, 3.0, 2.0]))  # 1 2 2 2 10 10
+    array([2.])
+    """
+    if weights is None:
+        return np.median(A, axis=0)
+    order = np.argsort(A, axis=0, kind="stable")
+    sorted_A = np.take_along_axis(A, order, axis=0)
+    cumulative = np.cumsum(weights[order], axis=0)
+    total = cumulative[-1, 0]
+    cols = np.arange(A.shape[1])
+    lo = (cumulative > np.floor((total - 1.0) / 2.0)).argmax(axis=0)
+    hi = (cumulative > np.floor(total / 2.0)).argmax(axis=0)
+    return (sorted_A[lo, cols] + sorted_A[hi, cols]) / 2.0
+
+
+def _l1_medoid(X, w):
+    """The data point minimising the weighted summed L1 distance to all rows."""
     totals = np.empty(X.shape[0])
     for rows in gen_row_chunks(X.shape[0], 8 * X.shape[0] * 2):
-        totals[rows] = np.abs(X[rows, None, :] - X[None, :, :]).sum(axis=(1, 2))
+        totals[rows] = np.abs(X[rows, None, :] - X[None, :, :]).sum(axis=2) @ w
+    totals[w <= 0] = np.inf  # a row of weight zero is not in the data
     return X[int(np.argmin(totals))].copy()
 
 
-def _spatial_median(X, max_iter=200, tol=1e-10):
-    """Weiszfeld's iteration for the multivariate L1 (spatial) median."""
-    m = np.median(X, axis=0)
+def _spatial_median(X, w, max_iter=200, tol=1e-10):
+    """Weiszfeld's iteration for the weighted multivariate L1 (spatial) median."""
+    m = weighted_median(X, w)
     for _ in range(max_iter):
         dist = np.linalg.norm(X - m, axis=1)
-        weights = 1.0 / np.maximum(dist, 1e-12)
+        weights = w / np.maximum(dist, 1e-12)
         new = weights @ X / weights.sum()
         if np.linalg.norm(new - m) <= tol * (1.0 + np.linalg.norm(m)):
             return new
@@ -43,16 +86,18 @@ def _spatial_median(X, max_iter=200, tol=1e-10):
     return m
 
 
-def _location_intensity(X, centre):
+def _location_intensity(X, w, centre):
     """Sandwich-variance intensity of the shrinkage toward ``mean(centre) * 1``."""
-    n, p = X.shape
+    p = X.shape[1]
+    n = w.sum()
     Y = X - centre
     norms = np.abs(Y).sum(axis=1)
     keep = norms > 0
-    Y, norms = Y[keep], norms[keep]
+    Y, norms, w = Y[keep], norms[keep], w[keep]
     U = Y / norms[:, None]
-    A = (np.eye(p) * np.sum(1.0 / norms) - (Y / norms[:, None] ** 3).T @ Y) / n
-    B = U.T @ U / n
+    A = (np.eye(p) * np.sum(w / norms)
+         - (Y * (w / norms**3)[:, None]).T @ Y) / n
+    B = (U * w[:, None]).T @ U / n
     A_inv = np.linalg.pinv(A)
     variance = A_inv @ B @ A_inv / n
     target = np.full(p, centre.mean())
@@ -61,14 +106,64 @@ def _location_intensity(X, centre):
     return intensity, target
 
 
-def _comedian(Y):
+def _comedian(Y, w, progress):
     """``S[j, k] = median_i (Y_ij Y_ik)``, one column block at a time."""
     p = Y.shape[1]
     S = np.empty((p, p))
     for j in range(p):
-        S[j, j:] = np.median(Y[:, j : j + 1] * Y[:, j:], axis=0)
+        S[j, j:] = weighted_median(Y[:, j : j + 1] * Y[:, j:], w)
         S[j:, j] = S[j, j:]
+        progress.update(message="comedian column")
     return S
+
+
+def _consistent_diagonal(S0, Y, w):
+    """Diagonal scaled for consistency at the normal; degenerate ones replaced.
+
+    A feature where more than half of the (weighted) rows sit at the centre
+    (one-hot or zero-inflated columns) has comedian variance zero, which would
+    give every row off the centre an infinite distance. Such a feature takes
+    its classical second moment about the centre instead (zero only for a
+    constant feature).
+    """
+    diag = np.diag(S0) / _CHI2_1_MEDIAN
+    degenerate = diag <= 0
+    if np.any(degenerate):
+        Yd = Y[:, degenerate]
+        diag[degenerate] = w @ (Yd * Yd) / w.sum()
+    S0[np.diag_indices_from(S0)] = diag
+    return S0
+
+
+def _orthogonalised(S0, Y, w):
+    """The comedian made positive definite by Maronna and Zamar's OGK step.
+
+    The comedian of dependent or discrete features (one-hot columns, dead
+    dimensions) can be indefinite; an eigenvalue floor would then make an
+    arbitrary direction dominate every distance. Each eigenvalue that is not
+    positive (below 1e-8 of the largest) is re-estimated as the robust
+    variance of the rows projected on its eigenvector (median of squares over
+    the chi-square(1) median; the classical second moment where that median is
+    zero), as the orthogonalised Gnanadesikan-Kettenring estimator does; the
+    other eigenvalues, and a positive definite comedian (the R code's result),
+    are kept.
+    """
+    lam, V = np.linalg.eigh(S0)
+    bad = lam <= _PD_TOL * max(lam[-1], 0.0)
+    if not np.any(bad):
+        return S0
+    P = Y @ V[:, bad]
+    robust = weighted_median(P * P, w) / _CHI2_1_MEDIAN
+    ones = np.ones(Y.shape[0]) if w is None else w
+    classical = ones @ (P * P) / ones.sum()
+    lam[bad] = np.where(robust > 0, robust, classical)
+    return (V * lam) @ V.T
+
+
+def _power_of_two_scale(X):
+    """``2**k`` near ``max |X|``: dividing by it is exact and keeps squares in range."""
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    return 1.0 if top == 0 else float(2.0 ** np.floor(np.log2(top)))
 
 
 class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
@@ -90,28 +185,53 @@ class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
     4. the scatter shrunk toward ``mean(diag S0) I`` with a Ledoit-Wolf-type
        intensity (``shrinkage='auto'``) or a given one.
 
+    Departures from the R code, for inputs it fails on: a feature whose
+    comedian variance is zero (more than half of the rows at the centre, as
+    one-hot or zero-inflated columns) takes its classical second moment about
+    the centre instead, so that it cannot dominate every distance; the data
+    are divided by a power of two near ``max |X|`` before any product (exact in
+    floating point), so magnitudes from 1e-300 to 1e300 give the same
+    distances (``covariance_`` and ``precision_`` themselves then under- or
+    overflow float64 where their entries do; ``whitener_`` stays finite).
+
     The comedian is not guaranteed positive definite: distances use an
     eigenvalue floor (:class:`Whitener`). Costs: the comedian takes ``p``
     medians over ``n x p`` products; the L1 medoid is ``O(n^2 p)`` (chunked).
+    The fit has no concentration steps: one centre, one scatter.
 
     Parameters
     ----------
     location : {'l1_median', 'l1_medoid', 'median'}, default='l1_median'
+        The robust centre.
     shrink_location : bool, default=True
+        Shrink the centre toward ``mean(centre) * 1``.
     shrinkage : 'auto' or float in [0, 1], default='auto'
         Scatter shrinkage intensity.
+    verbose : int, default=0
+        Report progress (the centre, then each comedian column) to stderr.
 
     Attributes
     ----------
     raw_location_ : ndarray of shape (n_features,)
+        The robust centre before shrinkage.
     location_ : ndarray of shape (n_features,)
+        The shrunk centre.
     location_shrinkage_ : float
+        Intensity of the location shrinkage.
     raw_covariance_ : ndarray of shape (n_features, n_features)
         The consistency-scaled comedian.
     covariance_ : ndarray of shape (n_features, n_features)
+        The shrunk scatter.
     shrinkage_ : float
+        Intensity of the scatter shrinkage.
     precision_ : ndarray of shape (n_features, n_features)
+        The (floored) inverse of ``covariance_``.
+    whitener_ : Whitener
+        ``d^2(x) = ||(x - location_) whitener_.W_||^2``.
     n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (string column names only).
 
     Examples
     --------
@@ -129,62 +249,88 @@ class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
         "location": [StrOptions({"l1_median", "l1_medoid", "median"})],
         "shrink_location": ["boolean"],
         "shrinkage": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both")],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, location="l1_median", *, shrink_location=True,
-                 shrinkage="auto"):
+                 shrinkage="auto", verbose=0):
         self.location = location
         self.shrink_location = shrink_location
         self.shrinkage = shrinkage
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Estimate the robust location and scatter.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training rows.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights; integer weights give the estimate of the
+            rows repeated that many times (weighted medians, weighted sums).
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        n = X.shape[0]
+        w = None
+        if sample_weight is not None:
+            w = check_sample_weight_values(
+                _check_sample_weight(sample_weight, X, dtype=np.float64))
+        scale = np.float64(_power_of_two_scale(X))
+        with Progress(X.shape[1] + 1, self.verbose,
+                      desc=type(self).__name__) as progress:
+            location, S0, cov = self._fit_scaled(X / scale, w, progress)
+        whitener = Whitener(method="eigh", singular="floor").fit(cov)
+        self.raw_location_ *= scale
+        self.location_ = location * scale
+        # the estimate itself is computed on X / scale; only these reported
+        # matrices can leave float64's range (|X| beyond 1e+-154)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            self.raw_covariance_ = S0 * scale**2
+            self.covariance_ = cov * scale**2
+            self.precision_ = (whitener.W_ @ whitener.W_.T) / scale**2
+        whitener.W_ = whitener.W_ / scale
+        whitener.logdet_ += 2 * X.shape[1] * np.log(scale)
+        self.whitener_ = whitener
+        return self
+
+    def _fit_scaled(self, X, w, progress):
+        """The estimate on ``X`` already divided by its power-of-two scale."""
+        ones = np.ones(X.shape[0]) if w is None else w
         if self.location == "l1_medoid":
-            centre = _l1_medoid(X)
+            centre = _l1_medoid(X, ones)
         elif self.location == "l1_median":
-            centre = _spatial_median(X)
+            centre = _spatial_median(X, ones)
         else:
-            centre = np.median(X, axis=0)
+            centre = weighted_median(X, w)
         self.raw_location_ = centre
         self.location_shrinkage_ = 0.0
         if self.shrink_location:
-            intensity, target = _location_intensity(X, centre)
+            intensity, target = _location_intensity(X, ones, centre)
             self.location_shrinkage_ = intensity
             centre = intensity * target + (1 - intensity) * centre
-        self.location_ = centre
+        progress.update(message="centre")
         Y = X - centre
-        S0 = _comedian(Y)
-        S0[np.diag_indices_from(S0)] /= _CHI2_1_MEDIAN
-        self.raw_covariance_ = S0
+        S0 = _consistent_diagonal(_comedian(Y, w, progress), Y, ones)
+        S0 = _orthogonalised(S0, Y, w)
         target = np.eye(len(S0)) * np.mean(np.diag(S0))
         if self.shrinkage == "auto":
             squares = Y * Y
-            phi = float(np.sum(squares.T @ squares / n - S0 * S0))
+            n = ones.sum()
+            phi = float(np.sum((squares * ones[:, None]).T @ squares / n - S0 * S0))
             gamma = float(np.sum((S0 - target) ** 2))
             rho = 0.0 if gamma == 0 else float(np.clip(phi / gamma / n, 0, 1))
         else:
             rho = float(self.shrinkage)
         self.shrinkage_ = rho
-        self.covariance_ = rho * target + (1 - rho) * S0
-        self._whitener = Whitener(method="eigh", singular="floor").fit(
-            self.covariance_
-        )
-        self.precision_ = self._whitener.W_ @ self._whitener.W_.T
-        return self
+        return centre, S0, rho * target + (1 - rho) * S0
 
     def mahalanobis(self, X):
         """Squared Mahalanobis distances to ``location_`` (eigenvalue floor).
@@ -192,109 +338,15 @@ class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to measure (NaN and infinity are rejected).
 
         Returns
         -------
         dist : ndarray of shape (n_samples,)
+            Squared distances.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        Z = (X - self.location_) @ self._whitener.W_
+        Z = self.whitener_.transform(X, self.location_)
         return np.einsum("ij,ij->i", Z, Z)
 
-
-class RobustMahalanobis(DocLinkMixin, OffsetOutlierMixin, OutlierMixin, BaseEstimator):
-    """Unsupervised outlier detector with a robust shrinkage Mahalanobis distance.
-
-    Like :class:`sklearn.covariance.EllipticEnvelope`, but on
-    :class:`RobustShrinkageCovariance` (or any estimator with ``fit`` and
-    ``mahalanobis``). ``score_samples = -d^2``; with ``contamination='auto'`` a row
-    is an outlier when ``d^2`` exceeds the ``quantile`` of a chi-square with
-    ``n_features`` degrees of freedom (``cutoff_df='p-1'`` reproduces the R code).
-
-    Parameters
-    ----------
-    estimator : estimator, default=None
-        ``None`` is ``RobustShrinkageCovariance()``.
-    quantile : float in (0, 1), default=0.975
-    cutoff_df : {'p', 'p-1'}, default='p'
-    contamination : 'auto' or float in (0, 0.5], default='auto'
-        'auto': the chi-square cut-off; a float: that share of the fit rows.
-
-    Attributes
-    ----------
-    estimator_ : fitted covariance estimator
-    threshold_ : float
-        The squared-distance cut-off.
-    offset_ : float
-        ``-threshold_``.
-    dist_ : ndarray of shape (n_samples,)
-        Squared distances of the fit rows.
-    outlier_mask_ : ndarray of bool
-    n_features_in_ : int
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_lowdim.covariance import RobustMahalanobis
-    >>> X = np.random.default_rng(0).normal(size=(300, 2))
-    >>> RobustMahalanobis().fit(X).predict([[0.0, 0.0], [8.0, 8.0]])
-    array([ 1, -1])
-    """
-
-    _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "mahalanobis"]), None],
-        "quantile": [Interval(Real, 0, 1, closed="neither")],
-        "cutoff_df": [StrOptions({"p", "p-1"})],
-        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
-    }
-
-    def __init__(self, estimator=None, *, quantile=0.975, cutoff_df="p",
-                 contamination="auto"):
-        self.estimator = estimator
-        self.quantile = quantile
-        self.cutoff_df = cutoff_df
-        self.contamination = contamination
-
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
-        """Fit the robust covariance and the cut-off.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self
-        """
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        base = RobustShrinkageCovariance() if self.estimator is None else self.estimator
-        self.estimator_ = clone(base).fit(X)
-        self.dist_ = self.estimator_.mahalanobis(X)
-        if self.contamination == "auto":
-            df = X.shape[1] - (self.cutoff_df == "p-1")
-            self.threshold_ = float(chi2.ppf(self.quantile, max(df, 1)))
-        else:
-            self.threshold_ = float(np.percentile(self.dist_,
-                                                  100 * (1 - self.contamination)))
-        self.offset_ = -self.threshold_
-        self.outlier_mask_ = self.dist_ > self.threshold_
-        return self
-
-    def score_samples(self, X):
-        """``-d^2``: higher is more normal.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return -self.estimator_.mahalanobis(X)

@@ -589,3 +589,48 @@ class GaussianStatistics:
             grown.class_factors_[: self.n_classes] = self.class_factors_
         self.__dict__.update(grown.__dict__)
         return self
+
+    def between_class_covariance(self, priors=None):
+        """Between-class covariance ``sum_k pi_k (mu_k - mu)(mu_k - mu)^T``.
+
+        ``mu`` is the weighted mean of all rows (:meth:`total_mean`). With the
+        default ``priors`` (the class frequencies) this is the term that the law
+        of total covariance adds to :meth:`covariance`: their sum is the
+        covariance of all rows about ``mu`` (relative Mahalanobis's background
+        Gaussian). WDiscOOD's official code weights every class by ``1 / C``
+        about the same ``mu``: pass ``priors=np.full(C, 1 / C)``.
+
+        Parameters
+        ----------
+        priors : array-like of shape (n_classes,), default=None
+            Class weights ``pi_k``: non-negative, summing to one. ``None`` takes
+            ``counts / sum(counts)``.
+
+        Returns
+        -------
+        between : ndarray of shape (n_features, n_features)
+            Symmetric and positive semi-definite, of rank at most
+            ``n_classes - 1`` with the default priors.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_lowdim.covariance import GaussianStatistics
+        >>> X = np.array([[0.0, 1.0], [2.0, 1.0], [4.0, 3.0], [6.0, 5.0]])
+        >>> stats = GaussianStatistics.from_data(X, np.array([0, 0, 1, 1]))
+        >>> total = stats.covariance() + stats.between_class_covariance()
+        >>> bool(np.allclose(total, np.cov(X.T, bias=True)))
+        True
+        """
+        if priors is None:
+            priors = self.counts / self.n_samples
+        priors = np.asarray(priors, dtype=np.float64)
+        if (priors.shape != (self.n_classes,) or not np.all(np.isfinite(priors))
+                or np.any(priors < 0) or not np.isclose(priors.sum(), 1.0)):
+            raise ValueError(
+                f"priors must be {self.n_classes} non-negative numbers summing to "
+                f"1, got {priors!r}; normalise them with priors / priors.sum()."
+            )
+        centred = self.means - self.total_mean()
+        between = centred.T @ (priors[:, None] * centred)
+        return (between + between.T) / 2

@@ -2,7 +2,8 @@
 
 All are scikit-learn outlier detectors (``score_samples`` higher for
 in-distribution rows, ``decision_function = score_samples - offset_``, ``predict``
-in {+1, -1}) that take class labels in ``fit(X, y)``.
+in {+1, -1}). The supervised ones take class labels in ``fit(X, y)`` (``y=None``
+is one class); :class:`RobustMahalanobis` is unsupervised.
 """
 
 # Authors: The sklearn_lowdim developers
@@ -12,6 +13,7 @@ from ._conformal import benjamini_hochberg, conformal_pvalues
 from ._knn import KNNOOD
 from ._layer_ensemble import LayerEnsembleOOD
 from ._mahalanobis import MahalanobisOOD
+from ._robust import RobustMahalanobis
 from ._vim import ResidualOOD, ViM
 from ._wdisc import WDiscOOD
 
@@ -20,6 +22,7 @@ __all__ = [
     "LayerEnsembleOOD",
     "MahalanobisOOD",
     "ResidualOOD",
+    "RobustMahalanobis",
     "ViM",
     "WDiscOOD",
     "benjamini_hochberg",

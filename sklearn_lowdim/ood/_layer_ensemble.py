@@ -8,11 +8,20 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegressionCV
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
+from ..covariance import GaussianStatistics
+from ..utils import Progress, check_sample_weight_values, is_dask_array
 from ..utils._sklearn_compat import HasMethods, Interval
-from ._base import _SupervisedDetectorAPI
+from ._base import (
+    _SupervisedDetectorAPI,
+    _SupervisedGaussianDetector,
+    check_weights,
+    class_labels,
+    dask_rows,
+    offset_stride,
+    weighted_percentile,
+)
 from ._mahalanobis import MahalanobisOOD
 
 __all__ = ["LayerEnsembleOOD"]
@@ -40,17 +49,28 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         A supervised detector with ``fit(X, y)`` and ``score_samples``;
         ``None`` is :class:`MahalanobisOOD`.
     contamination : float in (0, 0.5], default=0.05
+        Share of the fit rows below ``offset_``.
+    verbose : int, default=0
+        Report each fitted layer to stderr.
 
     Attributes
     ----------
     detectors_ : list of fitted detectors
+        One per block of columns.
     blocks_ : list of ndarray of int
+        The column indices of each block.
     score_mean_, score_std_ : ndarray of shape (n_layers,)
-        Standardisation of each layer's score on the fit rows.
+        Standardisation of each layer's score on the fit rows (weighted).
     combiner_ : LogisticRegressionCV or None
+        The learnt combination (only with ``X_outlier``).
     classes_ : ndarray
+        The class labels (``[0]`` when fitted without labels).
     offset_ : float
+        ``decision_function = score_samples - offset_``.
     n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (string column names only).
 
     Examples
     --------
@@ -68,12 +88,15 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         "layers": [list, None],
         "detector": [HasMethods(["fit", "score_samples"]), None],
         "contamination": [Interval(Real, 0, 0.5, closed="right")],
+        "verbose": ["verbose"],
     }
 
-    def __init__(self, layers=None, *, detector=None, contamination=0.05):
+    def __init__(self, layers=None, *, detector=None, contamination=0.05,
+                 verbose=0):
         self.layers = layers
         self.detector = detector
         self.contamination = contamination
+        self.verbose = verbose
 
     def _blocks(self, n_features):
         if self.layers is None:
@@ -103,51 +126,121 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
             return self.combiner_.decision_function(standardized)
         return standardized.sum(axis=1)
 
-    def fit(self, X, y=None, X_outlier=None):
+    def fit(self, X, y=None, X_outlier=None, sample_weight=None):
         """Fit one detector per block; learn the combination if outliers are given.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels of the in-distribution rows (required).
+        X : array-like or dask array of shape (n_samples, n_features)
+            In-distribution rows. A dask array chunked by rows is read in one
+            pass that reduces every block to the statistics of all layers
+            (the detectors must be Gaussian-core ones with a named or float
+            ``covariance``); then the offset rows are gathered. The
+            standardisation of the layer scores and ``offset_`` use the fit
+            rows that the detectors use for their own offsets (every ``s``-th
+            row, ``s`` the smallest power of two keeping at most 20,000).
+        y : array-like of shape (n_samples,), default=None
+            Their class labels; ``None`` is one class.
         X_outlier : array-like of shape (n_outliers, n_features), default=None
             Validation outliers for the logistic combination (uses OOD data).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows of ``X``, passed to every layer's
+            detector; the standardisation and ``offset_`` are weighted too, so
+            that integer weights equal repeated rows (for the label-free
+            combination; the logistic one weights its in-distribution rows).
 
         Returns
         -------
-        self
+        self : object
+            The fitted ensemble.
         """
         self._validate_params()
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        if y is None:
-            raise ValueError(
-                "LayerEnsembleOOD requires y to be passed, but the target y is None: "
-                "call fit(X, y) with the class labels of the in-distribution rows."
-            )
-        y = np.asarray(y)
-        check_classification_targets(y)
+        if is_dask_array(X):
+            return self._fit_dask(X, y, X_outlier, sample_weight)
+        X = validate_data(self, X, dtype=[np.float64, np.float32],
+                          ensure_min_samples=2)
+        w = check_weights(sample_weight, X)
+        y = class_labels(y, X.shape[0])
         self.classes_ = np.unique(y)
         self.blocks_ = self._blocks(X.shape[1])
-        base = MahalanobisOOD() if self.detector is None else self.detector
-        self.detectors_ = [clone(base).fit(X[:, block], y) for block in self.blocks_]
-        scores = self._layer_scores(X)
-        self.score_mean_ = scores.mean(axis=0)
-        self.score_std_ = np.maximum(scores.std(axis=0), np.finfo(float).tiny)
+        self.detectors_ = self._fit_layers(X, y, w)
+        stride = offset_stride(X.shape[0])
+        return self._fit_combination(X[::stride], None if w is None else w[::stride],
+                                     X_outlier)
+
+    def _fit_combination(self, rows, w, X_outlier):
+        """Standardisation, combiner and ``offset_`` from the offset rows."""
+        scores = self._layer_scores(rows)
+        weights = np.ones(rows.shape[0]) if w is None else w
+        self.score_mean_ = weights @ scores / weights.sum()
+        spread = np.sqrt(weights @ (scores - self.score_mean_) ** 2 / weights.sum())
+        self.score_std_ = np.maximum(spread, np.finfo(float).tiny)
         self.combiner_ = None
         if X_outlier is not None:
-            X_outlier = validate_data(self, X_outlier, dtype=[np.float64, np.float32],
-                                      reset=False)
-            outlier_scores = self._layer_scores(X_outlier)
-            features = (np.vstack([scores, outlier_scores]) - self.score_mean_) / (
-                self.score_std_
-            )
-            labels = np.r_[np.ones(len(scores)), np.zeros(len(outlier_scores))]
-            self.combiner_ = LogisticRegressionCV(cv=5).fit(features, labels)
+            self.combiner_ = self._fit_combiner(scores, X_outlier, w)
         combined = self._combine(scores)
-        self.offset_ = float(np.percentile(combined, 100 * self.contamination))
+        self.offset_ = weighted_percentile(combined, 100 * self.contamination, w)
         self._record_fit_scores(combined)
         return self
+
+    def _fit_dask(self, X, y, X_outlier, sample_weight):
+        """Every layer's statistics in one pass over the row blocks."""
+        base = MahalanobisOOD() if self.detector is None else self.detector
+        if not isinstance(base, _SupervisedGaussianDetector) or hasattr(
+                base.covariance, "fit"):
+            raise ValueError(
+                "On a dask array every layer's detector must be built on the "
+                "Gaussian core (MahalanobisOOD or WDiscOOD) with covariance="
+                "'empirical', 'ledoit_wolf', 'oas' or a float."
+            )
+        y = class_labels(y, X.shape[0])
+        w = (None if sample_weight is None else check_sample_weight_values(
+            np.asarray(sample_weight, dtype=np.float64)))
+        self.classes_ = np.unique(y)
+        self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        X = dask_rows(X, None)
+        self.blocks_ = self._blocks(X.shape[1])
+        self.detectors_ = [clone(base) for _ in self.blocks_]
+        for det, block in zip(self.detectors_, self.blocks_):
+            det._validate_params()
+            det.classes_, det.n_features_in_ = self.classes_, len(block)
+        states = layer_statistics_from_dask(
+            X, np.searchsorted(self.classes_, y), w, self.blocks_, self.detectors_)
+        stride = offset_stride(X.shape[0])
+        rows = np.asarray(X[::stride].compute())
+        w_rows = None if w is None else w[::stride]
+        for det, block, state in zip(self.detectors_, self.blocks_, states):
+            det._fit_statistics(state, det._prepare_rows(rows[:, block]), w_rows)
+        return self._fit_combination(rows, w_rows, X_outlier)
+
+    def _fit_layers(self, X, y, w):
+        base = MahalanobisOOD() if self.detector is None else self.detector
+        if w is not None and not has_fit_parameter(base, "sample_weight"):
+            raise ValueError(
+                f"sample_weight was passed but {type(base).__name__}.fit does not "
+                "accept it; choose a detector that does, or repeat the rows."
+            )
+        extra = {} if w is None else {"sample_weight": w}
+        detectors = []
+        with Progress(len(self.blocks_), self.verbose,
+                      desc=type(self).__name__) as progress:
+            for block in self.blocks_:
+                detectors.append(clone(base).fit(X[:, block], y, **extra))
+                progress.update(message=f"layer of {len(block)} features")
+        return detectors
+
+    def _fit_combiner(self, scores, X_outlier, w):
+        X_outlier = validate_data(self, X_outlier, dtype=[np.float64, np.float32],
+                                  reset=False)
+        outlier_scores = self._layer_scores(X_outlier)
+        features = (np.vstack([scores, outlier_scores]) - self.score_mean_) / (
+            self.score_std_
+        )
+        labels = np.r_[np.ones(len(scores)), np.zeros(len(outlier_scores))]
+        weights = None if w is None else np.r_[w, np.ones(len(outlier_scores))]
+        return LogisticRegressionCV(cv=5).fit(features, labels,
+                                              sample_weight=weights)
 
     def score_samples(self, X):
         """Combined score; higher is more in-distribution.
@@ -155,11 +248,58 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score (NaN and infinity are rejected).
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Higher is more in-distribution.
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            return dask_rows(X, None).map_blocks(self.score_samples, drop_axis=1,
+                                                 dtype=np.float64)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self._combine(self._layer_scores(X))
+
+
+def _block_layer_statistics(block, y_idx, w, blocks, detectors):
+    block = np.asarray(block)
+    if not np.all(np.isfinite(block)):
+        raise ValueError(
+            "X contains NaN or infinity. Impute them first, for example with "
+            "sklearn.impute.SimpleImputer."
+        )
+    return [
+        GaussianStatistics.from_data(
+            det._prepare_rows(block[:, cols]), y_idx, n_classes=len(det.classes_),
+            sample_weight=w,
+            **det._statistics_options(len(cols), merged_later=True))
+        for cols, det in zip(blocks, detectors)
+    ]
+
+
+def _merge_layers(parts):
+    # pairwise tree per layer: every merge combines states of similar size
+    while len(parts) > 1:
+        merged = [[a.merge(b) for a, b in zip(pa, pb)]
+                  for pa, pb in zip(parts[::2], parts[1::2])]
+        parts = merged + ([parts[-1]] if len(parts) % 2 else [])
+    return parts[0]
+
+
+def layer_statistics_from_dask(X, y_idx, w, blocks, detectors):
+    """Each layer's :class:`GaussianStatistics`, in one pass over X's row blocks.
+
+    Every row block is read once and reduced to the statistics of all layers;
+    only those travel and are merged (Chan's update).
+    """
+    import dask
+
+    bounds = np.cumsum((0,) + tuple(X.chunks[0]))
+    parts = []
+    for i, block in enumerate(X.to_delayed().ravel()):
+        sl = slice(bounds[i], bounds[i + 1])
+        parts.append(dask.delayed(_block_layer_statistics)(
+            block, y_idx[sl], None if w is None else w[sl], blocks, detectors))
+    return dask.delayed(_merge_layers)(parts).compute()

@@ -6,9 +6,10 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..covariance import Whitener, mahalanobis_distances
+from ..covariance import mahalanobis_distances
 from ..covariance._distances import nearest_centres_xp, whiten_xp
-from ._base import _SupervisedGaussianDetector, pinv_whitener
+from ..covariance._whitening import fit_whitener
+from ._base import _SupervisedGaussianDetector
 
 __all__ = ["MahalanobisOOD"]
 
@@ -24,8 +25,12 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     fitted to all rows (mean and covariance, ignoring the classes).
 
     Everything is computed from the Gaussian core's sufficient statistics, so
-    ``partial_fit`` and Dask partitions give the same model as ``fit``; scoring is
-    one GEMM per row chunk plus a fused minimum over classes.
+    ``partial_fit`` and Dask partitions give the same model as ``fit``
+    (``offset_`` included); scoring is one GEMM per row chunk plus a fused
+    minimum over classes. The whitener standardises the covariance by its
+    per-feature scale before the pseudo-inverse or the eigenvalue floor, so the
+    scores do not depend on the features' units. ``fit(X)`` without labels is
+    one class (one Gaussian).
 
     Parameters
     ----------
@@ -34,13 +39,17 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         The tied covariance. 'empirical' is the official recipe: the maximum-
         likelihood covariance of the class-centred rows with a pseudo-inverse
         precision. 'ledoit_wolf' / 'oas' / a float in [0, 1] shrink it toward a
-        scaled identity. An object with ``fit`` and ``covariance_`` (for example
-        :class:`sklearn.covariance.MinCovDet`) is fitted on the class-centred rows
-        (``fit`` only, not ``partial_fit``).
+        scaled identity, which depends on the features' units (standardise them
+        first). An object with ``fit`` and ``covariance_`` (for example
+        :class:`sklearn.covariance.MinCovDet`) is cloned and fitted on the
+        class-centred rows (``fit`` only, not ``partial_fit``).
     relative : bool, default=False
         Relative Mahalanobis distance. The background Gaussian always uses the
         empirical covariance of all rows with a pseudo-inverse, as the reference
-        implementations do (it follows exactly from the same statistics).
+        implementations do (it follows exactly from the same statistics:
+        within-class plus
+        :meth:`~sklearn_lowdim.covariance.GaussianStatistics.between_class_covariance`).
+        Needs at least two classes.
     normalize : {'l2'} or None, default=None
         Scale every row to unit L2 norm first. ``normalize='l2'`` is
         Mahalanobis++ (Mueller and Hein, ICML 2025): L2-normalised features,
@@ -56,16 +65,30 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels (``[0]`` when fitted without labels).
     means_ : ndarray of shape (n_classes, n_features)
+        Class means.
     covariance_ : ndarray of shape (n_features, n_features)
+        The tied (pooled within-class) covariance (it under- or overflows
+        float64 where its entries do; the model is computed on ``X`` divided
+        by a power of two, so scores stay correct for |X| from 1e-300 to 1e300).
     location_ : ndarray of shape (n_features,)
         The mean of all fit rows (centring vector for accurate float32 scoring).
     whitener_ : Whitener
-        ``rank_`` tells the numerical rank of ``covariance_``.
+        ``d_c^2(x) = ||(x - mu_c) W_||^2``; ``rank_`` tells the numerical rank
+        of the standardised ``covariance_``, ``scale_`` the per-feature scales.
+    background_whitener_ : Whitener
+        The whitener of all rows' covariance (``relative=True`` only).
     statistics_ : GaussianStatistics
+        The sufficient statistics (merged by ``partial_fit``) of ``X`` divided
+        by powers of two near ``max |X|`` (per feature for 'empirical'; of the
+        first batch).
     offset_ : float
+        ``decision_function = score_samples - offset_``.
     n_features_in_ : int
+        Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (string column names only).
 
     See Also
     --------
@@ -108,21 +131,26 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
 
     def _finish_fit(self, covariance):
         stats = self.statistics_
+        if self.relative and len(self.classes_) < 2:
+            raise ValueError(
+                "relative=True needs at least two classes in y: with one class "
+                "the background Gaussian is the class Gaussian and every relative "
+                "distance is zero. Pass the class labels, or relative=False."
+            )
         self.covariance_ = covariance
         self.means_ = stats.means.copy()
         self.location_ = stats.total_mean()
-        self.whitener_ = (
-            pinv_whitener(covariance)
-            if self.covariance == "empirical"
-            else Whitener().fit(covariance)
-        )
+        self.whitener_ = self._fit_whitener(covariance)
         if self.relative:
             # Law of total covariance: within-class (MLE) plus between-class.
-            weights = stats.counts / stats.counts.sum()
-            between = (self.means_ - self.location_).T @ (
-                weights[:, None] * (self.means_ - self.location_)
-            )
-            self.background_whitener_ = pinv_whitener(stats.covariance() + between)
+            total = stats.covariance() + stats.between_class_covariance()
+            self.background_whitener_ = fit_whitener(total, True,
+                                                     np.abs(self.location_))
+
+    def _rescale(self, unit):
+        with np.errstate(over="ignore", under="ignore"):
+            # may leave float64's range (|X| beyond 1e+-154); W_ does not
+            self.covariance_ = self.covariance_ * np.outer(unit, unit)
 
     def class_distances(self, X):
         """Squared Mahalanobis distances of every row to every class mean.
@@ -130,10 +158,12 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to measure.
 
         Returns
         -------
         distances : ndarray of shape (n_samples, n_classes)
+            Squared distances.
         """
         check_is_fitted(self)
         X = self._prepare(X, reset=False)

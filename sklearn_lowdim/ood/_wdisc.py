@@ -9,11 +9,10 @@ import numpy as np
 from scipy.linalg import eigh
 from sklearn.utils.validation import check_is_fitted
 
-from ..covariance import Whitener
 from ..covariance._distances import nearest_centres, nearest_centres_xp, whiten_xp
 from ..utils import device, gen_row_chunks
 from ..utils._sklearn_compat import Interval, StrOptions
-from ._base import _SupervisedGaussianDetector, pinv_whitener
+from ._base import _SupervisedGaussianDetector
 
 __all__ = ["WDiscOOD"]
 
@@ -37,7 +36,14 @@ class WDiscOOD(_SupervisedGaussianDetector):
     never formed: ``||H v||^2 = ||v||^2 - ||G^T v||^2``), vectorised chunked
     scoring, and ``n_discriminants='auto'`` = C - 1 instead of "every positive
     Fisher ratio", which keeps round-off directions (rank(S_b) <= C - 1) and
-    scored worse in the specification's measurements.
+    scored worse in the specification's measurements. The whitener is the one
+    of :class:`MahalanobisOOD` (standardised per feature, so free of units), and
+    the between-class scatter is
+    :meth:`~sklearn_lowdim.covariance.GaussianStatistics.between_class_covariance`.
+
+    Without labels (``fit(X)``, one class) there is no discriminant direction:
+    the score is the residual term on the whole whitened space,
+    ``-w ||x~ - mu~||`` (minus ``w`` times the Mahalanobis distance).
 
     Parameters
     ----------
@@ -58,20 +64,34 @@ class WDiscOOD(_SupervisedGaussianDetector):
     normalize : {'l2'} or None, default=None
         L2-normalise rows first (the official ``feat_norm``).
     contamination : float in (0, 0.5], default=0.05
+        Share of the fit rows below ``offset_``.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels (``[0]`` when fitted without labels).
     means_ : ndarray of shape (n_classes, n_features)
+        Class means.
     location_ : ndarray of shape (n_features,)
+        The mean of all fit rows.
     whitener_ : Whitener
+        Whitening by the within-class covariance.
     discriminants_ : ndarray of shape (n_features, `n_discriminants_`)
         Maps centred rows to discriminant coordinates (whitening included).
     fisher_ratios_ : ndarray of shape (`n_discriminants_`,)
+        Generalised eigenvalues of the kept directions.
     n_discriminants_ : int
+        Number of discriminant directions (0 for one class).
     offset_ : float
+        ``decision_function = score_samples - offset_``.
     statistics_ : GaussianStatistics
+        The sufficient statistics (merged by ``partial_fit``) of ``X`` divided
+        by powers of two near ``max |X|`` (per feature for 'empirical'; of the
+        first batch).
     n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (string column names only).
 
     References
     ----------
@@ -117,27 +137,25 @@ class WDiscOOD(_SupervisedGaussianDetector):
         stats = self.statistics_
         self.means_ = stats.means.copy()
         self.location_ = stats.total_mean()
-        self.whitener_ = (
-            pinv_whitener(covariance)
-            if self.covariance == "empirical"
-            else Whitener().fit(covariance)
-        )
+        self.whitener_ = self._fit_whitener(covariance)
         W = self.whitener_.W_
-        centres = (self.means_ - self.location_) @ W  # whitened; global mean is 0
-        if self.between_weighting == "uniform":
-            weights = np.full(len(centres), 1.0 / len(centres))
-        else:
-            weights = stats.counts / stats.counts.sum()
+        n_classes = len(self.classes_)
+        priors = (np.full(n_classes, 1.0 / n_classes)
+                  if self.between_weighting == "uniform" else None)
         # The official code takes the mean of all rows as the between centre.
-        between = centres.T @ (weights[:, None] * centres)
+        between = W.T @ stats.between_class_covariance(priors) @ W
         within = W.T @ covariance @ W
         ratios, vectors = eigh(between, within + self.alpha * np.eye(W.shape[1]))
         order = np.argsort(ratios)[::-1]
         ratios, vectors = ratios[order], vectors[:, order]
-        rank = int(np.sum(ratios > 1e-10 * max(ratios[0], 1e-300)))
-        wanted = (len(self.classes_) - 1 if self.n_discriminants == "auto"
+        top = ratios[0] if ratios.size else 0.0
+        rank = int(np.sum(ratios > 1e-10 * max(top, 1e-300)))
+        wanted = (n_classes - 1 if self.n_discriminants == "auto"
                   else self.n_discriminants)
-        k = max(1, min(wanted, rank, W.shape[1]))
+        # one class has no discriminant: the score is the residual alone
+        k = min(wanted, rank, W.shape[1]) if n_classes > 1 else 0
+        if k == 0 and n_classes > 1:
+            k = min(1, W.shape[1])
         basis, _ = np.linalg.qr(vectors[:, :k])
         self.n_discriminants_ = k
         self.fisher_ratios_ = ratios[:k]
@@ -145,8 +163,12 @@ class WDiscOOD(_SupervisedGaussianDetector):
         # Scoring works in the whitened space: the class centres projected onto
         # the discriminant span, and the cheaper of the span's basis and its
         # orthogonal complement to split ||x~||^2 into the two parts.
+        centres = (self.means_ - self.location_) @ W  # whitened; global mean is 0
         self._lifted_centres = (centres @ basis) @ basis.T
         self._splitter = basis if 2 * k <= basis.shape[0] else _complement(basis)
+
+    def _rescale(self, unit):
+        self.discriminants_ = self.discriminants_ / unit[:, None]
 
     def score_components(self, X):
         """The discriminative and residual parts of the score.

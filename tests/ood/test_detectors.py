@@ -193,10 +193,13 @@ def test_float32_close_to_float64():
 
 def test_bad_input():
     X, y = classes_data(seed=15)
-    with pytest.raises(ValueError, match="requires y"):
-        MahalanobisOOD().fit(X)
-    with pytest.raises(ValueError, match="at least 2"):
-        WDiscOOD().fit(X, np.zeros(len(X)))
+    # y=None is one class (issue 14): the same model as constant labels
+    for detector in (MahalanobisOOD(), WDiscOOD()):
+        unlabelled = clone(detector).fit(X).score_samples(X)
+        constant = clone(detector).fit(X, np.zeros(len(X))).score_samples(X)
+        np.testing.assert_allclose(unlabelled, constant, rtol=1e-12)
+    with pytest.raises(ValueError, match="at least two classes"):
+        MahalanobisOOD(relative=True).fit(X)
     bad = X.copy()
     bad[0, 0] = np.inf
     with pytest.raises(ValueError):

@@ -61,5 +61,8 @@ def test_other_detector_and_bad_input():
         LayerEnsembleOOD(layers=[4, 4]).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         LayerEnsembleOOD(layers=[4, 5]).fit(X, y, X_outlier=X_ood[:, :5])
-    with pytest.raises(ValueError, match="requires y"):
-        LayerEnsembleOOD().fit(X)
+    # y=None is one class (issue 14): each layer's detector fits one class
+    unlabelled = LayerEnsembleOOD(layers=[4, 5]).fit(X)
+    one_class = LayerEnsembleOOD(layers=[4, 5]).fit(X, np.zeros(len(X)))
+    np.testing.assert_allclose(unlabelled.score_samples(X_ood),
+                               one_class.score_samples(X_ood), rtol=1e-12)

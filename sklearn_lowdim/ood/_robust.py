@@ -1,0 +1,258 @@
+"""Unsupervised outlier detector on a robust shrinkage Mahalanobis distance."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+from numbers import Real
+
+import numpy as np
+from scipy.stats import chi2
+from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+
+from ..covariance import RobustShrinkageCovariance, Whitener
+from ..covariance._robust import weighted_median
+from ..covariance._whitening import degenerate_features
+from ..utils import is_dask_array
+from ..utils._doc_link import DocLinkMixin
+from ..utils._outlier import OffsetOutlierMixin
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
+from ._base import check_weights, dask_rows, weighted_percentile
+from ._conformal import ConformalMixin
+from ._pyod import PyODMixin
+
+__all__ = ["RobustMahalanobis"]
+
+# MAD / this = standard deviation at the normal
+_MAD_NORMAL = 0.6744897501960817
+
+
+def robust_standardisation(X, w):
+    """Per-feature median and robust scale (MAD, else the standard deviation).
+
+    A feature whose MAD is zero (more than half of the rows at its median, as
+    one-hot columns) is scaled by its standard deviation; a constant one by its
+    magnitude, or 1. Dividing by these makes a fit free of units and offsets.
+    Computed on each feature divided by a power of two near its largest
+    absolute value (exact), so that squares stay in float64's range.
+    """
+    top = np.max(np.abs(X), axis=0)
+    unit = np.where(top > 0, 2.0 ** np.floor(np.log2(np.where(top > 0, top, 1.0))),
+                    1.0)
+    X = X / unit
+    centre = weighted_median(X, w)
+    mad = weighted_median(np.abs(X - centre), w) / _MAD_NORMAL
+    ones = np.ones(X.shape[0]) if w is None else w
+    mean = ones @ X / ones.sum()
+    std = np.sqrt(ones @ (X - mean) ** 2 / ones.sum())
+    magnitude = np.abs(centre)
+    scale = np.where(degenerate_features(mad**2, magnitude), std, mad)
+    flat = degenerate_features(scale**2, magnitude)
+    scale[flat] = np.where(magnitude[flat] > 0, magnitude[flat], 1.0)
+    return centre * unit, scale * unit
+
+
+class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMixin,
+                        OutlierMixin, BaseEstimator):
+    """Unsupervised outlier detector with a robust shrinkage Mahalanobis distance.
+
+    Like :class:`sklearn.covariance.EllipticEnvelope`, but on
+    :class:`~sklearn_lowdim.covariance.RobustShrinkageCovariance` (or any
+    estimator with ``fit`` and ``mahalanobis``). ``score_samples = -d^2``. By
+    default the threshold flags the 2.5% of the fit rows farthest from the
+    robust centre; with ``contamination='auto'`` a row is an outlier when
+    ``d^2`` exceeds the ``quantile`` of a chi-square with ``n_features``
+    degrees of freedom (``cutoff_df='p-1'`` reproduces the R code). The
+    chi-square cut-off can flag no fit row at all on light-tailed data (a
+    mixture of compact clusters), which is why it is not the default.
+
+    With ``standardize=True`` (the default) every feature is first centred at
+    its median and divided by its robust scale (the MAD; the standard deviation
+    where the MAD is zero, as for one-hot columns), so that the detector does
+    not depend on the features' units or offsets: the shrinkage targets of the
+    robust covariance are multiples of the identity, which only make sense on
+    commensurate features.
+
+    Parameters
+    ----------
+    estimator : estimator, default=None
+        ``None`` is ``RobustShrinkageCovariance()``.
+    quantile : float in (0, 1), default=0.975
+        Chi-square quantile of the ``'auto'`` cut-off.
+    cutoff_df : {'p', 'p-1'}, default='p'
+        Degrees of freedom of the chi-square cut-off.
+    contamination : 'auto' or float in (0, 0.5], default=0.025
+        A float: that share of the fit rows is flagged (weighted by
+        ``sample_weight``); 'auto': the chi-square cut-off.
+    standardize : bool, default=True
+        Median-centre and robustly scale each feature before the fit.
+    consistency : bool, default=True
+        Divide the squared distances by ``median(d^2) / median(chi2_p)`` on
+        the fit rows (the consistency correction of the reweighted MCD,
+        Rousseeuw and Van Driessen 1999), so that the chi-square cut-off holds
+        at the normal whatever the shrinkage did to the scale. ``False`` with
+        ``standardize=False`` and ``cutoff_df='p-1'`` reproduces the R code.
+    verbose : int, default=0
+        Passed to the covariance estimator when it has a ``verbose`` parameter.
+
+    Attributes
+    ----------
+    estimator_ : fitted covariance estimator
+        Fitted on the standardised rows (the raw rows if
+        ``standardize=False``).
+    centre_, scale_ : ndarray of shape (n_features,)
+        The per-feature standardisation (zeros and ones without it).
+    correction_ : float
+        The consistency factor the estimator's squared distances are divided
+        by (1 without it).
+    location_ : ndarray of shape (n_features,)
+        The robust centre, in the units of X.
+    whitener_ : Whitener or None
+        ``d^2(x) = ||(x - location_) whitener_.W_||^2`` in the units of X
+        (``None`` when the estimator exposes neither ``whitener_`` nor
+        ``covariance_``).
+    threshold_ : float
+        The squared-distance cut-off.
+    offset_ : float
+        ``-threshold_``.
+    dist_ : ndarray of shape (n_samples,)
+        Squared distances of the fit rows.
+    outlier_mask_ : ndarray of bool of shape (n_samples,)
+        Fit rows beyond the cut-off.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Names of the features seen in ``fit`` (string column names only).
+
+    See Also
+    --------
+    sklearn.covariance.EllipticEnvelope : the same idea on the MCD.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.ood import RobustMahalanobis
+    >>> X = np.random.default_rng(0).normal(size=(300, 2))
+    >>> RobustMahalanobis().fit(X).predict([[0.0, 0.0], [8.0, 8.0]])
+    array([ 1, -1])
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "mahalanobis"]), None],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "cutoff_df": [StrOptions({"p", "p-1"})],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "standardize": ["boolean"],
+        "consistency": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, estimator=None, *, quantile=0.975, cutoff_df="p",
+                 contamination=0.025, standardize=True, consistency=True,
+                 verbose=0):
+        self.estimator = estimator
+        self.quantile = quantile
+        self.cutoff_df = cutoff_df
+        self.contamination = contamination
+        self.standardize = standardize
+        self.consistency = consistency
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the robust covariance and the cut-off.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (a dask array is computed: the comedian is a matrix
+            of exact medians over all rows).
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights; integer weights give the detector of the
+            rows repeated that many times (the estimator must accept
+            ``sample_weight``).
+
+        Returns
+        -------
+        self : object
+            The fitted detector.
+        """
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        w = check_weights(sample_weight, X)
+        d = X.shape[1]
+        self.centre_, self.scale_ = (robust_standardisation(X, w) if self.standardize
+                                     else (np.zeros(d), np.ones(d)))
+        Z = (X - self.centre_) / self.scale_
+        self.estimator_ = self._fit_estimator(Z, w)
+        raw = self.estimator_.mahalanobis(Z)
+        self.correction_ = 1.0
+        if self.consistency:
+            median = float(weighted_median(raw[:, None], w)[0])
+            if median > 0:
+                self.correction_ = median / float(chi2.ppf(0.5, d))
+        self.dist_ = raw / self.correction_
+        if self.contamination == "auto":
+            df = d - (self.cutoff_df == "p-1")
+            threshold = float(chi2.ppf(self.quantile, max(df, 1)))
+        else:
+            threshold = weighted_percentile(
+                self.dist_, 100 * (1 - self.contamination), w)
+        self.offset_ = -threshold  # threshold_ (PyOD's name) is -offset_
+        self.outlier_mask_ = self.dist_ > threshold
+        # rows of weight 0 count as removed (their scores are not fit scores)
+        self._record_fit_scores(-self.dist_ if w is None else -self.dist_[w > 0])
+        self._set_whitener()
+        return self
+
+    def _fit_estimator(self, Z, w):
+        base = RobustShrinkageCovariance() if self.estimator is None else self.estimator
+        estimator = clone(base)
+        if "verbose" in estimator.get_params():
+            estimator.set_params(verbose=self.verbose)
+        if w is None:
+            return estimator.fit(Z)
+        if not has_fit_parameter(estimator, "sample_weight"):
+            raise ValueError(
+                f"sample_weight was passed but {type(estimator).__name__}.fit does "
+                "not accept it; use the default estimator or repeat the rows."
+            )
+        return estimator.fit(Z, sample_weight=w)
+
+    def _set_whitener(self):
+        """``location_`` and ``whitener_`` in the units of X."""
+        est = self.estimator_
+        self.location_ = self.centre_ + self.scale_ * np.asarray(
+            getattr(est, "location_", np.zeros_like(self.scale_)))
+        whitener = getattr(est, "whitener_", None)
+        if whitener is None and hasattr(est, "covariance_"):
+            whitener = Whitener(method="eigh", singular="floor").fit(est.covariance_)
+        if whitener is not None:
+            whitener = copy.copy(whitener)
+            whitener.W_ = whitener.W_ / (self.scale_[:, None]
+                                         * np.sqrt(self.correction_))
+        self.whitener_ = whitener
+
+    def score_samples(self, X):
+        """``-d^2``: higher is more normal.
+
+        Parameters
+        ----------
+        X : array-like or dask array of shape (n_samples, n_features)
+            Rows to score (NaN and infinity are rejected); a dask array gives a
+            lazy dask array of scores.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Minus the squared robust distance.
+        """
+        check_is_fitted(self)
+        if is_dask_array(X):
+            return dask_rows(X, None).map_blocks(self.score_samples, drop_axis=1,
+                                                 dtype=np.float64)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        Z = (X - self.centre_) / self.scale_
+        return -self.estimator_.mahalanobis(Z) / self.correction_
