@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 
-from ..utils import Progress
+from ..utils import Progress, is_dask_array
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from . import _linalg
 from ._linalg import row_chunks
@@ -149,7 +149,7 @@ def leverage_scores(
     >>> leverage_scores(A).round(3)
     array([1. , 0.5, 0.5])
     """
-    if _linalg.is_dask_array(A):
+    if is_dask_array(A):
         from ._dask import dask_leverage_scores
 
         return dask_leverage_scores(A, rcond=rcond)
@@ -398,7 +398,7 @@ def lewis_weights(
     >>> round(float(w.sum()), 6), info["rank"], info["residual"] < 1e-8
     (3.0, 3, True)
     """
-    if _linalg.is_dask_array(A):
+    if is_dask_array(A):
         from ._dask import dask_lewis_weights
 
         return dask_lewis_weights(
