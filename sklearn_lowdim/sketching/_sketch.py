@@ -9,6 +9,8 @@ import numpy as np
 from scipy import fft as sp_fft
 from sklearn.utils import check_random_state
 
+from ..utils import check_all_finite
+
 __all__ = ["Sketch", "make_sketch", "SKETCH_KINDS"]
 
 SKETCH_KINDS = ("gaussian", "orthogonal", "countsketch", "srdct", "srht")
@@ -69,7 +71,13 @@ class Sketch:
                 "sketched dimension matches."
             )
         if not np.issubdtype(A.dtype, np.floating):
+            if not (np.issubdtype(A.dtype, np.integer) or A.dtype == bool):
+                raise TypeError(
+                    f"A must hold real numbers, got dtype {A.dtype}; convert it "
+                    "with A.astype(float)."
+                )
             A = A.astype(np.float64)
+        check_all_finite(A, name="A")
         return A
 
     def apply_left(self, A):

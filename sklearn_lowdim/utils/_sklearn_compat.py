@@ -10,12 +10,15 @@ imports every name below, and ``pyproject.toml`` bounds the supported versions.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn.base import _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
     validate_params,
 )
+from sklearn.utils._set_output import _safe_set_output
+from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
 
 __all__ = [
@@ -24,6 +27,10 @@ __all__ = [
     "StrOptions",
     "_assert_all_finite",
     "_check_sample_weight",
+    "_raise_for_params",
+    "_routing_enabled",
+    "_safe_indexing",
+    "_safe_set_output",
     "_fit_context",
     "validate_params",
 ]
