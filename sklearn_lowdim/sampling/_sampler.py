@@ -363,6 +363,11 @@ class SensitivitySampler(BaseEstimator):
     def _draw(self, scores, m, rng):
         """``(kept indices, their weights, probabilities)`` of one draw."""
         n = len(scores)
+        if not scores.sum() > 0:
+            raise ValueError(
+                "every row has score 0 (the scored matrix is zero), so there is "
+                "nothing to sample; check X, or set fit_intercept=True."
+            )
         if self.scheme == "bernoulli":
             pi = bernoulli_probabilities(scores, m)
             keep = np.flatnonzero(rng.random_sample(n) < pi)

@@ -371,3 +371,9 @@ def test_unit_equivariance(scale, p):
     base = LpRegression(p=p).fit(X, y).predict(X)
     scaled = LpRegression(p=p).fit(X * units, y).predict(X * units)
     assert_allclose(scaled, base, rtol=1e-6, atol=1e-6 * np.std(y))
+
+
+@pytest.mark.parametrize("scheme", ["bernoulli", "with_replacement"])
+def test_zero_matrix_has_nothing_to_sample(scheme):
+    with pytest.raises(ValueError, match="score 0"):
+        SensitivitySampler(fit_intercept=False, scheme=scheme).fit(np.zeros((50, 3)))
