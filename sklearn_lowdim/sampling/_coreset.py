@@ -306,6 +306,8 @@ class CoresetEstimator(MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         routing : MetadataRouter
+            ``sample_weight`` requested by this estimator; the rest routed to
+            ``estimator``.
         """
         router = MetadataRouter(owner=self).add_self_request(self)
         router.add(

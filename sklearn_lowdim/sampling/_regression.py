@@ -51,6 +51,7 @@ class LpRegression(RegressorMixin, BaseEstimator):
         The exponent, ``p >= 1`` (``p = 1``: least absolute deviations, robust to
         outliers; ``p = 2``: least squares; ``p > 2``: towards the minimax fit).
     fit_intercept : bool, default=True
+        Fit an intercept ``b`` (not weighted by any penalty).
     coreset_size : int, float, "auto" or None, default=None
         ``None`` solves on all rows; otherwise the ``n_samples`` of
         :class:`SensitivitySampler`. It must be at least the number of

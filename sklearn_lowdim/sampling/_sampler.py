@@ -504,15 +504,20 @@ def subspace_distortion(
         The full matrix (for regression, ``[X, y]``, with a ones column when
         the model has an intercept).
     sample_indices : array-like of shape (n_kept,)
+        Integer row indices of the sample (``SensitivitySampler.sample_indices_``).
     sample_weight : array-like of shape (n_kept,)
-        Weights on ``|.|^p`` (``SensitivitySampler.sample_weight_``).
+        Non-negative weights on ``|.|^p`` (``SensitivitySampler.sample_weight_``).
     p : float, default=2.0
+        The exponent of the norm, ``p > 0``.
     n_directions : int, default=300
+        Number of random test directions.
     random_state : int, RandomState instance or None, default=None
+        Seeds the random directions.
 
     Returns
     -------
     distortion : float
+        The largest ``|S(x) / F(x) - 1|`` over the test directions.
 
     Examples
     --------

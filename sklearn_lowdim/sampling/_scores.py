@@ -154,16 +154,19 @@ def root_leverage_scores(A, p=1.0, *, method="exact", random_state=None):
     Parameters
     ----------
     A : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The matrix.
     p : float, default=1.0
         The exponent, ``p > 0``. For ``p > 2`` the result is still returned (it
         is a useful importance score) but it is not a sensitivity bound.
     method : {"exact", "sketch"}, default="exact"
         How the leverage scores are computed, see :func:`leverage_scores`.
     random_state : int, RandomState instance or None, default=None
+        Seeds the sketch (``method="sketch"`` only).
 
     Returns
     -------
     scores : ndarray of shape (n_samples,)
+        ``tau ** (p / 2)`` (float32 for float32 input).
 
     Examples
     --------
@@ -256,6 +259,7 @@ def lewis_weights(
     tol : float, default=1e-8
         Stop when the fixed-point residual is at most ``tol``.
     max_iter : int, default=100
+        Maximum number of fixed-point iterations.
     rcond : float, default=None
         Rank cut-off, see :func:`leverage_scores`.
     return_info : bool, default=False
@@ -269,8 +273,11 @@ def lewis_weights(
     Returns
     -------
     weights : ndarray of shape (n_samples,)
+        The Lewis weights (float32 for float32 input).
     info : dict
-        Only when ``return_info=True``.
+        Only when ``return_info=True``: ``n_iter``, ``residual``,
+        ``residual_history``, ``rank`` (and ``sample_size`` for
+        ``"approximate"``).
 
     Examples
     --------
@@ -365,7 +372,10 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
     Parameters
     ----------
     A : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The matrix (dense only for ``"exact"``, ``"lewis"`` and ``"mixture"``).
     p : float, default=1.0
+        The exponent, ``p > 0`` (``p >= 1`` for ``"exact"``, ``p >= 0.5`` for
+        ``"lewis"`` and ``"mixture"``).
     method : {"exact", "lewis", "root_leverage", "leverage", "mixture"}, \
             default="lewis"
         - ``"exact"``: ``sigma_i = 1 / min{||Ax||_p^p : a_i x = 1}``, one convex
@@ -389,6 +399,7 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
     Returns
     -------
     sensitivities : ndarray of shape (n_samples,)
+        Upper bounds on (or, for ``"exact"``, the values of) the sensitivities.
 
     Examples
     --------

@@ -38,6 +38,17 @@ class Sketch:
 
     Normalised so that ``E[S.T @ S] = I``. Build it with :func:`make_sketch`.
 
+    Parameters
+    ----------
+    kind : str
+        The sketch type, one of ``SKETCH_KINDS``.
+    n_features : int
+        The dimension sketched.
+    sketch_size : int
+        The sketched dimension.
+    state : dict
+        The random draw (private layout, made by :func:`make_sketch`).
+
     Attributes
     ----------
     kind : str
@@ -86,10 +97,12 @@ class Sketch:
         Parameters
         ----------
         A : ndarray of shape (n_features,) or (n_features, k)
+            Finite real numbers; integers are converted to float64.
 
         Returns
         -------
-        SA : ndarray of shape (sketch_size,) or (sketch_size, k), dtype of ``A``.
+        SA : ndarray of shape (sketch_size,) or (sketch_size, k)
+            The sketch, in the floating dtype of ``A``.
         """
         A = self._check(A, 0)
         vec = A.ndim == 1
@@ -125,10 +138,12 @@ class Sketch:
         Parameters
         ----------
         A : ndarray of shape (m, n_features)
+            Finite real numbers; integers are converted to float64.
 
         Returns
         -------
-        AS : ndarray of shape (m, sketch_size), dtype of ``A``.
+        AS : ndarray of shape (m, sketch_size)
+            The sketched columns, in the floating dtype of ``A``.
         """
         A = self._check(A, -1)
         if A.ndim == 1:
@@ -146,7 +161,18 @@ class Sketch:
         return np.ascontiguousarray(self.apply_left(A.T).T)
 
     def toarray(self, dtype=np.float64):
-        """Return ``S`` as a dense ndarray of shape ``(sketch_size, n_features)``."""
+        """Return ``S`` as a dense ndarray of shape ``(sketch_size, n_features)``.
+
+        Parameters
+        ----------
+        dtype : numpy dtype, default=numpy.float64
+            The floating dtype of the result.
+
+        Returns
+        -------
+        S : ndarray of shape (sketch_size, n_features)
+            The sketch matrix.
+        """
         return self.apply_left(np.eye(self.n_features, dtype=dtype))
 
 
@@ -177,6 +203,7 @@ def make_sketch(kind, n_features, sketch_size, random_state=None):
     Returns
     -------
     sketch : Sketch
+        The random map, with ``apply_left``, ``apply_right`` and ``toarray``.
 
     Examples
     --------
