@@ -55,9 +55,15 @@ def _solve_psd(G, b):
 
 
 def solve_l2(X, y, w):
+    """Weighted least squares, the minimum-norm solution when rank-deficient."""
     sw = np.sqrt(w)
+    # singular values below max(n, d) * eps of the largest are zero (numpy's
+    # rule): with LAPACK's default (eps) the noise directions of a
+    # rank-deficient problem enter the solution
+    cond = max(X.shape) * np.finfo(np.float64).eps
     beta = sla.lstsq(
-        X * sw[:, None], y * sw, check_finite=False, lapack_driver="gelsy"
+        X * sw[:, None], y * sw, cond=cond, check_finite=False,
+        lapack_driver="gelsy",
     )
     return beta[0]
 
