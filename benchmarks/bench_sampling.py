@@ -71,8 +71,8 @@ def leverage_section(B, t_qr, rep):
     t_exact, tau = timed(lambda: leverage_scores(B), rep)
     t_sketch, tau_hat = timed(lambda: leverage_scores(B, method="sketch",
                                                       random_state=0), rep)
-    ratio = tau_hat / tau
-    q1, med, q99 = np.percentile(ratio, [1, 50, 99])
+    rel = tau_hat / tau
+    q1, med, q99 = np.percentile(rel, [1, 50, 99])
     print_table(
         "1. leverage scores of [A 1 b] (target: sketch >= 2x faster, median in "
         "[0.8, 1.25])",
