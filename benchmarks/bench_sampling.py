@@ -18,10 +18,10 @@ Laplace noise and outliers), where uniform sampling is not a subspace embedding.
 """
 
 import argparse
-import time
 import warnings
 
 import numpy as np
+from _common import print_table, ratio, timed
 
 from sklearn_lowdim.sampling import (
     LpRegression,
@@ -35,28 +35,9 @@ from sklearn_lowdim.sampling._fixtures import make_coherent_regression
 SIZES = {"small": (100_000, 20, 1000), "full": (1_000_000, 50, 2500)}
 
 
-def timed(func, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), out
-
-
 def cost(A, b, model, p):
     r = A @ model.coef_ + model.intercept_ - b
     return float(np.sum(np.abs(r) ** p) ** (1 / p))
-
-
-def table(title, header, rows):
-    print(f"\n{title}")
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in
-              enumerate(header)]
-    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
 
 
 def main():
@@ -90,9 +71,9 @@ def leverage_section(B, t_qr, rep):
     t_exact, tau = timed(lambda: leverage_scores(B), rep)
     t_sketch, tau_hat = timed(lambda: leverage_scores(B, method="sketch",
                                                       random_state=0), rep)
-    ratio = tau_hat / tau
-    q1, med, q99 = np.percentile(ratio, [1, 50, 99])
-    table(
+    rel = tau_hat / tau
+    q1, med, q99 = np.percentile(rel, [1, 50, 99])
+    print_table(
         "1. leverage scores of [A 1 b] (target: sketch >= 2x faster, median in "
         "[0.8, 1.25])",
         ["method", "time s", "speed-up vs exact", "median approx/exact",
@@ -101,10 +82,9 @@ def leverage_section(B, t_qr, rep):
             ["numpy.linalg.qr (reference)", f"{t_qr:.3f}", "-", "-", "-"],
             ["leverage_scores exact", f"{t_exact:.3f}", "1.00", "1", "-"],
             ["leverage_scores sketch", f"{t_sketch:.3f}",
-             f"{t_exact / t_sketch:.2f}", f"{med:.3f}", f"{q1:.2f}-{q99:.2f}"],
+             ratio(t_exact, t_sketch, ".2f"), f"{med:.3f}", f"{q1:.2f}-{q99:.2f}"],
         ],
     )
-
 
 
 def lewis_section(B, t_qr, ps, rep):
@@ -116,10 +96,10 @@ def lewis_section(B, t_qr, ps, rep):
             if method == "exact":
                 w_exact = w
             lo, hi = np.percentile(w / w_exact, [1, 99])
-            rows.append([f"{p:g}", method, f"{t:.3f}", f"{t / t_qr:.2f}",
+            rows.append([f"{p:g}", method, f"{t:.3f}", ratio(t, t_qr, ".2f"),
                          info["n_iter"], f"{info['residual']:.1e}",
                          f"{float(w.sum()):.6f}", f"{lo:.3f}-{hi:.3f}"])
-    table("2. Lewis weights (target: <= 10x one numpy.linalg.qr of A; "
+    print_table("2. Lewis weights (target: <= 10x one numpy.linalg.qr of A; "
           "'approximate' is not exact, its residual is the subproblem's)",
           ["p", "method", "time s", "x QR", "iterations", "residual", "sum w",
            "w / exact, 1%-99%"], rows)
@@ -128,7 +108,8 @@ def lewis_section(B, t_qr, ps, rep):
 def regression_section(A, b, B, m, ps, rep):
     rows = []
     for p in ps:
-        full_t, full = timed(lambda: LpRegression(p=p, solver="irls").fit(A, b), rep)
+        full_t, full = timed(
+            lambda: LpRegression(p=p, solver="irls").fit(A, b), rep)
         full_cost = cost(A, b, full, p)
         configs = [("lewis", "exact"), ("lewis", "sketch")]
         configs.append(("root_leverage", "sketch") if p < 2 else
@@ -145,11 +126,11 @@ def regression_section(A, b, B, m, ps, rep):
                                            uni.sample_weight_, p, random_state=0)
             rows.append([
                 f"{p:g}", f"{scores}/{score_method}", f"{full_t:.3f}",
-                f"{core_t:.3f}", f"{full_t / core_t:.1f}",
+                f"{core_t:.3f}", ratio(full_t, core_t),
                 f"{cost(A, b, core, p) / full_cost:.4f}",
                 len(core.coreset_indices_), f"{dist:.3f}", f"{uni_dist:.2f}",
             ])
-    table(
+    print_table(
         "3. l_p regression: coreset + LpRegression vs all rows (target: >= 10x "
         "faster, cost ratio <= 1.02)",
         ["p", "scores", "full s", "coreset s", "speed-up", "cost ratio", "rows",

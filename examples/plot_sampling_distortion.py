@@ -68,7 +68,8 @@ for name, s in scores.items():
         d_runs, c_runs = [], []
         for seed in range(2):
             sampler = SensitivitySampler(p=p, n_samples=m, scores=s, random_state=seed)
-            X_s, y_s, w = sampler.fit_resample(A, b)
+            X_s, y_s = sampler.fit_resample(A, b)
+            w = sampler.sample_weight_
             d_runs.append(subspace_distortion(B, sampler.sample_indices_, w, p,
                                               random_state=0))
             fit = LpRegression(p=p, solver="irls", max_iter=500).fit(
@@ -88,10 +89,16 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 for name in scores:
     axes[0].plot(sizes, distortion[name], marker="o", label=name)
     axes[1].plot(sizes, np.array(cost_ratio[name]) - 1, marker="o", label=name)
-axes[0].set(xscale="log", yscale="log", xlabel="rows sampled (m)",
-            ylabel="subspace distortion", title="l1 subspace distortion")
-axes[1].set(xscale="log", yscale="log", xlabel="rows sampled (m)",
-            ylabel="cost ratio - 1", title="l1 regression: coreset vs full fit")
+axes[0].set(xscale="log", yscale="log", xlabel=f"rows sampled (m, of {len(A):,})",
+            ylabel="subspace distortion (max relative error)",
+            title="l1 subspace distortion")
+axes[1].set(xscale="log", yscale="log", xlabel=f"rows sampled (m, of {len(A):,})",
+            ylabel="cost ratio - 1 (relative excess l1 loss)",
+            title="l1 regression: coreset vs full fit")
+for ax in axes:
+    # one readable label per sample size instead of crowded log ticks
+    ax.set_xticks(sizes, [f"{m:,}" for m in sizes])
+    ax.minorticks_off()
 axes[0].legend()
 fig.tight_layout()
 plt.show()

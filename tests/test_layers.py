@@ -51,19 +51,8 @@ SKLEARN_COMPAT = "sklearn_lowdim.utils._sklearn_compat"
 # Violations that exist today in packages being refactored on other branches
 # (issue 13). Each entry is checked to still exist, so the lists only shrink:
 # when a fix lands, the test asks for its entry to be removed.
-KNOWN_CYCLE_EDGES = {
-    ("sklearn_lowdim.sampling._scores", "sklearn_lowdim.sampling._dask"):
-        "sampling refactor (issue 13 item 4): fixed on merge",
-    ("sklearn_lowdim.sampling._scores", "sklearn_lowdim.sampling._sampler"):
-        "sampling refactor (issue 13 item 4): fixed on merge",
-}
-_CORESET = "sklearn_lowdim.sampling._coreset"
-_FIXED = "sampling refactor: fixed on merge (the name is in _sklearn_compat)"
-KNOWN_PRIVATE_IMPORTS = {
-    (_CORESET, "sklearn.utils.metadata_routing._raise_for_params"): _FIXED,
-    (_CORESET, "sklearn.utils.metadata_routing._routing_enabled"): _FIXED,
-    (_CORESET, "sklearn.utils.validation._check_method_params"): _FIXED,
-}
+KNOWN_CYCLE_EDGES = {}
+KNOWN_PRIVATE_IMPORTS = {}
 
 
 def _module_name(path):

@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._coreset import CoresetEstimator
+from ._numeric import bernoulli_probabilities
 from ._regression import LpRegression
-from ._sampler import SensitivitySampler, bernoulli_probabilities, subspace_distortion
+from ._sampler import SensitivitySampler, subspace_distortion
 from ._scores import (
     leverage_scores,
     lewis_weights,

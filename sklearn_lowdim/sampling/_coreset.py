@@ -9,20 +9,27 @@ from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
+    get_routing_for_object,
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _check_method_params,
     check_is_fitted,
     has_fit_parameter,
     validate_data,
 )
 
+from ..utils import check_sample_weight_values
 from ..utils._doc_link import DocLinkMixin
-from ..utils._sklearn_compat import HasMethods, _check_sample_weight, _fit_context
+from ..utils._sklearn_compat import (
+    HasMethods,
+    _check_sample_weight,
+    _fit_context,
+    _raise_for_params,
+    _routing_enabled,
+    _safe_indexing,
+    _safe_set_output,
+)
 from ._sampler import SensitivitySampler
 
 __all__ = ["CoresetEstimator"]
@@ -51,7 +58,12 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     reasonable heuristic without that guarantee. The coreset is re-drawn at every
     ``fit``, so it composes with ``Pipeline``, ``GridSearchCV`` and
     ``cross_validate``. All prediction methods are delegated to the fitted
-    estimator.
+    estimator, and :meth:`set_output` is available when it transforms.
+
+    With metadata routing enabled, an ``estimator`` whose
+    ``set_fit_request(sample_weight=False)`` was called is fitted on the kept
+    rows without the sampling weights (the coreset loss is then no longer an
+    unbiased estimate of the full loss).
 
     Parameters
     ----------
@@ -61,6 +73,10 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         The row sampler; ``None`` uses ``SensitivitySampler()`` (``p = 2``,
         Lewis = leverage scores, ``n_samples="auto"``). Its ``p`` should match
         the estimator's loss.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw of the coreset: when not ``None`` it replaces the
+        sampler's own ``random_state`` (so that the default sampler can be
+        seeded); ``None`` keeps the sampler's.
 
     Attributes
     ----------
@@ -69,7 +85,9 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     sampler_ : SensitivitySampler
         The fitted sampler (``sample_indices_``, ``sample_weight_``, ...).
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during ``fit``, when they are all strings.
     classes_ : ndarray
         The estimator's classes, for classifiers.
 
@@ -98,11 +116,13 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
         "sampler": [HasMethods(["fit"]), None],
+        "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, sampler=None):
+    def __init__(self, estimator, sampler=None, *, random_state=None):
         self.estimator = estimator
         self.sampler = sampler
+        self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, sample_weight=None, **fit_params):
@@ -110,11 +130,14 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            The rows. A DataFrame reaches the estimator as a DataFrame (its
+            kept rows), so the estimator records the feature names.
         y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            The targets.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the original rows; they enter the scores and multiply
-            the sampling weights.
+            Non-negative weights of the original rows; they enter the scores
+            and multiply the sampling weights.
         **fit_params : dict
             Further parameters of ``estimator.fit``; sample-aligned ones are
             subset to the coreset. With metadata routing enabled, only those
@@ -123,6 +146,7 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         self : CoresetEstimator
+            The fitted meta-estimator.
         """
         _raise_for_params(fit_params, self, "fit")
         if not has_fit_parameter(self.estimator, "sample_weight"):
@@ -131,39 +155,70 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 "sample_weight; a coreset needs it to carry the sampling weights. "
                 "Pick an estimator that supports sample_weight."
             )
+        X_in, y_in = X, y
+        X, y, sample_weight = self._validate(X, y, sample_weight)
+        self.sampler_ = self._make_sampler(y)
+        y_num = y if y is not None and np.issubdtype(y.dtype, np.number) else None
+        self.sampler_.fit(X, y_num, sample_weight=sample_weight)
+        idx = self.sampler_.sample_indices_
+        params = self._estimator_fit_params(fit_params, idx, X.shape[0])
+        self.estimator_ = clone(self.estimator)
+        config = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if config is not None:
+            _safe_set_output(self.estimator_, transform=config)
+        X_s = self._rows_for_estimator(X_in, X, idx)
+        args = () if y is None else (self._rows_for_estimator(y_in, y, idx),)
+        self.estimator_.fit(X_s, *args, **params)
+        return self
+
+    def _validate(self, X, y, sample_weight):
         if y is None and not get_tags(self).target_tags.required:
             X = validate_data(self, X, dtype=None, ensure_all_finite=True)
         else:
             X, y = validate_data(
                 self, X, y, dtype=None, multi_output=True, ensure_all_finite=True
             )
+            y = np.asarray(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        sampler = SensitivitySampler() if self.sampler is None else self.sampler
-        self.sampler_ = clone(sampler)
-        y_num = None
-        if y is not None:
-            y_num = y if np.issubdtype(np.asarray(y).dtype, np.number) else None
-            if y_num is None and getattr(self.sampler_, "augment_y", False):
-                self.sampler_.set_params(augment_y=False)
-        self.sampler_.fit(X, y_num, sample_weight=sample_weight)
-        idx = self.sampler_.sample_indices_
-        weights = self.sampler_.sample_weight_
+            check_sample_weight_values(sample_weight)
+        return X, y, sample_weight
+
+    def _make_sampler(self, y):
+        sampler = clone(SensitivitySampler() if self.sampler is None else self.sampler)
+        if self.random_state is not None and "random_state" in sampler.get_params():
+            sampler.set_params(random_state=self.random_state)
+        numeric = y is not None and np.issubdtype(y.dtype, np.number)
+        if y is not None and not numeric and getattr(sampler, "augment_y", False):
+            sampler.set_params(augment_y=False)
+        return sampler
+
+    def _estimator_fit_params(self, fit_params, idx, n):
+        """Parameters of ``estimator.fit``: routed ones subset to the coreset, and
+        the sampling weights unless the estimator declined ``sample_weight``."""
         if _routing_enabled():
-            routed = process_routing(self, "fit", **fit_params)
-            params = dict(routed.estimator.fit)
+            params = dict(process_routing(self, "fit", **fit_params).estimator.fit)
         else:
             params = dict(fit_params)
         params.pop("sample_weight", None)
-        params = _check_method_params(X, params=params, indices=idx)
-        self.estimator_ = clone(self.estimator)
-        X_s = X[idx]
-        if y is None:
-            self.estimator_.fit(X_s, sample_weight=weights, **params)
-        else:
-            y_s = np.asarray(y)[idx]
-            self.estimator_.fit(X_s, y_s, sample_weight=weights, **params)
-        return self
+        params = {
+            key: _subset(value, idx, n) for key, value in params.items()
+        }
+        if self._estimator_takes_weights():
+            params["sample_weight"] = self.sampler_.sample_weight_
+        return params
+
+    def _estimator_takes_weights(self):
+        if not _routing_enabled():
+            return True
+        requests = get_routing_for_object(self.estimator).fit.requests
+        return requests.get("sample_weight") is not False
+
+    def _rows_for_estimator(self, original, validated, idx):
+        """The kept rows, as a DataFrame/Series when the input was one."""
+        if hasattr(original, "iloc") or hasattr(original, "__dataframe__"):
+            return _safe_indexing(original, idx, axis=0)
+        return validated[idx]
 
     @property
     def classes_(self):
@@ -173,8 +228,12 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _delegate(self, method, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=None, reset=False, ensure_all_finite=True)
-        return getattr(self.estimator_, method)(X)
+        X_checked = validate_data(
+            self, X, dtype=None, reset=False, ensure_all_finite=True
+        )
+        # the estimator saw a DataFrame at fit when there were feature names
+        named = hasattr(self, "feature_names_in_") and hasattr(X, "columns")
+        return getattr(self.estimator_, method)(X if named else X_checked)
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):
@@ -205,10 +264,42 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     def score(self, X, y, sample_weight=None):
         """The estimator's ``score`` on ``(X, y)``."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=None, reset=False, ensure_all_finite=True)
+        X_checked = validate_data(
+            self, X, dtype=None, reset=False, ensure_all_finite=True
+        )
+        named = hasattr(self, "feature_names_in_") and hasattr(X, "columns")
+        X = X if named else X_checked
         if sample_weight is None:
             return self.estimator_.score(X, y)
         return self.estimator_.score(X, y, sample_weight=sample_weight)
+
+    @available_if(_estimator_has("get_feature_names_out"))
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names of the fitted estimator's ``transform``."""
+        check_is_fitted(self)
+        return self.estimator_.get_feature_names_out(input_features)
+
+    @available_if(_estimator_has("transform"))
+    def set_output(self, *, transform=None):
+        """Set the output container of :meth:`transform` (as the estimator's).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"}, default=None
+            Passed to the estimator's ``set_output`` at every ``fit`` (and now,
+            when fitted); ``None`` leaves the configuration unchanged.
+
+        Returns
+        -------
+        self : CoresetEstimator
+            This estimator.
+        """
+        if transform is None:
+            return self
+        self._sklearn_output_config = {"transform": transform}
+        if hasattr(self, "estimator_"):
+            _safe_set_output(self.estimator_, transform=transform)
+        return self
 
     def get_metadata_routing(self):
         """Metadata routing: ``sample_weight`` is consumed here, the rest is routed.
@@ -216,6 +307,8 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         routing : MetadataRouter
+            ``sample_weight`` requested by this estimator; the rest routed to
+            ``estimator``.
         """
         router = MetadataRouter(owner=self).add_self_request(self)
         router.add(
@@ -238,3 +331,11 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         tags.target_tags.multi_output = inner.target_tags.multi_output
         tags.input_tags.sparse = False
         return tags
+
+
+def _subset(value, idx, n):
+    """Rows ``idx`` of a sample-aligned fit parameter; other values as they are."""
+    if hasattr(value, "shape") or isinstance(value, (list, tuple)):
+        if len(value) == n:
+            return _safe_indexing(value, idx, axis=0)
+    return value

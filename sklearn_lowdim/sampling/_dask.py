@@ -15,14 +15,11 @@ which stay on the workers (persisted) between iterations.
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ..utils import Progress
 from . import _linalg
-from ._scores import _quadratic_forms
+from ._lewis import RelaxationSchedule, lewis_gram, warn_not_converged
 
 
 def _row_blocks(A):
@@ -69,18 +66,13 @@ def dask_leverage_scores(A, rcond=None):
 
 
 def _block_gram(block, T, w, p):
-    U = np.asarray(block, dtype=np.float64) @ T
-    v = np.zeros_like(w)
-    pos = w > 0
-    v[pos] = w[pos] ** (1.0 - 2.0 / p)
-    Y = U * np.sqrt(v)[:, None]
-    return Y.T @ Y
+    return lewis_gram(np.asarray(block, dtype=np.float64) @ T, w, p)
 
 
 def _block_update(block, T, w, M, p, beta):
     """New weights of a block, and the block's fixed-point residual at ``w``."""
     U = np.asarray(block, dtype=np.float64) @ T
-    q = _quadratic_forms(U, M)
+    q = _linalg.quadratic_forms(U, M)
     g = q ** (p / 2)
     pos = w > 0
     residual = float(np.max(np.abs(g[pos] - w[pos]) / w[pos])) if pos.any() else 0.0
@@ -103,9 +95,7 @@ def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
             for b in blocks
         ]
     )
-    beta_relax = 4.0 / (p + 2.0)
-    relax = p > 2
-    may_relax = True
+    schedule = RelaxationSchedule(p)
     residual, history, n_iter = np.inf, [], 0
     if rank == 0:
         residual, max_iter = 0.0, 0
@@ -113,9 +103,8 @@ def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
         for n_iter in range(1, max_iter + 1):
             grams = [dask.delayed(_block_gram)(b, T, wb, p) for b, wb in zip(blocks, w)]
             M = dask.delayed(sum)(grams).compute()
-            beta = beta_relax if relax else 1.0
             upd = [
-                dask.delayed(_block_update, nout=2)(b, T, wb, M, p, beta)
+                dask.delayed(_block_update, nout=2)(b, T, wb, M, p, schedule.beta)
                 for b, wb in zip(blocks, w)
             ]
             results = dask.persist(*[u[0] for u in upd])
@@ -127,17 +116,8 @@ def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
             total = sum(dask.compute(*[dask.delayed(np.sum)(r) for r in results]))
             scale = rank / total
             w = dask.persist(*[dask.delayed(np.multiply)(r, scale) for r in results])
-            if p < 2 and may_relax and not relax and history[-1] < 0.5:
-                relax = True
-            if p < 2 and len(history) > 2 and history[-1] > history[-2]:
-                relax = may_relax = False
-    if residual > tol:
-        warnings.warn(
-            f"Lewis weights (p={p:g}) reached residual {residual:.2e} > tol={tol:g} "
-            f"after {n_iter} iterations; increase max_iter.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+            schedule.update(history)
+    warn_not_converged(p, residual, tol, n_iter, stacklevel=4)
     out_dtype = np.float32 if A.dtype == np.float32 else np.float64
     weights = da.concatenate(
         [

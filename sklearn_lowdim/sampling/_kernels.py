@@ -1,9 +1,10 @@
-"""Numba kernels of the sampling passes over ``[X, extra] * scale[:, None]``.
+"""Numba kernel of the sampling score pass over ``[X, extra] * scale[:, None]``.
 
 The scored matrix of a regression coreset is ``[X, 1, y]`` weighted by
-``s_i^(1/p)``. These kernels read ``X``, the few extra columns and the row scales
-where they lie, so no block of the augmented matrix is ever copied together.
-They are serial: the GEMM before :func:`add_extra_sq_norms` has the cores.
+``s_i^(1/p)``. This kernel reads ``X``, the few extra columns and the row scales
+where they lie, so no block of the augmented matrix is ever copied together
+(the CountSketch of that matrix is :mod:`sklearn_lowdim.sketching`'s kernel).
+It is serial: the GEMM before :func:`add_extra_sq_norms` has the cores.
 """
 
 # Authors: The sklearn_lowdim developers
@@ -12,24 +13,6 @@ They are serial: the GEMM before :func:`add_extra_sq_norms` has the cores.
 import numpy as np
 
 from ..utils import njit
-
-
-@njit
-def countsketch_augmented(X, extra, scale, buckets, signs, out):
-    """``out[buckets[i]] += signs[i] * scale[i] * [X[i], extra[i]]`` for all rows.
-
-    ``scale`` of length 0 means no scaling.
-    """
-    n, d = X.shape
-    e = extra.shape[1]
-    scaled = scale.shape[0] > 0
-    for i in range(n):
-        b = buckets[i]
-        s = signs[i] * scale[i] if scaled else signs[i]
-        for j in range(d):
-            out[b, j] += s * X[i, j]
-        for j in range(e):
-            out[b, d + j] += s * extra[i, j]
 
 
 @njit(fastmath={"reassoc", "contract"})

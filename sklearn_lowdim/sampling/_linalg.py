@@ -16,8 +16,9 @@ numerical rank). Leverage scores are the squared row norms of ``A @ T``.
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
+from sklearn.utils import check_array
 
+from ..sketching._kernels import countsketch_left
 from ..utils import gen_row_chunks
 from ..utils._validation import raise_not_finite
 from . import _kernels
@@ -54,15 +55,78 @@ def factor_from_r(R, rcond=None):
 
 
 def row_chunks(n_rows, bytes_per_row):
-    """Row slices of at most 32 MiB of temporaries (or scikit-learn's budget).
+    """Row slices within the package's working-memory budget.
 
-    Small blocks are reused from the allocator's cache; blocks of hundreds of
-    MiB are fresh mappings whose first-touch page faults cost more than the
-    GEMM on them (measured: a score pass over 1e6 x 52 rows took 1.0 s in one
-    block, 0.2 s in 32 MiB blocks).
+    Blocks of hundreds of MiB are fresh mappings whose first-touch page faults
+    cost more than the GEMM on them; budget-sized blocks are reused from the
+    allocator's cache.
     """
-    budget = min(sklearn.get_config()["working_memory"], 32)
-    return gen_row_chunks(n_rows, bytes_per_row, working_memory=budget)
+    return gen_row_chunks(n_rows, bytes_per_row)
+
+
+def check_matrix(A, accept_sparse=False, name="A", build=True):
+    """Validate a dense (or sparse) 2-D finite float matrix; keep float32.
+
+    An :class:`AugmentedRows` is built into an array and checked when ``build``
+    (for the exact methods), and passes as it is otherwise (the sketched
+    methods read it block by block; its CountSketch checks the entries).
+    """
+    if isinstance(A, AugmentedRows):
+        if not build:
+            return A
+        A = np.asarray(A)
+    return check_array(
+        A,
+        accept_sparse=["csr", "csc"] if accept_sparse else False,
+        dtype=[np.float64, np.float32],
+        ensure_all_finite=True,
+        ensure_min_samples=1,
+        ensure_min_features=1,
+        input_name=name,
+    )
+
+
+def sketch_factor(A, sketch_size, rng, rcond):
+    """``(T, rank)`` from the QR of a CountSketch of ``A``."""
+    n, d = A.shape
+    if sketch_size is None:
+        sketch_size = max(4 * d * d, 10 * d, 100)
+    sketch_size = int(min(sketch_size, n))
+    return exact_factor(count_sketch(A, sketch_size, rng), rcond)
+
+
+def exact_factor(A, rcond):
+    """``(T, rank)`` with ``A @ T`` orthonormal, from the QR of ``A`` (dense).
+
+    The columns are scaled to unit largest magnitude first (``T`` absorbs the
+    scales, so ``A @ T`` is the same): the rank cut-off then does not depend on
+    the units of the columns, and ``R`` neither overflows nor underflows for
+    magnitudes from 1e-300 to 1e300. Scores do not depend on column scales.
+    """
+    A = np.asarray(A)
+    col_max = np.max(np.abs(A), axis=0) if A.shape[0] else np.ones(A.shape[1])
+    scale = np.where(col_max > 0, col_max, 1.0)
+    T, rank = factor_from_r(qr_r(np.asarray(A, dtype=np.float64) / scale), rcond)
+    return T / scale[:, None], rank
+
+
+def inverse_root(M):
+    """``F`` with ``F F^T = M^{-1}`` (the pseudo-inverse when ``M`` is singular)."""
+    try:
+        L = np.linalg.cholesky(M)
+        Linv = np.linalg.inv(L)
+        if not np.all(np.isfinite(Linv)):
+            raise np.linalg.LinAlgError("singular Cholesky factor")
+        return Linv.T
+    except np.linalg.LinAlgError:
+        evals, evecs = np.linalg.eigh(M)
+        keep = evals > evals[-1] * len(M) * np.finfo(float).eps
+        return evecs[:, keep] / np.sqrt(evals[keep])
+
+
+def quadratic_forms(U, M):
+    """``u_i^T M^{-1} u_i`` for all rows of ``U``."""
+    return row_sq_norms_of_product(U, inverse_root(M))
 
 
 def block_product(A, rows, T):
@@ -112,13 +176,12 @@ def count_sketch(A, sketch_size, rng):
     if isinstance(A, AugmentedRows):
         return A.count_sketch(buckets, signs, int(sketch_size))
     if not sp.issparse(A):
-        from ..sketching._kernels import countsketch_left
-
         out = np.zeros((int(sketch_size), A.shape[1]))
         for rows in row_chunks(n, 8 * A.shape[1]):
-            out += countsketch_left(
-                np.ascontiguousarray(A[rows], dtype=np.float64),
-                buckets[rows].astype(np.int64), signs[rows], int(sketch_size))
+            countsketch_left(np.ascontiguousarray(A[rows], dtype=np.float64),
+                             buckets[rows], signs[rows], sketch_size, out=out)
+        if not np.all(np.isfinite(out)):
+            raise_not_finite(A, input_name="A")
         return out
     S = sp.csr_matrix((signs, (buckets, np.arange(n))), shape=(sketch_size, n))
     return np.asarray((S @ A).toarray(), dtype=np.float64)
@@ -164,9 +227,10 @@ class AugmentedRows:
         """``S @ self`` for the CountSketch ``(buckets, signs)``, one pass over X."""
         out = np.zeros((sketch_size, self.shape[1]))
         for rows in row_chunks(self.shape[0], 8 * self._X.shape[1]):
-            _kernels.countsketch_augmented(
-                np.asarray(self._X[rows], dtype=np.float64), self._extra[rows],
-                self._scale_of(rows), buckets[rows], signs[rows], out)
+            countsketch_left(
+                np.asarray(self._X[rows], dtype=np.float64), buckets[rows],
+                signs[rows], sketch_size, extra=self._extra[rows],
+                scale=self._scale_of(rows), out=out)
         # every entry reached one bucket: this is the NaN/inf check of X
         # (SensitivitySampler skips its own pass over X when it sketches)
         if not np.all(np.isfinite(out)):

@@ -3,12 +3,14 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils import check_sample_weight_values
 from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     Interval,
@@ -38,15 +40,24 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
     ``O(m d^2)`` per iteration instead of ``O(n d^2)``; the coreset is re-drawn at
     every ``fit`` (so every cross-validation fold gets its own).
 
+    The solvers see the rows centred (with an intercept) and scaled per column
+    (weighted by the row weights), and ``y`` likewise; ``coef_`` and
+    ``intercept_`` are mapped back. The fit is therefore translation-equivariant
+    and unit-free in float64: features whose mean is ``1e8`` give the same
+    predictions as the centred features.
+
     Parameters
     ----------
     p : float, default=1.5
         The exponent, ``p >= 1`` (``p = 1``: least absolute deviations, robust to
         outliers; ``p = 2``: least squares; ``p > 2``: towards the minimax fit).
     fit_intercept : bool, default=True
+        Fit an intercept ``b`` (not weighted by any penalty).
     coreset_size : int, float, "auto" or None, default=None
         ``None`` solves on all rows; otherwise the ``n_samples`` of
-        :class:`SensitivitySampler`.
+        :class:`SensitivitySampler`. It must be at least the number of
+        coefficients (``n_features + fit_intercept``): a smaller coreset leaves
+        the regression underdetermined, and ``fit`` raises a ``ValueError``.
     scores : {"lewis", "leverage", "root_leverage", "mixture", "uniform"}, \
             default="lewis"
         The importance scores of the coreset, see :class:`SensitivitySampler`.
@@ -68,20 +79,30 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         cheap); Newton (``p > 1``) needs 5-30.
     random_state : int, RandomState instance or None, default=None
         Seeds the coreset.
+    verbose : int, default=0
+        Report the solver's iterations (objective per iteration) and the
+        coreset's Lewis-weight iterations through
+        :class:`sklearn_lowdim.utils.Progress`.
 
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,)
+        The coefficients (float32 for float32 ``X``).
     intercept_ : float
+        The intercept (0.0 with ``fit_intercept=False``).
     n_iter_ : int
         Iterations of the solver (LP iterations for ``"linprog"``).
     objective_ : float
         ``sum_i s_i |y_i - x_i coef_ - intercept_|^p`` on the rows the solver saw
         (the weighted coreset when ``coreset_size`` is set).
     coreset_indices_ : ndarray of shape (n_kept,) or None
+        Rows of the coreset (``None`` without one).
     coreset_weights_ : ndarray of shape (n_kept,) or None
+        Their weights (``None`` without a coreset).
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during ``fit``, when they are all strings.
 
     See Also
     --------
@@ -131,6 +152,7 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -145,6 +167,7 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         tol=1e-8,
         max_iter=300,
         random_state=None,
+        verbose=0,
     ):
         self.p = p
         self.fit_intercept = fit_intercept
@@ -155,6 +178,7 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
         self.random_state = random_state
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -163,65 +187,100 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The features.
         y : array-like of shape (n_samples,)
+            The target.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights ``s_i`` of the loss.
 
         Returns
         -------
         self : LpRegression
+            The fitted regressor.
         """
+        X, y, sw = self._validate(X, y, sample_weight)
+        if self.coreset_size is not None:
+            sampler = self._sampler().fit(X, y, sample_weight=sample_weight)
+            idx = sampler.sample_indices_
+            Xs, ys, ws = X[idx], y[idx], sampler.sample_weight_
+            self.coreset_indices_ = idx
+            self.coreset_weights_ = ws
+        else:
+            Xs, ys, ws = X, y, sw
+            self.coreset_indices_ = None
+            self.coreset_weights_ = None
+        coef, intercept, self.n_iter_, self.objective_ = self._solve(Xs, ys, ws)
+        self.coef_ = coef.astype(X.dtype)
+        self.intercept_ = intercept
+        return self
+
+    def _validate(self, X, y, sample_weight):
+        """Checked ``(X, y, sample_weight)``; ``y`` and the weights in float64."""
         # X's NaN/inf check: by the sampler when there is a coreset (which may
         # get it for free from its CountSketch), here otherwise
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
                              y_numeric=True, ensure_all_finite=False)
         if self.coreset_size is None:
             _assert_all_finite(X, input_name="X")
-        out_dtype = X.dtype
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        check_sample_weight_values(sw)
         if self.solver == "linprog" and self.p != 1:
             raise ValueError(
                 f"solver='linprog' solves p=1 only, got p={self.p:g}; use "
                 "solver='irls' or 'auto'."
             )
-        y = np.asarray(y, dtype=np.float64)
-        if self.coreset_size is not None:
-            sampler = self._sampler().fit(X, y, sample_weight=sample_weight)
-            idx = sampler.sample_indices_
-            Xs = np.asarray(X[idx], dtype=np.float64)
-            ys, ws = y[idx], sampler.sample_weight_
-            self.coreset_indices_ = idx
-            self.coreset_weights_ = ws
-        else:
-            Xs, ys, ws = np.asarray(X, dtype=np.float64), y, sw
-            self.coreset_indices_ = None
-            self.coreset_weights_ = None
+        self._check_coreset_size(*X.shape)
+        return X, np.asarray(y, dtype=np.float64), sw
+
+    def _check_coreset_size(self, n, d):
+        size = self.coreset_size
+        if size is None or size == "auto":
+            return
+        m = size if isinstance(size, Integral) else math.ceil(size * n)
+        n_coef = d + int(self.fit_intercept)
+        if m < n_coef:
+            raise ValueError(
+                f"coreset_size={size!r} gives about {m} rows, fewer than the "
+                f"{n_coef} coefficients ({d} features"
+                + (" and the intercept" if self.fit_intercept else "")
+                + "): the coreset regression would be underdetermined. Use "
+                f"coreset_size >= {n_coef} (a few times more for a (1 +- eps) "
+                "fit), or coreset_size='auto'."
+            )
+
+    def _solve(self, X, y, w):
+        """``(coef, intercept, n_iter, objective)`` from the standardised rows."""
+        Z, yz, shift = _standardise(X, y, w, self.fit_intercept)
+        beta, n_iter = self._run_solver(Z, yz, w)
+        objective = lp_objective(Z, yz, beta, self.p, w)
+        x_mean, x_scale, y_mean, y_scale = shift
+        d = X.shape[1]
+        coef = beta[:d] * (y_scale / x_scale)
+        intercept = 0.0
         if self.fit_intercept:
-            Xs = np.hstack([Xs, np.ones((Xs.shape[0], 1))])
+            intercept = float(y_mean + y_scale * beta[d] - x_mean @ coef)
+        with np.errstate(over="warn"):
+            objective = float(np.float64(objective) * np.float64(y_scale) ** self.p)
+        return coef, intercept, int(n_iter), objective
+
+    def _run_solver(self, Z, y, w):
         solver = self.solver
         if solver == "auto":
             if self.p == 2:
                 solver = "lstsq"
-            elif self.p == 1 and Xs.shape[0] <= _LINPROG_MAX_ROWS:
+            elif self.p == 1 and Z.shape[0] <= _LINPROG_MAX_ROWS:
                 solver = "linprog"
             else:
                 solver = "irls"
         if solver == "lstsq":
-            beta, n_iter = solve_l2(Xs, ys, ws), 1
-        elif solver == "linprog":
-            beta, n_iter = solve_linprog(Xs, ys, ws)
-        else:
-            beta, n_iter, _ = solve_irls(
-                Xs, ys, ws, self.p, tol=self.tol, max_iter=self.max_iter
-            )
-        self.n_iter_ = int(n_iter)
-        self.objective_ = lp_objective(Xs, ys, beta, self.p, ws)
-        if self.fit_intercept:
-            self.coef_ = beta[:-1].astype(out_dtype)
-            self.intercept_ = float(beta[-1])
-        else:
-            self.coef_ = beta.astype(out_dtype)
-            self.intercept_ = 0.0
-        return self
+            return solve_l2(Z, y, w), 1
+        if solver == "linprog":
+            return solve_linprog(Z, y, w)
+        beta, n_iter, _ = solve_irls(
+            Z, y, w, self.p, tol=self.tol, max_iter=self.max_iter,
+            verbose=self.verbose,
+        )
+        return beta, n_iter
 
     def _sampler(self):
         return SensitivitySampler(
@@ -232,6 +291,7 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
             augment_y=True,
             fit_intercept=self.fit_intercept,
             random_state=self.random_state,
+            verbose=self.verbose,
         )
 
     def predict(self, X):
@@ -240,10 +300,12 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The rows to predict.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            The predictions.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
@@ -256,3 +318,57 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+def _weighted_scale(Z, w, total):
+    """Weighted root mean square of the columns of ``Z`` (1 where it is 0)."""
+    sq = np.zeros(Z.shape[1])
+    for rows in row_chunks(Z.shape[0], 8 * 2 * Z.shape[1]):
+        sq += w[rows] @ np.square(Z[rows])
+    scale = np.sqrt(sq / total)
+    scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+    return scale
+
+
+def _max_abs(Z):
+    """Largest magnitude of each column (1 for a zero column)."""
+    m = np.max(np.abs(Z), axis=0) if Z.shape[0] else np.ones(Z.shape[1])
+    return np.where(m > 0, m, 1.0)
+
+
+def _centre_and_scale(Z, w, total, centre):
+    """Centre (optionally) and scale the columns of ``Z`` in place.
+
+    Dividing by the largest magnitude first keeps the weighted sums inside
+    float64 for any units (1e-300 to 1e300). Returns ``(mean, scale)`` with
+    ``Z_new = (Z_old - mean) / scale``.
+    """
+    first = _max_abs(Z)
+    Z /= first
+    mean = (w @ Z) / total if centre else np.zeros(Z.shape[1])
+    Z -= mean
+    second = _weighted_scale(Z, w, total)
+    Z /= second
+    return mean * first, first * second
+
+
+def _standardise(X, y, w, fit_intercept):
+    """``(Z, y_z, (x_mean, x_scale, y_mean, y_scale))`` for the solvers.
+
+    ``Z = [(X - x_mean) / x_scale, 1]`` (without the ones column and the
+    centring when there is no intercept) and ``y_z = (y - y_mean) / y_scale``.
+    The l_p problem in these variables has the same minimiser up to the affine
+    map undone in :meth:`LpRegression._solve`; the centring is what keeps
+    features with a large common offset from losing their digits in the
+    normal equations of the IRLS steps. One copy of ``X`` (as before).
+    """
+    n, d = X.shape
+    total = float(w.sum())
+    Z = np.empty((n, d + int(fit_intercept)))
+    Z[:, :d] = X
+    x_mean, x_scale = _centre_and_scale(Z[:, :d], w, total, fit_intercept)
+    if fit_intercept:
+        Z[:, d] = 1.0
+    yz = np.array(y, dtype=np.float64)[:, None]
+    y_mean, y_scale = _centre_and_scale(yz, w, total, fit_intercept)
+    return Z, yz[:, 0], (x_mean, x_scale, float(y_mean[0]), float(y_scale[0]))

@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,108 +20,54 @@ from ..utils._sklearn_compat import (
     _assert_all_finite,
     _check_sample_weight,
     _fit_context,
+    _safe_indexing,
     validate_params,
 )
 from . import _linalg
-from ._linalg import row_chunks
-from ._scores import (
-    _approximate_lewis,
-    _half_power,
-    _sketched_leverage,
-    leverage_scores,
-    lewis_weights,
-)
+from ._numeric import P_MIN, bernoulli_probabilities, half_power
+from ._scores import leverage_scores, lewis_weights
 
-__all__ = ["SensitivitySampler", "subspace_distortion", "bernoulli_probabilities"]
+__all__ = ["SensitivitySampler", "subspace_distortion"]
 
 #: Constant of ``n_samples="auto"``: ``C * r * log(r)`` rows for ``p <= 2`` and
 #: ``C * r^{p/2} * log(r)`` for ``p > 2`` (``r`` the rank of the scored matrix).
 AUTO_SAMPLE_CONSTANT = 10.0
 
-
-def bernoulli_probabilities(scores, n_samples):
-    """Inclusion probabilities ``pi_i = min(1, c s_i)`` with ``sum(pi) = n_samples``.
-
-    ``c`` is found exactly by sorting (rows whose scaled score exceeds one are
-    kept with probability one). If fewer than ``n_samples`` rows have a positive
-    score, all of them get probability one.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_lowdim.sampling import bernoulli_probabilities
-    >>> bernoulli_probabilities(np.array([10.0, 1.0, 1.0, 0.0]), 2).round(3)
-    array([1. , 0.5, 0.5, 0. ])
-    """
-    s = np.asarray(scores, dtype=np.float64)
-    pi = np.zeros_like(s)
-    positive = s > 0
-    n_pos = int(positive.sum())
-    if n_pos <= n_samples:
-        pi[positive] = 1.0
-        return pi
-    # At most n_samples rows are capped at 1, so only the n_samples + 1 largest
-    # scores need sorting (a partition is O(n); a full sort cost 0.13 s at 1e6).
-    top = min(n_samples, len(s) - 1)
-    order = np.argpartition(-s, top)[: top + 1]
-    order = order[np.argsort(-s[order], kind="stable")]
-    ss = s[order]
-    # with the k largest capped, c_k = (m - k) / (sum of the other scores)
-    others = np.ones(len(s), dtype=bool)
-    others[order] = False
-    tail = s[others].sum() + np.cumsum(ss[::-1])[::-1]  # no cancellation
-    k = np.arange(len(ss))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = (n_samples - k) / tail
-        valid = (k < n_samples) & (c * ss <= 1.0)
-    k_star = int(np.argmax(valid))
-    c_star = c[k_star]
-    pi = np.minimum(1.0, c_star * s)
-    pi[order[:k_star]] = 1.0
-    return pi
-
-
 #: ``score_method="auto"`` sketches when ``n >= 40 d^2`` (as ``lewis_weights``).
 _SKETCH_MIN_ROWS_PER_COLUMN_SQ = 40
 
 
-def _scores_for(A, p, scores, score_method, random_state):
+def _scores_for(A, p, scores, score_method, random_state, verbose=0):
     """Importance scores of the rows of ``A`` and its rank.
 
-    ``A`` is a dense float matrix or an :class:`_linalg.AugmentedRows`, which the
-    sketched scores read block by block and the exact ones build whole.
+    ``A`` is a dense float matrix or the augmented-rows operand, which the
+    public score functions read block by block (sketched) or build (exact).
     """
     if scores == "uniform":
         return np.ones(A.shape[0]), min(A.shape)
-    if score_method == "exact" and isinstance(A, _linalg.AugmentedRows):
-        A = np.asarray(A)
-    lazy = isinstance(A, _linalg.AugmentedRows)
     if scores in ("leverage", "root_leverage"):
-        tau = _leverage(A, score_method, random_state, lazy)
+        tau = _leverage(A, score_method, random_state)
         rank = int(round(float(tau.sum()))) if score_method == "exact" else min(A.shape)
-        return (tau if scores == "leverage" else _half_power(tau, p)), rank
-    if lazy:
-        w, info = _approximate_lewis(A, p, 1e-8, 100, None, random_state, 0)
-    else:
-        lewis_method = "approximate" if score_method == "sketch" else "exact"
-        w, info = lewis_weights(
-            A, p, method=lewis_method, return_info=True, random_state=random_state
-        )
-    w = np.asarray(w, np.float64)
-    rank = info["rank"]
-    if scores == "lewis":
-        return w, rank
-    # mixture: Lewis plus leverage, each normalised to sum 1 (Woodruff-Yasuda)
-    tau = _leverage(A, score_method, random_state, lazy)
-    return w / max(w.sum(), 1e-300) + tau / max(tau.sum(), 1e-300), rank
-
-
-def _leverage(A, score_method, random_state, lazy):
-    if lazy:  # sketched, block by block
-        return _sketched_leverage(A, None, None, random_state, None)
-    return np.asarray(
-        leverage_scores(A, method=score_method, random_state=random_state), np.float64
+        return (tau if scores == "leverage" else half_power(tau, p)), rank
+    w, info = lewis_weights(
+        A=A,
+        p=p,
+        method="approximate" if score_method == "sketch" else "exact",
+        return_info=True,
+        random_state=random_state,
+        verbose=verbose,
     )
+    w = np.asarray(w, np.float64)
+    if scores == "lewis":
+        return w, info["rank"]
+    # mixture: Lewis plus leverage, each normalised to sum 1 (Woodruff-Yasuda)
+    tau = _leverage(A, score_method, random_state)
+    return w / max(w.sum(), 1e-300) + tau / max(tau.sum(), 1e-300), info["rank"]
+
+
+def _leverage(A, score_method, random_state):
+    tau = leverage_scores(A=A, method=score_method, random_state=random_state)
+    return np.asarray(tau, np.float64)
 
 
 class SensitivitySampler(DocLinkMixin, BaseEstimator):
@@ -179,6 +126,10 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         models with an intercept.
     random_state : int, RandomState instance or None, default=None
         Seeds the draw (and the sketches of the scores).
+    verbose : int, default=0
+        Report the Lewis-weight iterations (their residual) through
+        :class:`sklearn_lowdim.utils.Progress`: ``1`` about ten lines, ``2``
+        every iteration.
 
     Attributes
     ----------
@@ -190,7 +141,9 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
     sample_indices_ : ndarray of shape (n_kept,)
         Indices of the kept rows, sorted.
     sample_weight_ : ndarray of shape (n_kept,)
-        Weights on ``|.|^p`` of the kept rows (times the input ``sample_weight``).
+        Weights on ``|.|^p`` of the kept rows (times the input ``sample_weight``):
+        pass them as ``sample_weight`` to a model fitted on the output of
+        :meth:`fit_resample` (:class:`CoresetEstimator` does).
     n_samples_ : int
         The target ``m``.
     rank_ : int
@@ -212,9 +165,13 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
 
     Notes
     -----
-    Sampling with ``rng.choice(n, m, replace=False, p=q)`` and weights ``1/q`` is
-    biased (the inclusion probabilities of that draw are not ``q``); both schemes
-    here are unbiased.
+    :meth:`fit_resample` follows imbalanced-learn's contract (it returns
+    ``(X_sampled, y_sampled)``), so the sampler is a step of
+    ``imblearn.pipeline.Pipeline``; the weights stay on the fitted sampler, and
+    a step after it that ignores them fits the unweighted rows (biased towards
+    high-score rows). Sampling with ``rng.choice(n, m, replace=False, p=q)`` and
+    weights ``1/q`` is biased (the inclusion probabilities of that draw are not
+    ``q``); both schemes here are unbiased.
 
     References
     ----------
@@ -230,10 +187,11 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
     >>> X = rng.standard_normal((2000, 3))
     >>> y = X @ np.array([1.0, 2.0, 3.0]) + rng.laplace(size=2000)
     >>> sampler = SensitivitySampler(p=1, n_samples=200, random_state=0)
-    >>> X_s, y_s, w = sampler.fit_resample(X, y)
+    >>> X_s, y_s = sampler.fit_resample(X, y)
     >>> X_s.shape[1], abs(len(y_s) - 200) < 50
     (3, True)
     >>> # the weighted sample estimates sums over all rows without bias
+    >>> w = sampler.sample_weight_
     >>> bool(abs(w @ np.abs(y_s) / np.abs(y).sum() - 1) < 0.1)
     True
     """
@@ -262,6 +220,7 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         "augment_y": ["boolean"],
         "fit_intercept": ["boolean"],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -275,6 +234,7 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         augment_y=True,
         fit_intercept=True,
         random_state=None,
+        verbose=0,
     ):
         self.p = p
         self.n_samples = n_samples
@@ -284,6 +244,7 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         self.augment_y = augment_y
         self.fit_intercept = fit_intercept
         self.random_state = random_state
+        self.verbose = verbose
 
     def _target_size(self, n, rank):
         if self.n_samples == "auto":
@@ -309,31 +270,21 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The rows to sample.
         y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
             Appended to ``X`` for scoring when ``augment_y=True``.
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights of the original problem (``sum_i s_i |a_i x|^p``); rows
-            are scored on ``s_i^{1/p} a_i`` and the output weights are
-            ``s_i / pi_i``.
+            Non-negative row weights of the original problem
+            (``sum_i s_i |a_i x|^p``); rows are scored on ``s_i^{1/p} a_i`` and
+            the output weights are ``s_i / pi_i``.
 
         Returns
         -------
         self : SensitivitySampler
+            The fitted sampler.
         """
-        # X's NaN/inf check waits until we know whether a CountSketch reads it
-        if y is None:
-            X = validate_data(self, X, dtype=[np.float64, np.float32],
-                              ensure_all_finite=False)
-        else:
-            X, y = validate_data(
-                self, X, y, dtype=[np.float64, np.float32], multi_output=True,
-                y_numeric=True, ensure_all_finite=False,
-            )
+        X, y, sw = self._validate(X, y, sample_weight)
         n = X.shape[0]
-        sw = None
-        if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-            check_sample_weight_values(sw)
         B = self._scoring_matrix(X, y, sw)
         rng = check_random_state(self.random_state)
         self.score_method_ = self.score_method
@@ -344,30 +295,13 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
             _assert_all_finite(X, input_name="X")
         if isinstance(self.scores, str):
             scores, rank = _scores_for(
-                B, self.p, self.scores, self.score_method_, rng
+                B, self.p, self.scores, self.score_method_, rng, self.verbose
             )
         else:
-            scores = check_array(
-                self.scores, ensure_2d=False, dtype=np.float64, input_name="scores"
-            )
-            if scores.shape != (n,) or np.any(scores < 0):
-                raise ValueError(
-                    f"scores given as an array must be non-negative with shape "
-                    f"({n},), got shape {scores.shape}."
-                )
-            rank = min(B.shape)
+            scores, rank = self._given_scores(n), min(B.shape)
         m = self._target_size(n, rank)
-        if self.scheme == "bernoulli":
-            pi = bernoulli_probabilities(scores, m)
-            keep = np.flatnonzero(rng.random_sample(n) < pi)
-            weight = 1.0 / pi[keep]
-            self.probabilities_ = pi
-        else:
-            q = scores / scores.sum()
-            draws = rng.choice(n, size=m, replace=True, p=q)
-            keep, counts = np.unique(draws, return_counts=True)
-            weight = counts / (m * q[keep])
-            self.probabilities_ = q
+        self._warn_below_rank(m, rank)
+        keep, weight, self.probabilities_ = self._draw(scores, m, rng)
         if sw is not None:
             weight = weight * sw[keep]
         self.scores_ = scores
@@ -377,6 +311,72 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         self.rank_ = rank
         self.total_sensitivity_ = float(scores.sum())
         return self
+
+    def _validate(self, X, y, sample_weight):
+        """``(X, y, sample_weight)`` checked; X's NaN/inf check comes later (a
+        CountSketch of X may do it for free)."""
+        if isinstance(self.scores, str) and self.scores in ("lewis", "mixture"):
+            if self.p < P_MIN:
+                raise ValueError(
+                    f"p={self.p:g} is below {P_MIN:g}, the smallest p for which "
+                    f"Lewis weights are computed (scores={self.scores!r}); use "
+                    "p >= 0.5, or scores='root_leverage' for smaller p."
+                )
+        if y is None:
+            X = validate_data(self, X, dtype=[np.float64, np.float32],
+                              ensure_all_finite=False)
+        else:
+            X, y = validate_data(
+                self, X, y, dtype=[np.float64, np.float32], multi_output=True,
+                y_numeric=True, ensure_all_finite=False,
+            )
+        sw = None
+        if sample_weight is not None:
+            sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            check_sample_weight_values(sw)
+        return X, y, sw
+
+    def _given_scores(self, n):
+        scores = check_array(
+            self.scores, ensure_2d=False, dtype=np.float64, input_name="scores"
+        )
+        if scores.shape != (n,) or np.any(scores < 0):
+            raise ValueError(
+                f"scores given as an array must be non-negative with shape "
+                f"({n},), got shape {scores.shape}."
+            )
+        if not np.any(scores > 0):
+            raise ValueError("scores given as an array must have a positive entry.")
+        return scores
+
+    def _warn_below_rank(self, m, rank):
+        if m < rank:
+            warnings.warn(
+                f"SensitivitySampler draws about {m} rows, fewer than the rank "
+                f"{rank} of the scored matrix (X with the intercept column and y): "
+                "the sample cannot preserve ||Ax||_p for every x, and a model "
+                "fitted on it is underdetermined. Increase n_samples to at least "
+                f"{rank}, or use n_samples='auto'.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _draw(self, scores, m, rng):
+        """``(kept indices, their weights, probabilities)`` of one draw."""
+        n = len(scores)
+        if not scores.sum() > 0:
+            raise ValueError(
+                "every row has score 0 (the scored matrix is zero), so there is "
+                "nothing to sample; check X, or set fit_intercept=True."
+            )
+        if self.scheme == "bernoulli":
+            pi = bernoulli_probabilities(scores, m)
+            keep = np.flatnonzero(rng.random_sample(n) < pi)
+            return keep, 1.0 / pi[keep], pi
+        q = scores / scores.sum()
+        draws = rng.choice(n, size=m, replace=True, p=q)
+        keep, counts = np.unique(draws, return_counts=True)
+        return keep, counts / (m * q[keep]), q
 
     def _sketch_checks_finite(self, B):
         """Whether the scores start with a CountSketch of the lazy ``[X, 1, y]``.
@@ -407,31 +407,65 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         return _linalg.AugmentedRows(X, extra, scale)
 
     def fit_resample(self, X, y=None, sample_weight=None):
-        """Fit, then return the kept rows and their weights.
+        """Fit, then return the kept rows (imbalanced-learn's sampler contract).
+
+        The sampling weights are ``sample_weight_`` on the fitted sampler: pass
+        them as ``sample_weight`` to the model fitted on the rows.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            The rows to sample.
         y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            The targets, sampled with the rows.
         sample_weight : array-like of shape (n_samples,), default=None
+            Row weights of the original problem, see :meth:`fit`.
 
         Returns
         -------
-        X_sampled : ndarray of shape (n_kept, n_features)
-        y_sampled : ndarray of shape (n_kept, ...) or None
-        sample_weight : ndarray of shape (n_kept,)
-            Pass it as ``sample_weight`` to the estimator fitted on the sample.
+        X_sampled : {ndarray, dataframe} of shape (n_kept, n_features)
+            The kept rows, in the container and dtype of ``X`` (a DataFrame keeps
+            its columns and index).
+        y_sampled : {ndarray, series} of shape (n_kept,) or (n_kept, n_targets) or None
+            The kept targets, in the container of ``y``; ``None`` without ``y``.
         """
         self.fit(X, y, sample_weight=sample_weight)
         idx = self.sample_indices_
-        X = check_array(X, dtype=None, ensure_all_finite=False, ensure_2d=True)
-        y_s = None if y is None else np.asarray(y)[idx]
-        return X[idx], y_s, self.sample_weight_.copy()
+        return _take_rows(X, idx), (None if y is None else _take_rows(y, idx))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+def _take_rows(data, idx):
+    """Rows ``idx`` of ``data`` in its own container (DataFrame, Series, array)."""
+    if isinstance(data, (list, tuple)):
+        data = np.asarray(data)
+    return _safe_indexing(data, idx, axis=0)
+
+
+def _check_sample(sample_indices, sample_weight, n):
+    """Validated ``(indices, weights)`` of a weighted row sample of ``n`` rows."""
+    idx = check_array(sample_indices, ensure_2d=False, dtype=None,
+                      ensure_min_samples=0, input_name="sample_indices")
+    w = check_array(sample_weight, ensure_2d=False, dtype=np.float64,
+                    ensure_min_samples=0, input_name="sample_weight")
+    if idx.shape != w.shape or idx.ndim != 1:
+        raise ValueError(
+            f"sample_indices and sample_weight must be 1-D with the same shape, got "
+            f"{idx.shape} and {w.shape}."
+        )
+    if idx.size and not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(
+            f"sample_indices must be integer row indices, got dtype {idx.dtype}."
+        )
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError("sample_indices must be row indices of A in [0, n_samples).")
+    if np.any(w < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    return idx, w
 
 
 def _direction_set(A, n_directions, rng):
@@ -471,15 +505,20 @@ def subspace_distortion(
         The full matrix (for regression, ``[X, y]``, with a ones column when
         the model has an intercept).
     sample_indices : array-like of shape (n_kept,)
+        Integer row indices of the sample (``SensitivitySampler.sample_indices_``).
     sample_weight : array-like of shape (n_kept,)
-        Weights on ``|.|^p`` (``SensitivitySampler.sample_weight_``).
+        Non-negative weights on ``|.|^p`` (``SensitivitySampler.sample_weight_``).
     p : float, default=2.0
+        The exponent of the norm, ``p > 0``.
     n_directions : int, default=300
+        Number of random test directions.
     random_state : int, RandomState instance or None, default=None
+        Seeds the random directions.
 
     Returns
     -------
     distortion : float
+        The largest ``|S(x) / F(x) - 1|`` over the test directions.
 
     Examples
     --------
@@ -494,20 +533,15 @@ def subspace_distortion(
     True
     """
     A = check_array(A, dtype=[np.float64, np.float32], input_name="A")
-    A = np.asarray(A, dtype=np.float64)
-    idx = np.asarray(sample_indices)
-    w = np.asarray(sample_weight, dtype=np.float64)
-    if idx.shape != w.shape:
-        raise ValueError(
-            f"sample_indices and sample_weight must have the same shape, got "
-            f"{idx.shape} and {w.shape}."
-        )
-    if idx.size and (idx.min() < 0 or idx.max() >= A.shape[0]):
-        raise ValueError("sample_indices must be row indices of A in [0, n_samples).")
+    idx, w = _check_sample(sample_indices, sample_weight, A.shape[0])
+    # S(x) / F(x) does not change when a column is rescaled (x absorbs it):
+    # unit columns keep |A x|^p inside float64 for any units
+    col_max = np.max(np.abs(A), axis=0)
+    A = np.asarray(A, dtype=np.float64) / np.where(col_max > 0, col_max, 1.0)
     rng = check_random_state(random_state)
     D = _direction_set(A, n_directions, rng)
     full = np.zeros(D.shape[1])
-    for rows in row_chunks(A.shape[0], 8 * 2 * D.shape[1]):
+    for rows in _linalg.row_chunks(A.shape[0], 8 * 2 * D.shape[1]):
         full += np.sum(np.abs(A[rows] @ D) ** p, axis=0)
     sampled = w @ (np.abs(A[idx] @ D) ** p) if idx.size else np.zeros(D.shape[1])
     ok = full > 1e-12 * full.max() if full.size and full.max() > 0 else full > 0

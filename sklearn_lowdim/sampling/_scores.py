@@ -11,12 +11,14 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 
-from ..utils import Progress, is_dask_array
+from ..utils import is_dask_array
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from . import _linalg
-from ._linalg import row_chunks
+from ._dask import dask_leverage_scores, dask_lewis_weights
+from ._lewis import approximate_lewis, exact_lewis, warn_not_converged
+from ._numeric import P_MIN, half_power, out_dtype
 from ._solvers import solve_irls, solve_linprog
 
 __all__ = [
@@ -27,34 +29,6 @@ __all__ = [
 ]
 
 
-def _half_power(x, p):
-    """``x ** (p / 2)`` for ``x >= 0``, with square roots for p in {1, 2, 3, 4}
-    (``numpy.power`` with a fractional exponent is 3x slower than ``sqrt``)."""
-    if p == 1:
-        return np.sqrt(x)
-    if p == 2:
-        return x.copy()
-    if p == 3:
-        return x * np.sqrt(x)
-    if p == 4:
-        return x * x
-    return x ** (p / 2)
-
-
-def _check_matrix(A, accept_sparse=False, name="A"):
-    """Validate a dense (or sparse) 2-D finite float matrix; keep float32."""
-    A = check_array(
-        A,
-        accept_sparse=["csr", "csc"] if accept_sparse else False,
-        dtype=[np.float64, np.float32],
-        ensure_all_finite=True,
-        ensure_min_samples=1,
-        ensure_min_features=1,
-        input_name=name,
-    )
-    return A
-
-
 def _sparse_error(func):
     return TypeError(
         f"{func} does not accept sparse A with method='exact' (a dense QR would "
@@ -63,24 +37,10 @@ def _sparse_error(func):
     )
 
 
-def _sketch_factor(A, sketch_size, rng, rcond):
-    """``(T, rank)`` from the QR of a CountSketch of ``A``."""
-    n, d = A.shape
-    if sketch_size is None:
-        sketch_size = max(4 * d * d, 10 * d, 100)
-    sketch_size = int(min(sketch_size, n))
-    SA = _linalg.count_sketch(A, sketch_size, rng)
-    return _linalg.factor_from_r(_linalg.qr_r(SA), rcond)
-
-
 def _exact_factor(A, rcond):
     if sp.issparse(A):
         raise _sparse_error("leverage_scores")
-    return _linalg.factor_from_r(_linalg.qr_r(A), rcond)
-
-
-def _out_dtype(A):
-    return np.float32 if A.dtype == np.float32 else np.float64
+    return _linalg.exact_factor(A, rcond)
 
 
 @validate_params(
@@ -109,7 +69,9 @@ def leverage_scores(
         The matrix. A ``dask.array.Array`` chunked along rows is handled out of
         core: a TSQR reduction computes the ``R`` factor only, then a second pass
         computes the scores (returned as a lazy dask array). Sparse matrices need
-        ``method="sketch"``.
+        ``method="sketch"``. The augmented-rows operand of
+        :class:`SensitivitySampler` (``[X, 1, y]`` times row scales, built block
+        by block) is read in place by ``method="sketch"``.
     method : {"exact", "sketch"}, default="exact"
         ``"exact"``: QR of ``A`` (``R`` only) and an SVD of ``R``.
         ``"sketch"``: the ``R`` factor of a CountSketch ``S A`` (``sketch_size``
@@ -150,23 +112,21 @@ def leverage_scores(
     array([1. , 0.5, 0.5])
     """
     if is_dask_array(A):
-        from ._dask import dask_leverage_scores
-
         return dask_leverage_scores(A, rcond=rcond)
-    A = _check_matrix(A, accept_sparse=True)
+    A = _linalg.check_matrix(A, accept_sparse=True, build=method == "exact")
     if method == "exact":
-        T, rank = _exact_factor(A, rcond)
+        T, _ = _exact_factor(A, rcond)
         scores = _linalg.row_sq_norms_of_product(A, T)
     else:
         scores = _sketched_leverage(A, sketch_size, jl_dim, random_state, rcond)
-    return scores.astype(_out_dtype(A), copy=False)
+    return scores.astype(out_dtype(A), copy=False)
 
 
 def _sketched_leverage(A, sketch_size, jl_dim, random_state, rcond):
     """Leverage scores from a CountSketch factor and a JL projection (row blocks)."""
     rng = check_random_state(random_state)
     n = A.shape[0]
-    T, rank = _sketch_factor(A, sketch_size, rng, rcond)
+    T, rank = _linalg.sketch_factor(A, sketch_size, rng, rcond)
     k = int(math.ceil(4 * math.log(max(n, 2)))) if jl_dim is None else jl_dim
     if k < rank:
         G = rng.standard_normal((rank, k)) / math.sqrt(k)
@@ -194,16 +154,19 @@ def root_leverage_scores(A, p=1.0, *, method="exact", random_state=None):
     Parameters
     ----------
     A : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The matrix.
     p : float, default=1.0
         The exponent, ``p > 0``. For ``p > 2`` the result is still returned (it
         is a useful importance score) but it is not a sensitivity bound.
     method : {"exact", "sketch"}, default="exact"
         How the leverage scores are computed, see :func:`leverage_scores`.
     random_state : int, RandomState instance or None, default=None
+        Seeds the sketch (``method="sketch"`` only).
 
     Returns
     -------
     scores : ndarray of shape (n_samples,)
+        ``tau ** (p / 2)`` (float32 for float32 input).
 
     Examples
     --------
@@ -214,93 +177,13 @@ def root_leverage_scores(A, p=1.0, *, method="exact", random_state=None):
     array([1. , 0.5, 0.5, 0.5, 0.5])
     """
     tau = leverage_scores(A, method=method, random_state=random_state)
-    return _half_power(tau, p)
-
-
-def lewis_iterate(U, p, tol, max_iter, verbose=0, w0=None):
-    """Cohen-Peng fixed point on an orthonormal-ish basis ``U`` (n x r, float64).
-
-    Returns ``(w, n_iter, residual, history)``. ``residual`` is the fixed-point
-    residual ``max_i |(u_i^T M(w)^{-1} u_i)^{p/2} - w_i| / w_i`` *at the returned*
-    ``w``, with ``M(w) = U^T W^{1-2/p} U``.
-    """
-    n, r = U.shape
-    if r == 0:
-        return np.zeros(n), 0, 0.0, []
-    w = np.einsum("ij,ij->i", U, U) if w0 is None else np.array(w0, dtype=np.float64)
-    if p == 2:
-        # Lewis weights at p = 2 are the leverage scores; one step certifies them.
-        max_iter = max(max_iter, 1)
-    # Relaxed update in log space: x <- x + beta (g(x) - x). The Jacobian of the
-    # plain map has its spectrum in [0, 1 - p/2] (p < 2) or [1 - p/2, 0] (p > 2), so
-    # beta = 4 / (p + 2) gives the local contraction |p - 2| / (p + 2) for all p > 0.
-    beta_relax = 4.0 / (p + 2.0)
-    history = []
-    residual = np.inf
-    n_iter = 0
-    relax = p > 2
-    may_relax = True  # cleared for good if an over-relaxed step increases the residual
-    with Progress(max_iter, verbose=verbose, desc=f"lewis p={p:g}") as progress:
-        for n_iter in range(1, max_iter + 1):
-            q = _lewis_quadratic_forms(U, w, p)
-            g = q ** (p / 2)
-            pos = w > 0
-            residual = (
-                float(np.max(np.abs(g[pos] - w[pos]) / w[pos])) if pos.any() else 0.0
-            )
-            history.append(residual)
-            progress.update(message=f"residual {residual:.2e}")
-            if residual <= tol:
-                break
-            step = np.zeros_like(w)
-            step[pos] = np.log(g[pos] / w[pos])
-            if p < 2 and may_relax and not relax and residual < 0.5:
-                relax = True
-            if len(history) > 2 and history[-1] > history[-2] and p < 2:
-                relax = may_relax = False  # fall back to the plain contracting map
-            beta = beta_relax if relax else 1.0
-            w = np.where(pos, w * np.exp(beta * step), np.where(q > 0, g, 0.0))
-            w *= r / w.sum()
-    return w, n_iter, residual, history
-
-
-def _lewis_quadratic_forms(U, w, p):
-    """``u_i^T (U^T W^{1-2/p} U)^{-1} u_i`` for all rows (chunked BLAS-3)."""
-    n, r = U.shape
-    v = np.zeros_like(w)
-    pos = w > 0
-    v[pos] = w[pos] ** (1.0 - 2.0 / p)
-    M = np.zeros((r, r))
-    for rows in row_chunks(n, 8 * 2 * r):
-        Y = U[rows] * np.sqrt(v[rows])[:, None]
-        M += Y.T @ Y
-    return _quadratic_forms(U, M)
-
-
-def _inverse_root(M):
-    """``F`` with ``F F^T = M^{-1}`` (the pseudo-inverse when ``M`` is singular)."""
-    # numpy.linalg, not scipy.linalg: see the note on thread pools in _linalg
-    try:
-        L = np.linalg.cholesky(M)
-        Linv = np.linalg.inv(L)
-        if not np.all(np.isfinite(Linv)):
-            raise np.linalg.LinAlgError("singular Cholesky factor")
-        return Linv.T
-    except np.linalg.LinAlgError:
-        evals, evecs = np.linalg.eigh(M)
-        keep = evals > evals[-1] * len(M) * np.finfo(float).eps
-        return evecs[:, keep] / np.sqrt(evals[keep])
-
-
-def _quadratic_forms(U, M):
-    """``u_i^T M^{-1} u_i`` for all rows of ``U``."""
-    return _linalg.row_sq_norms_of_product(U, _inverse_root(M))
+    return half_power(tau, p)
 
 
 @validate_params(
     {
         "A": ["array-like"],
-        "p": [Interval(Real, 0, None, closed="neither")],
+        "p": [Interval(Real, P_MIN, None, closed="left")],
         "method": [StrOptions({"auto", "exact", "sketch", "approximate"})],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -348,9 +231,13 @@ def lewis_weights(
     A : {array-like, dask array} of shape (n_samples, n_features)
         The matrix. A row-chunked ``dask.array.Array`` runs out of core (TSQR for
         the basis, then one pass over the blocks per iteration); the weights are
-        then returned as a dask array.
+        then returned as a dask array. The augmented-rows operand of
+        :class:`SensitivitySampler` is read in place by ``"sketch"`` and
+        ``"approximate"``.
     p : float, default=1.0
-        The exponent, ``p > 0``.
+        The exponent, ``p >= 0.5``. Below that, ``w ** (1 - 2 / p)`` leaves the
+        range of float64 and the fixed point stops converging; use
+        :func:`root_leverage_scores` for smaller ``p``.
     method : {"auto", "exact", "sketch", "approximate"}, default="auto"
         How the column-space basis is found. The Lewis weights do not depend on
         the basis, so ``"exact"`` and ``"sketch"`` give the same weights:
@@ -372,6 +259,7 @@ def lewis_weights(
     tol : float, default=1e-8
         Stop when the fixed-point residual is at most ``tol``.
     max_iter : int, default=100
+        Maximum number of fixed-point iterations.
     rcond : float, default=None
         Rank cut-off, see :func:`leverage_scores`.
     return_info : bool, default=False
@@ -385,8 +273,11 @@ def lewis_weights(
     Returns
     -------
     weights : ndarray of shape (n_samples,)
+        The Lewis weights (float32 for float32 input).
     info : dict
-        Only when ``return_info=True``.
+        Only when ``return_info=True``: ``n_iter``, ``residual``,
+        ``residual_history``, ``rank`` (and ``sample_size`` for
+        ``"approximate"``).
 
     Examples
     --------
@@ -399,8 +290,6 @@ def lewis_weights(
     (3.0, 3, True)
     """
     if is_dask_array(A):
-        from ._dask import dask_lewis_weights
-
         return dask_lewis_weights(
             A, p, tol=tol, max_iter=max_iter, rcond=rcond,
             return_info=return_info, verbose=verbose,
@@ -410,82 +299,24 @@ def lewis_weights(
             "lewis_weights needs a dense A; convert with A.toarray(), or use "
             "leverage_scores(A, method='sketch') / root_leverage_scores for sparse A."
         )
-    A = _check_matrix(A)
+    A = _linalg.check_matrix(A, build=False)
     n, d = A.shape
     if method == "auto":
         method = "sketch" if n >= 40 * d * d else "exact"
-    if method == "approximate":
-        w, info = _approximate_lewis(
-            A, p, tol, max_iter, rcond, check_random_state(random_state), verbose
-        )
-        w = w.astype(_out_dtype(A), copy=False)
-        return (w, info) if return_info else w
     if method == "exact":
-        T, rank = _exact_factor(A, rcond)
+        A = _linalg.check_matrix(A)  # builds an augmented-rows operand
+    rng = check_random_state(random_state)
+    if method == "approximate":
+        w, info = approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose)
     else:
-        T, rank = _sketch_factor(A, None, check_random_state(random_state), rcond)
-    U = _linalg.apply_in_chunks(A, T)
-    w, n_iter, residual, history = lewis_iterate(U, p, tol, max_iter, verbose)
-    if residual > tol:
-        warnings.warn(
-            f"Lewis weights (p={p:g}) reached residual {residual:.2e} > tol={tol:g} "
-            f"after {n_iter} iterations; increase max_iter"
-            + (" (p >= 4 has no convergence guarantee)." if p >= 4 else "."),
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    w = w.astype(_out_dtype(A), copy=False)
-    if return_info:
-        return w, {
-            "n_iter": n_iter,
-            "residual": residual,
-            "residual_history": history,
-            "rank": rank,
-        }
-    return w
-
-
-#: Columns of the JL projection for the leverage scores that sample the
-#: subproblem of ``lewis_weights(method="approximate")``.
-_SUBPROBLEM_JL_DIM = 16
-
-
-def _approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
-    """Lewis weights from a leverage-sampled subproblem plus one pass (see above)."""
-    from ._sampler import bernoulli_probabilities
-
-    n = A.shape[0]
-    T, rank = _sketch_factor(A, None, rng, rcond)
-    r = max(rank, 1)
-    m0 = int(math.ceil(30 * r * max(1.0, math.log(r))))
-    if rank == 0 or m0 >= n // 2:
-        U = _linalg.apply_in_chunks(A, T)
-        w, n_iter, residual, history = lewis_iterate(U, p, tol, max_iter, verbose)
-        return w, {"n_iter": n_iter, "residual": residual,
-                   "residual_history": history, "rank": rank}
-    # The subproblem's sampling probabilities need the leverage scores only up
-    # to a constant factor: a JL projection of the basis to k columns gives them
-    # with a thin GEMM (the sample is reweighted by 1 / pi, so it stays unbiased).
-    T_tau = T
-    if _SUBPROBLEM_JL_DIM < rank:
-        G = rng.standard_normal((rank, _SUBPROBLEM_JL_DIM))
-        T_tau = T @ (G / math.sqrt(_SUBPROBLEM_JL_DIM))
-    tau = _linalg.row_sq_norms_of_product(A, T_tau)
-    pi = bernoulli_probabilities(np.maximum(tau, _half_power(tau, p)), m0)
-    keep = np.flatnonzero(rng.random_sample(n) < pi)
-    Us = (np.asarray(A[keep], dtype=np.float64) @ T) * (pi[keep] ** (-1.0 / p))[:, None]
-    ws, n_iter, residual, history = lewis_iterate(Us, p, tol, max_iter, verbose)
-    v = np.zeros_like(ws)
-    v[ws > 0] = ws[ws > 0] ** (1.0 - 2.0 / p)
-    M = (Us * v[:, None]).T @ Us
-    # q_i = a_i T M^{-1} T^T a_i^T = ||a_i T F||^2 with F F^T = M^{-1}: one pass
-    q = _linalg.row_sq_norms_of_product(A, T @ _inverse_root(M))
-    w = _half_power(q, p)
-    total = w.sum()
-    if total > 0:
-        w *= rank / total
-    return w, {"n_iter": n_iter, "residual": residual, "residual_history": history,
-               "rank": rank, "sample_size": len(keep)}
+        if method == "exact":
+            T, rank = _exact_factor(A, rcond)
+        else:
+            T, rank = _linalg.sketch_factor(A, None, rng, rcond)
+        w, info = exact_lewis(A, T, rank, p, tol, max_iter, verbose)
+        warn_not_converged(p, info["residual"], tol, info["n_iter"])
+    w = w.astype(out_dtype(A), copy=False)
+    return (w, info) if return_info else w
 
 
 def _exact_sensitivities(A, p, rcond):
@@ -541,7 +372,10 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
     Parameters
     ----------
     A : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The matrix (dense only for ``"exact"``, ``"lewis"`` and ``"mixture"``).
     p : float, default=1.0
+        The exponent, ``p > 0`` (``p >= 1`` for ``"exact"``, ``p >= 0.5`` for
+        ``"lewis"`` and ``"mixture"``).
     method : {"exact", "lewis", "root_leverage", "leverage", "mixture"}, \
             default="lewis"
         - ``"exact"``: ``sigma_i = 1 / min{||Ax||_p^p : a_i x = 1}``, one convex
@@ -565,6 +399,7 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
     Returns
     -------
     sensitivities : ndarray of shape (n_samples,)
+        Upper bounds on (or, for ``"exact"``, the values of) the sensitivities.
 
     Examples
     --------
@@ -583,9 +418,14 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
                 f"method='exact' needs p >= 1 (the program is not convex for "
                 f"p={p:g} < 1); use method='lewis' for an upper bound."
             )
-        A = _check_matrix(A)
+        A = _linalg.check_matrix(A)
         sigma = _exact_sensitivities(A, p, rcond)
-        return sigma.astype(_out_dtype(A), copy=False)
+        return sigma.astype(out_dtype(A), copy=False)
+    if method in ("lewis", "mixture") and p < P_MIN:
+        raise ValueError(
+            f"method={method!r} needs Lewis weights, which are computed for "
+            f"p >= {P_MIN:g}; got p={p:g}. Use method='root_leverage' for smaller p."
+        )
     if method == "root_leverage":
         if p > 2:
             raise ValueError(
@@ -595,7 +435,7 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
         return root_leverage_scores(A, p, random_state=random_state)
     if method == "leverage":
         return leverage_scores(A, rcond=rcond, random_state=random_state)
-    A = _check_matrix(A)
+    A = _linalg.check_matrix(A)
     w, info = lewis_weights(A, p, rcond=rcond, return_info=True,
                             random_state=random_state)
     rank = max(info["rank"], 1)

@@ -9,6 +9,8 @@ import numpy as np
 from scipy import fft as sp_fft
 from sklearn.utils import check_random_state
 
+from ..utils import check_all_finite
+
 __all__ = ["Sketch", "make_sketch", "SKETCH_KINDS"]
 
 SKETCH_KINDS = ("gaussian", "orthogonal", "countsketch", "srdct", "srht")
@@ -35,6 +37,17 @@ class Sketch:
     """A random linear map ``S`` of shape ``(sketch_size, n_features)``.
 
     Normalised so that ``E[S.T @ S] = I``. Build it with :func:`make_sketch`.
+
+    Parameters
+    ----------
+    kind : str
+        The sketch type, one of ``SKETCH_KINDS``.
+    n_features : int
+        The dimension sketched.
+    sketch_size : int
+        The sketched dimension.
+    state : dict
+        The random draw (private layout, made by :func:`make_sketch`).
 
     Attributes
     ----------
@@ -69,7 +82,13 @@ class Sketch:
                 "sketched dimension matches."
             )
         if not np.issubdtype(A.dtype, np.floating):
+            if not (np.issubdtype(A.dtype, np.integer) or A.dtype == bool):
+                raise TypeError(
+                    f"A must hold real numbers, got dtype {A.dtype}; convert it "
+                    "with A.astype(float)."
+                )
             A = A.astype(np.float64)
+        check_all_finite(A, name="A")
         return A
 
     def apply_left(self, A):
@@ -78,10 +97,12 @@ class Sketch:
         Parameters
         ----------
         A : ndarray of shape (n_features,) or (n_features, k)
+            Finite real numbers; integers are converted to float64.
 
         Returns
         -------
-        SA : ndarray of shape (sketch_size,) or (sketch_size, k), dtype of ``A``.
+        SA : ndarray of shape (sketch_size,) or (sketch_size, k)
+            The sketch, in the floating dtype of ``A``.
         """
         A = self._check(A, 0)
         vec = A.ndim == 1
@@ -117,10 +138,12 @@ class Sketch:
         Parameters
         ----------
         A : ndarray of shape (m, n_features)
+            Finite real numbers; integers are converted to float64.
 
         Returns
         -------
-        AS : ndarray of shape (m, sketch_size), dtype of ``A``.
+        AS : ndarray of shape (m, sketch_size)
+            The sketched columns, in the floating dtype of ``A``.
         """
         A = self._check(A, -1)
         if A.ndim == 1:
@@ -138,7 +161,18 @@ class Sketch:
         return np.ascontiguousarray(self.apply_left(A.T).T)
 
     def toarray(self, dtype=np.float64):
-        """Return ``S`` as a dense ndarray of shape ``(sketch_size, n_features)``."""
+        """Return ``S`` as a dense ndarray of shape ``(sketch_size, n_features)``.
+
+        Parameters
+        ----------
+        dtype : numpy dtype, default=numpy.float64
+            The floating dtype of the result.
+
+        Returns
+        -------
+        S : ndarray of shape (sketch_size, n_features)
+            The sketch matrix.
+        """
         return self.apply_left(np.eye(self.n_features, dtype=dtype))
 
 
@@ -169,6 +203,7 @@ def make_sketch(kind, n_features, sketch_size, random_state=None):
     Returns
     -------
     sketch : Sketch
+        The random map, with ``apply_left``, ``apply_right`` and ``toarray``.
 
     Examples
     --------

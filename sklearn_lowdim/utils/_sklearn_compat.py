@@ -10,28 +10,27 @@ imports every name below, and ``pyproject.toml`` bounds the supported versions.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn.base import _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
     validate_params,
 )
+from sklearn.utils._set_output import _safe_set_output
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
-from sklearn.utils.validation import (
-    _assert_all_finite,
-    _check_method_params,
-    _check_sample_weight,
-)
+from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
 
 __all__ = [
     "HasMethods",
     "Interval",
     "StrOptions",
     "_assert_all_finite",
-    "_check_method_params",
     "_check_sample_weight",
-    "_fit_context",
     "_raise_for_params",
     "_routing_enabled",
+    "_safe_indexing",
+    "_safe_set_output",
+    "_fit_context",
     "validate_params",
 ]

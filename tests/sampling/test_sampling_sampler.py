@@ -101,7 +101,8 @@ def test_fit_resample_and_no_inplace_and_pickle():
     A32 = A.astype(np.float32)
     A_copy = A32.copy()
     s = SensitivitySampler(p=1, n_samples=200, random_state=0)
-    X_s, y_s, w = s.fit_resample(A32, b)
+    X_s, y_s = s.fit_resample(A32, b)
+    w = s.sample_weight_
     np.testing.assert_array_equal(A32, A_copy)
     assert X_s.dtype == np.float32
     assert_allclose(X_s, A32[s.sample_indices_])

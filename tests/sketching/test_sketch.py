@@ -84,3 +84,36 @@ def test_bad_input():
         S.apply_left(np.ones((9, 2)))
     with pytest.raises(ValueError, match="n_features"):
         S.apply_right(np.ones((2, 9)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_countsketch_kernel_with_extra_columns_and_row_scales(dtype):
+    """The one CountSketch kernel (shared with sampling/) against a dense S."""
+    from sklearn_lowdim.sketching._kernels import countsketch_left
+
+    rng = np.random.default_rng(0)
+    n, m = 200, 13
+    A = rng.standard_normal((n, 4)).astype(dtype)
+    extra = rng.standard_normal((n, 2)).astype(dtype)
+    scale = rng.uniform(0.5, 2.0, n).astype(dtype)
+    buckets = rng.integers(0, m, n)
+    signs = rng.choice(np.array([-1.0, 1.0], dtype=dtype), n)
+    S = np.zeros((m, n))
+    S[buckets, np.arange(n)] = signs
+    full = np.column_stack([A, extra]).astype(np.float64) * scale[:, None]
+    out = countsketch_left(A, buckets, signs, m, extra=extra, scale=scale)
+    assert out.dtype == dtype
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, S @ full, rtol=rtol, atol=1e-5)
+    # without extra columns and scales it is S @ A, accumulated into out
+    acc = np.ones((m, 4), dtype=dtype)
+    countsketch_left(A, buckets, signs, m, out=acc)
+    np.testing.assert_allclose(acc, 1 + S @ A, rtol=1e-5, atol=1e-5)
+
+
+def test_sketch_rejects_non_finite_and_non_numeric_input():
+    S = make_sketch("gaussian", 5, 3, random_state=0)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        S.apply_left(np.array([1.0, np.nan, 0, 0, 0]))
+    with pytest.raises(TypeError, match="real numbers"):
+        S.apply_right(np.array([["a"] * 5]))

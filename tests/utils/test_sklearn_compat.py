@@ -77,11 +77,21 @@ def _check_sample_weight():
         compat._check_sample_weight(np.ones(3), X)
 
 
-def _check_method_params():
-    X = np.ones((4, 2))
-    params = compat._check_method_params(X, {"sample_weight": np.arange(4.0)},
-                                         indices=[1, 3])
-    np.testing.assert_array_equal(params["sample_weight"], [1.0, 3.0])
+def _safe_indexing():
+    X = np.arange(8.0).reshape(4, 2)
+    np.testing.assert_array_equal(compat._safe_indexing(X, [1, 3], axis=0), X[[1, 3]])
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, index=[10, 11, 12, 13])
+    assert list(compat._safe_indexing(frame, [1, 3], axis=0).index) == [11, 13]
+
+
+def _safe_set_output():
+    from sklearn.preprocessing import StandardScaler
+
+    pytest.importorskip("pandas")
+    scaler = compat._safe_set_output(StandardScaler(), transform="pandas")
+    out = scaler.fit_transform(np.ones((3, 2)))
+    assert type(out).__name__ == "DataFrame"
 
 
 def _routing():
@@ -97,11 +107,12 @@ USES = {
     "Interval": _interval,
     "StrOptions": _str_options,
     "_assert_all_finite": _assert_all_finite,
-    "_check_method_params": _check_method_params,
     "_check_sample_weight": _check_sample_weight,
     "_fit_context": _fit_context,
     "_raise_for_params": _routing,
     "_routing_enabled": _routing,
+    "_safe_indexing": _safe_indexing,
+    "_safe_set_output": _safe_set_output,
     "validate_params": _validate_params,
 }
 
