@@ -51,7 +51,7 @@ class SubsampleRidgeEnsemble(_SubsampleMixin, RegressorMixin, BaseEstimator):
     With ``sample_weight`` a member minimises
     ``(1/W_I) sum_{i in I} w_i (y_i - x_i b)^2 + alpha ||b||^2``, ``W_I`` the
     weight of its rows: integer weights are repeated rows for a full-sample
-    member, and multiplying all weights by a constant changes nothing. Rows are
+    member, and multiplying all weights by a constant changes no coefficient. Rows are
     drawn uniformly, whatever their weight (a weight is not a sampling
     probability), and ``subsample_size`` counts rows. The criteria weight the
     squared residuals and use the total weight in place of ``n``; corrected GCV

@@ -78,8 +78,10 @@ def _subsample_member(X, y, idx, penalties, n_eff, k_eff, need_svd):
     resid = (np.tile(y, (1, L)) - X @ coef).reshape(X.shape[0], L, t)
     sq = np.einsum("nlt,nlt->lt", resid, resid)
     # Bellec et al.'s single-member risk estimate (per-member d_m form)
-    bracket = sq / (n_eff - 2 * dof + dof**2 / max(k_eff, np.finfo(float).tiny))[
-        :, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # infinite for an interpolating member (dof = k = n): masked by dof < n
+        bracket = sq / (n_eff - 2 * dof + dof**2 / max(k_eff, np.finfo(float).tiny))[
+            :, None]
     return coef.reshape(p, L, t), dof, resid, bracket, idx
 
 

@@ -39,7 +39,7 @@ class PathProblem:
     With weights ``w``, a member on rows ``I`` minimises
     ``(1 / W_I) sum_{i in I} w_i (y_i - x_i b)^2 + alpha ||b||^2`` with
     ``W_I = sum_{i in I} w_i``: integer weights are repeated rows, and scaling all
-    weights changes nothing. ``X`` and ``y`` outside ``[2**-300, 2**300]`` are
+    weights changes no coefficient. ``X`` and ``y`` outside ``[2**-300, 2**300]`` are
     divided by a power of two (exact), the penalties by its square, so that Gram
     matrices neither overflow nor underflow; :meth:`unscale` returns to the
     user's units.
@@ -102,8 +102,10 @@ class PathProblem:
         out["coef"] = rescale(out["coef"], (self.sy, 1 / self.sx), "the coefficients")
         for key in criteria:
             out[key] = rescale(out[key], (self.sy, self.sy), "the squared errors of y")
-        for key in penalties:
-            out[key] = rescale(out[key], (self.sx, self.sx), "the penalties")
+        with np.errstate(over="ignore", under="ignore"):
+            for key in penalties:
+                # inf where float64 cannot hold it; a caller that needs it checks
+                out[key] = out[key] * self.sx * self.sx
         return out
 
 

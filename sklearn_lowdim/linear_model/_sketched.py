@@ -297,6 +297,12 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
             {"gcv": gcv, "dof": path["dof"]})
         if self.ensemble_trick:
             self.equivalent_alpha_ = float(self.equivalent_alphas_[i, j])
+            if not np.isfinite(self.equivalent_alpha_):
+                raise ValueError(
+                    "the equivalent ridge penalty of the selected point overflows "
+                    "float64 at this magnitude of X; divide X by a constant first "
+                    "(ridge is equivariant: X -> c X with alpha -> c^2 alpha)."
+                )
             self.ridge_risk_estimate_ = self.best_score_
             coef, dof = refit_full_ridge(Xc, yc, self.equivalent_alpha_, w)
             self._set_coef(coef, dof, Xc, yc)

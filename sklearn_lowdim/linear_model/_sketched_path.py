@@ -150,7 +150,8 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
         (Q, L), ``gcv`` (Q, L, K, t), and for ``K >= 2`` ``ridge_risk``
         (Q, L, t), the ensemble trick's estimate, and ``equivalent_alpha``
         (Q, L), the mean implicit unsketched penalty (meaningful for
-        orthogonal-type sketches).
+        orthogonal-type sketches; ``inf`` where float64 cannot hold it, for
+        ``X`` beyond about 1e150).
 
     Examples
     --------
@@ -180,7 +181,9 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
            "equivalent_alpha": np.empty((Q, L))}
 
     def finish(i, state):
-        _check_penalties(alphas, state.floor * problem.sx * problem.sx, int(sizes[i]))
+        with np.errstate(over="ignore"):
+            floor = state.floor * problem.sx * problem.sx
+        _check_penalties(alphas, floor, int(sizes[i]))
         _store(out, i, state)
 
     run_members(_sketched_member, tasks,

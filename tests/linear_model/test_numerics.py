@@ -92,7 +92,9 @@ def test_weights_are_scale_free_and_zero_weight_rows_only_drop_out(bootstrap):
     plain = ridge_ensemble_gcv_path(X, y, [0.01, 0.3], **kwargs)
     scaled = ridge_ensemble_gcv_path(X, y, [0.01, 0.3],
                                      sample_weight=np.full(50, 7.5), **kwargs)
-    for key in ("coef", "dof", "gcv", "cgcv", "gcv_union"):
+    # the fits do not depend on the weights' scale (the criteria count weights as
+    # repeated rows, so they do)
+    for key in ("coef", "dof"):
         np.testing.assert_allclose(scaled[key], plain[key], rtol=1e-9, atol=1e-12)
     # one member on all rows: a zero weight removes the row
     w = np.ones(50)
@@ -222,7 +224,7 @@ def test_paths_reject_non_finite_input(path, kwargs):
 @pytest.mark.parametrize("make", ESTIMATORS)
 @pytest.mark.parametrize("weights, match", [
     (-np.ones(40), "sample_weight has negative"),
-    (np.zeros(40), "sample_weight sums to zero"),
+    (np.zeros(40), "(?i)sample.weight.*(zero|non-zero)"),
     (np.ones(39), "sample_weight"),
 ])
 def test_bad_weights_name_the_parameter(make, weights, match):
@@ -240,7 +242,8 @@ def test_bad_weights_name_the_parameter(make, weights, match):
     (lambda: SketchedRidgeEnsemble(sketch_size=0), "sketch_size"),
     (lambda: SketchedRidgeEnsembleCV(sketch_sizes=[0]), "sketch sizes"),
     (lambda: SketchedRidgeEnsembleCV(alphas=[np.nan]), "alphas"),
-    (lambda: SubsampleRidgeEnsembleCV(alphas=[0.0], subsample_sizes=[1.0]),
+    (lambda: SubsampleRidgeEnsembleCV(alphas=[0.0], subsample_sizes=[1.0],
+                                      fit_intercept=False),
      "no grid point has a finite criterion"),
 ])
 def test_bad_parameters_name_the_parameter_and_range(make, match):
