@@ -107,8 +107,9 @@ def gcv_criterion(sum_sq, dof, n):
     -------
     gcv : ndarray of shape (L, t)
     """
-    frac = dof / n
     with np.errstate(divide="ignore", invalid="ignore"):
+        # n is 0 for a union of zero-weight rows: no finite criterion there
+        frac = dof / n
         gcv = sum_sq / n / ((1 - frac) ** 2)[:, None]
     return np.where((frac < 1)[:, None], gcv, np.inf)
 
