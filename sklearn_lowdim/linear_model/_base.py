@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_sample_weight_values
+from ..utils import check_sample_weight_values, is_dask_array
 from ..utils._sklearn_compat import Interval, _check_sample_weight
 from ._gcv_path import extrapolate_risk
 from ._spectral import power_of_two_scale
@@ -113,16 +113,25 @@ class _RidgeEnsembleMixin:
     def predict(self, X):
         """Predict with the averaged coefficients (one GEMV, whatever M).
 
+        A dask array gives a lazy dask array with ``X``'s row chunks (one
+        block product each; ``X`` is never materialised).
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        y_pred : ndarray or dask array of shape (n_samples,) or \
+                (n_samples, n_targets)
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            return self._predict_dask(X)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._predict_block(X)
+
+    def _predict_block(self, X):
         coef = self.coef_.T.astype(X.dtype)
         if not np.any(self._x_mean):
             return X @ coef + np.asarray(self.intercept_, dtype=X.dtype)
@@ -130,6 +139,21 @@ class _RidgeEnsembleMixin:
         Xc = X - self._x_mean.astype(X.dtype)
         return Xc @ coef + np.asarray(
             self._y_mean[0] if self._y_1d else self._y_mean, dtype=X.dtype)
+
+    def _predict_dask(self, X):
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has shape {X.shape}, but {type(self).__name__} was fitted on "
+                f"{self.n_features_in_} features; pass (n_samples, "
+                f"{self.n_features_in_})."
+            )
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        X = X.astype(dtype).rechunk({1: -1})
+        if self._y_1d:
+            return X.map_blocks(self._predict_block, drop_axis=1, dtype=dtype)
+        t = self.coef_.shape[0]
+        return X.map_blocks(self._predict_block, chunks=(X.chunks[0], (t,)),
+                            dtype=dtype)
 
     def risk_path(self, n_estimators):
         """Estimated prediction risk of the same ensemble with other sizes M.

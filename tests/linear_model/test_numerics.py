@@ -267,3 +267,28 @@ def test_inputs_are_not_modified(make, dtype, fit_intercept):
     est.predict_interval(X)
     for before, after in zip(copies, [X, y, w]):
         np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("make", ESTIMATORS)
+@pytest.mark.parametrize("targets", [None, 2])
+def test_dask_predict_is_lazy_and_equals_numpy(make, targets):
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
+    X, y = _data(n=60, seed=13, targets=targets)
+    est = make().fit(X, y)
+    blocks_seen = []
+
+    def block(i):
+        blocks_seen.append(i)
+        return X[20 * i:20 * (i + 1)]
+
+    # three blocks built on demand: nothing exists before compute
+    dX = da.concatenate([
+        da.from_delayed(dask.delayed(block)(i), shape=(20, 5),
+                        dtype=np.float64) for i in range(3)])
+    pred = est.predict(dX)
+    assert blocks_seen == []  # lazy: no block read yet
+    assert pred.chunks[0] == dX.chunks[0]
+    np.testing.assert_allclose(pred.compute(), est.predict(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="features"):
+        est.predict(dX[:, :3])
