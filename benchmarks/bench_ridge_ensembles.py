@@ -12,15 +12,18 @@ Gaussian data. Times, in CPU seconds (the comparable number on a shared machine)
   grid point, to see that corrected GCV selects the oracle's point.
 
 ``--small`` runs n=600, p=150, M=10 (used by ``python -m sklearn_lowdim bench``).
+``--repeats R`` times the path R times (median; the Ridge loop and the package
+once each), to read the run-to-run noise off the spread printed beside it.
 """
 
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
+import sys
 import time
-import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import Ridge
@@ -28,11 +31,23 @@ from sklearn.linear_model import Ridge
 from sklearn_lowdim.linear_model import ridge_ensemble_gcv_path
 from sklearn_lowdim.utils import blas_threads
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import peak_extra_mib, print_table, ratio, timed  # noqa: E402
 
-def _cpu(fn):
-    start = time.process_time()
-    out = fn()
-    return time.process_time() - start, out
+
+def _cpu(fn, repeats=1):
+    """Median CPU seconds of ``repeats`` calls (through ``timed``), their min and
+    max, and the last result: CPU time is the comparable number on a shared machine."""
+    cpu = []
+
+    def call():
+        start = time.process_time()
+        out = fn()
+        cpu.append(time.process_time() - start)
+        return out
+
+    _, out = timed(call, repeats)
+    return float(np.median(cpu)), (min(cpu), max(cpu)), out
 
 
 def _ridge_loop(X, y, alpha, sizes, M, seed):
@@ -72,6 +87,8 @@ def main(argv=None):
     parser.add_argument("--small", action="store_const", const="small", dest="size")
     parser.add_argument("--skip-package", action="store_true",
                         help="skip sklearn-ensemble-cv (about 330 CPU s on the slice)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed calls of the path (median reported)")
     args = parser.parse_args(argv)
     n, p, M = (2000, 500, 50) if args.size == "full" else (600, 150, 10)
     rng = np.random.default_rng(0)
@@ -84,18 +101,19 @@ def main(argv=None):
     print(f"n={n} p={p} M={M}, {sizes.size} subsample sizes x {alphas.size} "
           "penalties; CPU seconds, one BLAS thread")
 
+    def ours():
+        return ridge_ensemble_gcv_path(X, y, alphas, subsample_sizes=sizes,
+                                       n_estimators=M, random_state=0)
+
     with blas_threads(1):
-        tracemalloc.start()
-        t_ours, path = _cpu(lambda: ridge_ensemble_gcv_path(
-            X, y, alphas, subsample_sizes=sizes, n_estimators=M, random_state=0))
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
+        path, peak = peak_extra_mib(ours)
+        t_ours, spread, path = _cpu(ours, args.repeats)
         slice_alpha = alphas[5]
-        t_loop, _ = _cpu(lambda: _ridge_loop(X, y, slice_alpha, sizes, M, 0))
+        t_loop, _, _ = _cpu(lambda: _ridge_loop(X, y, slice_alpha, sizes, M, 0))
         try:
             if args.skip_package:
                 raise ImportError
-            t_pkg, _ = _cpu(lambda: _package(X, y, slice_alpha, sizes, M))
+            t_pkg, _, _ = _cpu(lambda: _package(X, y, slice_alpha, sizes, M))
         except ImportError:
             t_pkg = None
     # brute-force selection check: true conditional risk of every grid point
@@ -104,18 +122,18 @@ def main(argv=None):
     sel = np.unravel_index(np.argmin(cgcv), cgcv.shape)
     oracle = np.unravel_index(np.argmin(risk), risk.shape)
 
-    rows = [("sklearn_lowdim ridge_ensemble_gcv_path (full grid)", t_ours, 1.0)]
-    rows.append(("scikit-learn Ridge loop (10x1 slice x 10)", 10 * t_loop,
-                 10 * t_loop / t_ours))
+    rows = [("sklearn_lowdim ridge_ensemble_gcv_path (full grid)",
+             f"{t_ours:.2f} ({spread[0]:.2f}-{spread[1]:.2f})", "1x")]
+    rows.append(("scikit-learn Ridge loop (10x1 slice x 10)", f"{10 * t_loop:.2f}",
+                 ratio(10 * t_loop, t_ours)))
     if t_pkg is None:
         print("note: sklearn-ensemble-cv skipped (--skip-package, or not installed: "
               "pip install sklearn-ensemble-cv==0.2.5)")
     else:
-        rows.append(("sklearn-ensemble-cv 0.2.5 GCV (10x1 slice x 10)", 10 * t_pkg,
-                     10 * t_pkg / t_ours))
-    print(f"{'method':52s} {'CPU s':>9s} {'ratio to ours':>14s}")
-    for name, t, ratio in rows:
-        print(f"{name:52s} {t:9.2f} {ratio:13.1f}x")
+        rows.append(("sklearn-ensemble-cv 0.2.5 GCV (10x1 slice x 10)",
+                     f"{10 * t_pkg:.2f}", ratio(10 * t_pkg, t_ours)))
+    print_table(f"CPU seconds, median of {args.repeats} (min-max) for ours",
+                ["method", "CPU s", "ratio to ours"], rows)
     print(f"peak traced memory of the path: {peak:.0f} MiB "
           f"(p^2 + n x n_alphas = {(p * p + n * alphas.size) * 8 / 2**20:.1f} MiB)")
     print(f"corrected GCV selects k={sizes[sel[0]]}, alpha={alphas[sel[1]]:.3g} "

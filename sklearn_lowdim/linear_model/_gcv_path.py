@@ -10,15 +10,13 @@ ensemble size ``M' <= M``.
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import contextlib
 import numbers
 
 import numpy as np
-from joblib import Parallel, delayed
-from scipy import linalg
-from sklearn.utils import check_random_state
 
-from ..utils import Progress, blas_threads
+from ._members import RunningEnsemble, draw_seeds, gcv_criterion, run_members
+from ._problem import PathProblem, check_n_estimators
+from ._spectral import spectral_ridge
 
 __all__ = ["ridge_ensemble_gcv_path", "subsample_sizes_from", "extrapolate_risk"]
 
@@ -68,96 +66,53 @@ def subsample_sizes_from(sizes, n_samples):
     return np.unique(np.asarray(counts, dtype=np.intp))
 
 
-def _eigh(gram):
-    # LAPACK's divide and conquer (syevd): 30% less CPU than numpy's eigh at
-    # p=500 on one thread (measured 23.6 ms against 34.3 ms)
-    return linalg.eigh(gram, driver="evd", check_finite=False, overwrite_a=True)
+def _subsample_member(X, y, idx, penalties, n_eff, k_eff, need_svd):
+    """One member's coefficients, dfs, full-data residuals and CGCV bracket.
+
+    ``X`` and ``y`` hold the rows scaled by the square roots of their weights;
+    ``k_eff`` is the member's rows (or weight), which scales the penalties."""
+    XI = np.asarray(X[idx], dtype=np.float64)
+    p = XI.shape[1]
+    L, t = penalties.shape[0], y.shape[1]
+    coef, dof, _ = spectral_ridge(XI, y[idx], k_eff * penalties, need_svd)
+    resid = (np.tile(y, (1, L)) - X @ coef).reshape(X.shape[0], L, t)
+    sq = np.einsum("nlt,nlt->lt", resid, resid)
+    # Bellec et al.'s single-member risk estimate (per-member d_m form)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # infinite for an interpolating member (dof = k = n): masked by dof < n
+        bracket = sq / (n_eff - 2 * dof + dof**2 / max(k_eff, np.finfo(float).tiny))[
+            :, None]
+    return coef.reshape(p, L, t), dof, resid, bracket, idx
 
 
-def _member_spectrum(XI, yI, need_svd):
-    """Nonzero squared singular values ``e`` of ``X_I``, its right singular
-    vectors ``V`` (p x r) and ``z = V^T X_I^T y_I`` (r x t), from the smaller Gram
-    matrix (or an SVD when the penalty 0 meets k close to p, where the Gram
-    squares the condition number)."""
-    k, p = XI.shape
-    if need_svd:
-        _, s, Vt = np.linalg.svd(XI, full_matrices=False)
-        e, V = s * s, Vt.T
-    elif k >= p:
-        e, V = _eigh(XI.T @ XI)
-    else:
-        e, U = _eigh(XI @ XI.T)
-    keep = e > max(e.max(initial=0.0), 0.0) * max(k, p) * np.finfo(np.float64).eps
-    e = e[keep]
-    if need_svd or k >= p:
-        V = V[:, keep]
-        z = V.T @ (XI.T @ yI)
-    else:
-        U = U[:, keep]
-        V = (XI.T @ U) / np.sqrt(e)
-        z = np.sqrt(e)[:, None] * (U.T @ yI)
-    return e, V, z
+class _SubsampleSums(RunningEnsemble):
+    """Adds corrected GCV (the members' brackets) and union GCV (their rows)."""
 
+    criteria = ("gcv", "cgcv", "gcv_union")
 
-def _fit_member(X, y, idx, alphas, need_svd, single_thread):
-    """One member's coefficients, dfs, full-data residuals and CGCV bracket."""
-    ctx = blas_threads(1) if single_thread else contextlib.nullcontext()
-    with ctx:
-        XI = np.asarray(X[idx], dtype=np.float64)
-        k, p = XI.shape
-        e, V, z = _member_spectrum(XI, y[idx], need_svd)
-        lam_k = k * alphas[None, :]  # (1, L)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            filt = np.where(lam_k > 0, 1.0 / (e[:, None] + lam_k), 1.0 / e[:, None])
-            dof = np.where(lam_k > 0, e[:, None] / (e[:, None] + lam_k), 1.0).sum(0)
-        L, t = alphas.shape[0], y.shape[1]
-        # coefficients for every (penalty, target) with one GEMM: p x (L t)
-        coef = V @ (filt[:, :, None] * z[:, None, :]).reshape(len(e), L * t)
-        resid = np.tile(y, (1, L)) - X @ coef  # columns ordered (L, t)
-        resid = resid.reshape(X.shape[0], L, t)
-        sq = np.einsum("nlt,nlt->lt", resid, resid)
-        # Bellec et al.'s single-member risk estimate (per-member d_m form)
-        bracket = sq / (X.shape[0] - 2 * dof + dof**2 / k)[:, None]
-    return coef.reshape(p, L, t), dof, resid, bracket
-
-
-class _SizeState:
-    """Running sums of one subsample size's members, and the criteria per M'."""
-
-    def __init__(self, n, p, L, t, M, k):
-        self.k, self.m = k, 0
-        self.coef = np.zeros((p, L, t))
-        self.resid = np.zeros((n, L, t))
-        self.dof = np.zeros(L)
+    def __init__(self, n, p, L, t, M, n_eff, k_eff, weights):
+        super().__init__(n, p, L, t, M, n_eff)
+        self.k_eff, self.weights = k_eff, weights
         self.bracket = np.zeros((L, t))
         self.union = np.zeros(n, dtype=bool)
-        self.gcv, self.cgcv, self.gcv_union = (np.empty((M, L, t)) for _ in range(3))
 
-    def add(self, idx, member):
-        coef, dof, resid, bracket = member
-        self.coef += coef
-        self.resid += resid
-        self.dof += dof
+    def _add_extra(self, extra):
+        bracket, idx = extra
         self.bracket += bracket
         self.union[idx] = True
-        self.m += 1
-        self._criteria(self.m - 1)
 
-    def _criteria(self, i):
-        n, m = self.resid.shape[0], self.m
-        dbar = self.dof / m
-        mean_resid = self.resid / m
-        sq = mean_resid * mean_resid
+    def _criteria(self, sq, dbar):
+        out = super()._criteria(sq, dbar)
+        n, m = self.n_eff, self.m
+        frac = dbar / n
         with np.errstate(divide="ignore", invalid="ignore"):
-            frac = dbar / n
-            gcv = sq.mean(axis=0) / ((1 - frac) ** 2)[:, None]
-            corr = (frac**2 / (1 - frac) ** 2) * (n / self.k - 1) / m
-            cgcv = gcv - corr[:, None] * (self.bracket / m)
-            n_u = int(self.union.sum())
-            gcv_u = sq[self.union].mean(axis=0) / ((1 - dbar / n_u) ** 2)[:, None]
-        self.gcv[i] = np.where((frac < 1)[:, None], gcv, np.inf)
-        self.cgcv[i] = np.where((frac < 1)[:, None], cgcv, np.inf)
-        self.gcv_union[i] = np.where((dbar < n_u)[:, None], gcv_u, np.inf)
+            corr = (frac**2 / (1 - frac) ** 2) * (n / self.k_eff - 1) / m
+            cgcv = out["gcv"] - corr[:, None] * (self.bracket / m)
+        out["cgcv"] = np.where((frac < 1)[:, None], cgcv, np.inf)
+        n_u = (self.union.sum() if self.weights is None
+               else self.weights[self.union].sum())
+        out["gcv_union"] = gcv_criterion(sq[self.union].sum(axis=0), dbar, n_u)
+        return out
 
 
 def extrapolate_risk(risks):
@@ -206,6 +161,7 @@ def ridge_ensemble_gcv_path(
     random_state=None,
     n_jobs=None,
     verbose=0,
+    sample_weight=None,
 ):
     """GCV, corrected GCV and union GCV of subsample ridge ensembles on a grid.
 
@@ -243,10 +199,19 @@ def ridge_ensemble_gcv_path(
     random_state : int, RandomState instance or None, default=None
         The draws depend only on it, not on ``n_jobs``.
     n_jobs : int, default=None
-        Members fan out through joblib with one BLAS thread per worker, so
-        ``joblib.parallel_backend("dask")`` runs them on a Dask cluster.
+        joblib workers for the members (one BLAS thread each). ``None`` follows
+        the active joblib backend, as in scikit-learn: one process normally, the
+        cluster inside ``joblib.parallel_backend("dask")``. Results do not
+        depend on it.
     verbose : int, default=0
         Progress over the members.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative row weights. A member on rows ``I`` minimises
+        ``(1/W_I) sum_{i in I} w_i (y_i - x_i b)^2 + alpha ||b||^2`` with
+        ``W_I`` the weight of its rows, so integer weights equal repeated rows
+        for the full-sample member; rows are drawn uniformly, whatever their
+        weight. The criteria weight the squared residuals and use the total
+        weight in place of ``n``.
 
     Returns
     -------
@@ -272,58 +237,40 @@ def ridge_ensemble_gcv_path(
     >>> bool(np.allclose(path["cgcv"][1], path["gcv"][1]))  # k = n: no correction
     True
     """
-    X = np.asarray(X)
-    y = np.asarray(y, dtype=np.float64)
-    y2 = y[:, None] if y.ndim == 1 else y
-    n, p = X.shape
-    alphas = np.asarray(alphas, dtype=np.float64).ravel()
-    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-        raise ValueError(
-            "alphas must be a non-empty array of finite penalties >= 0 (subsample "
-            f"ridge ensembles need a non-negative penalty), got {alphas}."
-        )
+    problem = PathProblem(X, y, alphas, sample_weight)
+    n, p, t = problem.n, problem.p, problem.t
+    alphas = problem.alphas
     sizes = subsample_sizes_from(n if subsample_sizes is None else subsample_sizes, n)
-    M = int(n_estimators)
-    if M < 1:
-        raise ValueError(f"n_estimators must be >= 1, got {n_estimators}.")
+    M = check_n_estimators(n_estimators)
     # one stream per size: the first M' members do not depend on M
-    seeds = check_random_state(random_state).randint(2**31 - 1, size=sizes.size)
+    seeds = draw_seeds(random_state, sizes.size)
     draws = [_draw(n, int(k), M, bootstrap, seed) for k, seed in zip(sizes, seeds)]
-    n_jobs_eff = 1 if n_jobs is None else int(n_jobs)
-    tasks = [(i, idx) for i, subsets in enumerate(draws) for idx in subsets]
-
-    def need_svd(k):
-        return bool(np.any(alphas == 0)) and min(k, p) > 0.9 * max(k, p)
-
-    # moderate Gram matrices run faster on one BLAS thread (measured 50x on a
-    # loaded 2-core machine at k=1000, p=200)
-    single = n_jobs_eff != 1 or min(int(sizes.max()), p) <= 2048
-    calls = (
-        delayed(_fit_member)(X, y2, idx, alphas, need_svd(len(idx)), single)
-        for _, idx in tasks
-    )
-    if n_jobs_eff == 1:
-        results = (call[0](*call[1], **call[2]) for call in calls)
-    else:
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(calls)
-    L, t = alphas.size, y2.shape[1]
+    ridgeless = bool(np.any(alphas == 0))
+    tasks = [
+        (i, (problem.X, problem.y, idx, problem.penalties, problem.n_eff,
+             problem.member_weight(idx),
+             ridgeless and min(len(idx), p) > 0.9 * max(len(idx), p)))
+        for i, subsets in enumerate(draws) for idx in subsets
+    ]
+    L = alphas.size
     out = {
         "alphas": alphas,
         "subsample_sizes": sizes,
         "coef": np.empty((sizes.size, L, t, p)),
         "dof": np.empty((sizes.size, L)),
-        **{key: np.empty((sizes.size, L, M, t)) for key in ("gcv", "cgcv",
-                                                             "gcv_union")},
+        **{key: np.empty((sizes.size, L, M, t)) for key in _SubsampleSums.criteria},
     }
-    states = {}
-    with Progress(len(tasks), verbose=verbose, desc="ridge members") as progress:
-        for (i, idx), member in zip(tasks, results):
-            state = states.setdefault(i, _SizeState(n, p, L, t, M, int(sizes[i])))
-            state.add(idx, member)
-            progress.update()
-            if state.m == len(draws[i]):
-                _store(out, i, states.pop(i), M)
-    return out
+
+    def new_state(i):
+        # corrected GCV uses the expected member weight (k rows without weights)
+        k_eff = problem.n_eff * int(sizes[i]) / n
+        return _SubsampleSums(n, p, L, t, M, problem.n_eff, k_eff, problem.weights)
+
+    run_members(_subsample_member, tasks, new_state=new_state,
+                finish=lambda i, state: state.store(out, i), n_jobs=n_jobs,
+                verbose=verbose, desc="ridge members",
+                max_dim=min(int(sizes.max()), p))
+    return problem.unscale(out, _SubsampleSums.criteria)
 
 
 def _draw(n, k, M, bootstrap, seed):
@@ -331,15 +278,3 @@ def _draw(n, k, M, bootstrap, seed):
         return [np.arange(n)]  # every member would be the same full fit
     rng = np.random.RandomState(seed)
     return [np.sort(rng.choice(n, k, replace=bool(bootstrap))) for _ in range(M)]
-
-
-def _store(out, i, state, M):
-    m = state.m
-    out["coef"][i] = np.moveaxis(state.coef / m, 0, -1)
-    out["dof"][i] = state.dof / m
-    for key in ("gcv", "cgcv", "gcv_union"):
-        values = getattr(state, key)[:m]
-        if m < M:
-            # k = n without bootstrap: every member is the same full ridge fit
-            values = np.repeat(values[-1:], M, axis=0)
-        out[key][i] = np.moveaxis(values, 0, 1)

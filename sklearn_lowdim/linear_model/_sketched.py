@@ -10,7 +10,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from ..sketching import SKETCH_KINDS
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from ._ensemble import _COMMON_PARAMS, _RidgeEnsembleMixin, grid_results
+from ._base import _COMMON_PARAMS, _RidgeEnsembleMixin, grid_results, select_grid_point
+from ._problem import refit_full_ridge
 from ._sketched_path import ORTHOGONAL_SKETCHES, sketched_ridge_gcv_path
 
 __all__ = ["SketchedRidgeEnsemble", "SketchedRidgeEnsembleCV"]
@@ -20,11 +21,11 @@ _PARAMS = {key: _COMMON_PARAMS[key] for key in
 
 
 class _SketchedMixin(_RidgeEnsembleMixin):
-    def _path(self, Xc, yc, alphas, sizes):
+    def _path(self, Xc, yc, sample_weight, alphas, sizes):
         return sketched_ridge_gcv_path(
             Xc, yc, alphas, sketch_sizes=sizes, sketch=self.sketch,
             n_estimators=self.n_estimators, random_state=self.random_state,
-            n_jobs=self.n_jobs, verbose=self.verbose,
+            n_jobs=self.n_jobs, verbose=self.verbose, sample_weight=sample_weight,
         )
 
 
@@ -55,6 +56,10 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Centre ``X`` and ``y`` by their means first.
     n_jobs : int, default=None
+        joblib workers for the members (one BLAS thread each). ``None`` follows
+        the active joblib backend, as in scikit-learn: one process normally, the
+        cluster inside ``joblib.parallel_backend("dask")``. Results do not
+        depend on it.
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
 
@@ -115,20 +120,24 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the sketched members and keep their average.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: each row's squared error is weighted and
+            the penalty is normalised by the total weight (integer weights equal
+            repeated rows).
 
         Returns
         -------
         self : object
         """
-        Xc, yc = self._validate_xy(X, y)
-        path = self._path(Xc, yc, [self.alpha], self.sketch_size)
+        Xc, yc, w = self._validate_xy(X, y, sample_weight)
+        path = self._path(Xc, yc, w, [self.alpha], self.sketch_size)
         self._set_model(Xc, yc, path, 0, 0, "gcv", criteria=("gcv",))
         self.sketch_size_ = int(path["sketch_sizes"][0])
         self.gcv_score_ = float(self.criteria_by_n_estimators_["gcv"][-1])
@@ -163,6 +172,10 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
     ensemble_trick : bool, default=False
     fit_intercept : bool, default=True
     n_jobs : int, default=None
+        joblib workers for the members (one BLAS thread each). ``None`` follows
+        the active joblib backend, as in scikit-learn: one process normally, the
+        cluster inside ``joblib.parallel_backend("dask")``. Results do not
+        depend on it.
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
 
@@ -234,13 +247,17 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Score every grid point by GCV (or the ensemble trick), keep the best.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: each row's squared error is weighted and
+            the penalty is normalised by the total weight (integer weights equal
+            repeated rows).
 
         Returns
         -------
@@ -253,19 +270,18 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
                 f"{ORTHOGONAL_SKETCHES} and n_estimators >= 2; got "
                 f"sketch={self.sketch!r}, n_estimators={self.n_estimators}."
             )
-        Xc, yc = self._validate_xy(X, y)
+        Xc, yc, w = self._validate_xy(X, y, sample_weight)
         p = Xc.shape[1]
         alphas = np.logspace(-3, 1, 10) if self.alphas is None else self.alphas
         sizes = self.sketch_sizes
         if sizes is None:
             sizes = np.unique(np.clip(np.round(np.linspace(0.1, 0.9, 5) * p), 1, p))
             sizes = sizes.astype(np.intp)
-        path = self._path(Xc, yc, alphas, sizes)
+        path = self._path(Xc, yc, w, alphas, sizes)
         gcv = path["gcv"][:, :, -1, :].mean(axis=-1)
         trick = path["ridge_risk"].mean(axis=-1)
         grid = trick if self.ensemble_trick else gcv
-        i, j = np.unravel_index(
-            np.argmin(np.where(np.isfinite(grid), grid, np.inf)), grid.shape)
+        i, j = select_grid_point(grid)
         self._set_model(Xc, yc, path, i, j, "gcv", criteria=("gcv",))
         self.alphas_ = path["alphas"]
         self.sketch_sizes_ = path["sketch_sizes"]
@@ -281,24 +297,14 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
             {"gcv": gcv, "dof": path["dof"]})
         if self.ensemble_trick:
             self.equivalent_alpha_ = float(self.equivalent_alphas_[i, j])
+            if not np.isfinite(self.equivalent_alpha_):
+                raise ValueError(
+                    "the equivalent ridge penalty of the selected point overflows "
+                    "float64 at this magnitude of X; divide X by a constant first "
+                    "(ridge is equivariant: X -> c X with alpha -> c^2 alpha)."
+                )
             self.ridge_risk_estimate_ = self.best_score_
-            self._refit_ridge(Xc, yc, self.equivalent_alpha_)
+            coef, dof = refit_full_ridge(Xc, yc, self.equivalent_alpha_, w)
+            self._set_coef(coef, dof, Xc, yc)
+            self.risk_extrapolation_ = np.array([self.ridge_risk_estimate_] * 2)
         return self
-
-    def _refit_ridge(self, Xc, yc, mu):
-        """Plain ridge on all features at penalty ``mu`` (normalised by n)."""
-        X64 = np.asarray(Xc, dtype=np.float64)
-        n, p = X64.shape
-        if n >= p:
-            coef = np.linalg.solve(X64.T @ X64 + n * mu * np.eye(p), X64.T @ yc).T
-        else:
-            coef = (X64.T @ np.linalg.solve(X64 @ X64.T + n * mu * np.eye(n), yc)).T
-        self.coef_ = coef[0] if self._y_1d else coef
-        intercept = self._y_mean - coef @ self._x_mean
-        self.intercept_ = float(intercept[0]) if self._y_1d else intercept
-        # describe the refitted ridge, not the sketched ensemble
-        e = np.linalg.eigvalsh(X64.T @ X64 if n >= p else X64 @ X64.T)
-        self.dof_ = float(np.sum(e / (e + n * mu)))
-        resid = yc - X64 @ coef.T
-        self._interval_residuals = resid / max(1.0 - self.dof_ / n, 1e-12)
-        self.risk_extrapolation_ = np.array([self.ridge_risk_estimate_] * 2)

@@ -10,16 +10,14 @@ ones the paper allows.
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import contextlib
 import numbers
 
 import numpy as np
-from joblib import Parallel, delayed
-from sklearn.utils import check_random_state
 
 from ..sketching import make_sketch
-from ..utils import Progress, blas_threads
-from ._gcv_path import _eigh
+from ._members import RunningEnsemble, draw_seeds, run_members
+from ._problem import PathProblem, check_n_estimators
+from ._spectral import spectral_ridge
 
 __all__ = ["sketched_ridge_gcv_path", "ORTHOGONAL_SKETCHES"]
 
@@ -51,37 +49,21 @@ def sketch_sizes_from(sizes, n_features):
     return np.unique(np.asarray(counts, dtype=np.intp))
 
 
-def _fit_member(X, y, q, kind, seed, alphas, single_thread):
+def _sketched_member(X, y, q, kind, seed, penalties, n_eff):
     """One sketch's lifted coefficients, dfs, residuals and spectrum summary."""
-    ctx = blas_threads(1) if single_thread else contextlib.nullcontext()
-    with ctx:
-        n, p = X.shape
-        sketch = make_sketch(kind, p, int(q), random_state=seed)
-        Z = np.asarray(sketch.apply_right(X), dtype=np.float64)  # n x q
-        if q <= n:
-            e, V = _eigh(Z.T @ Z)
-        else:
-            e, U = _eigh(Z @ Z.T)
-        keep = e > max(e.max(initial=0.0), 0.0) * max(n, q) * np.finfo(float).eps
-        e = e[keep]
-        if q <= n:
-            V = V[:, keep]
-        else:
-            V = (Z.T @ U[:, keep]) / np.sqrt(e)
-        z = V.T @ (Z.T @ y)  # r x t
-        lam_n = n * alphas[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            filt = 1.0 / (e[:, None] + lam_n)
-            dof = (e[:, None] * filt).sum(axis=0)
-        L, t = alphas.size, y.shape[1]
-        coef_q = V @ (filt[:, :, None] * z[:, None, :]).reshape(len(e), L * t)
-        resid = (np.tile(y, (1, L)) - Z @ coef_q).reshape(n, L, t)
-        # lift back to the original features: beta = S^T beta_q
-        coef = sketch.toarray().T @ coef_q
-        sq = np.einsum("nlt,nlt->lt", resid, resid) / n
-        gcv1 = sq / ((1 - dof / n) ** 2)[:, None]
-        mu = _implicit_ridge_penalty(e / n, alphas, q / p)
-    return coef.reshape(p, L, t), dof, resid, gcv1, mu, e.min(initial=np.inf) / n
+    n, p = X.shape
+    L, t = penalties.shape[0], y.shape[1]
+    sketch = make_sketch(kind, p, int(q), random_state=seed)
+    Z = np.asarray(sketch.apply_right(X), dtype=np.float64)  # n x q
+    coef_q, dof, e = spectral_ridge(Z, y, n_eff * penalties)
+    resid = (np.tile(y, (1, L)) - Z @ coef_q).reshape(n, L, t)
+    # lift back to the original features: beta = S^T beta_q
+    coef = sketch.toarray().T @ coef_q
+    sq = np.einsum("nlt,nlt->lt", resid, resid) / n_eff
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gcv1 = sq / ((1 - dof / n_eff) ** 2)[:, None]
+    mu = _implicit_ridge_penalty(e / n_eff, penalties, q / p)
+    return coef.reshape(p, L, t), dof, resid, gcv1, mu, e.min(initial=np.inf) / n_eff
 
 
 def _implicit_ridge_penalty(eigenvalues, alphas, ratio):
@@ -102,38 +84,26 @@ def _implicit_ridge_penalty(eigenvalues, alphas, ratio):
     return mu
 
 
-class _SketchState:
-    def __init__(self, n, p, L, t, K):
-        self.m = 0
-        self.coef = np.zeros((p, L, t))
-        self.resid = np.zeros((n, L, t))
-        self.dof = np.zeros(L)
-        self.gcv = np.empty((K, L, t))
+class _SketchSums(RunningEnsemble):
+    """Adds the implicit penalties, the spectrum floor and the first two GCVs."""
+
+    def __init__(self, n, p, L, t, K, n_eff):
+        super().__init__(n, p, L, t, K, n_eff)
         self.first_two = []  # single-member GCVs of the first two, for the trick
         self.mu = np.zeros(L)
         self.floor = np.inf
 
-    def add(self, member):
-        coef, dof, resid, gcv1, mu, floor = member
-        self.coef += coef
-        self.resid += resid
-        self.dof += dof
+    def _add_extra(self, extra):
+        gcv1, mu, floor = extra
         self.mu += mu
         self.floor = min(self.floor, floor)
         if len(self.first_two) < 2:
             self.first_two.append(gcv1)
-        self.m += 1
-        n = resid.shape[0]
-        frac = self.dof / self.m / n
-        mean = self.resid / self.m
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gcv = np.mean(mean * mean, axis=0) / ((1 - frac) ** 2)[:, None]
-        self.gcv[self.m - 1] = np.where((frac < 1)[:, None], gcv, np.inf)
 
 
 def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
                             n_estimators=10, random_state=None, n_jobs=None,
-                            verbose=0):
+                            verbose=0, sample_weight=None):
     """GCV of feature-sketched ridge ensembles on a grid of penalties and sizes.
 
     A member with sketch ``S`` (``q x p``, ``E[S^T S] = I``) fits
@@ -162,8 +132,16 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
     n_estimators : int, default=10
     random_state : int, RandomState instance or None, default=None
     n_jobs : int, default=None
-        joblib workers over the members (one BLAS thread each).
+        joblib workers for the members (one BLAS thread each). ``None`` follows
+        the active joblib backend, as in scikit-learn: one process normally, the
+        cluster inside ``joblib.parallel_backend("dask")``. Results do not
+        depend on it.
     verbose : int, default=0
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative row weights: a member minimises
+        ``(1/W) sum_i w_i (y_i - x_i S^T c)^2 + alpha ||c||^2`` with ``W`` the
+        total weight (integer weights equal repeated rows), and GCV weights the
+        squared residuals and uses ``W`` in place of ``n``.
 
     Returns
     -------
@@ -172,7 +150,8 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
         (Q, L), ``gcv`` (Q, L, K, t), and for ``K >= 2`` ``ridge_risk``
         (Q, L, t), the ensemble trick's estimate, and ``equivalent_alpha``
         (Q, L), the mean implicit unsketched penalty (meaningful for
-        orthogonal-type sketches).
+        orthogonal-type sketches; ``inf`` where float64 cannot hold it, for
+        ``X`` beyond about 1e150).
 
     Examples
     --------
@@ -186,60 +165,49 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
     >>> path["gcv"].shape
     (2, 3, 4, 1)
     """
-    X = np.asarray(X)
-    y = np.asarray(y, dtype=np.float64)
-    y2 = y[:, None] if y.ndim == 1 else y
-    n, p = X.shape
-    alphas = np.asarray(alphas, dtype=np.float64).ravel()
-    if alphas.size == 0 or not np.all(np.isfinite(alphas)):
-        raise ValueError(f"alphas must be a non-empty array of finite values, got "
-                         f"{alphas}.")
+    problem = PathProblem(X, y, alphas, sample_weight, nonnegative=False)
+    n, p, t = problem.n, problem.p, problem.t
+    alphas = problem.alphas
     sizes = sketch_sizes_from(sketch_sizes, p)
-    K = int(n_estimators)
-    if K < 1:
-        raise ValueError(f"n_estimators must be >= 1, got {n_estimators}.")
-    seeds = check_random_state(random_state).randint(2**31 - 1, size=(sizes.size, K))
-    n_jobs_eff = 1 if n_jobs is None else int(n_jobs)
-    single = n_jobs_eff != 1 or min(int(sizes.max()), n) <= 2048
-    tasks = [(i, seeds[i, m]) for i in range(sizes.size) for m in range(K)]
-    calls = (delayed(_fit_member)(X, y2, int(sizes[i]), sketch, seed, alphas, single)
-             for i, seed in tasks)
-    if n_jobs_eff == 1:
-        results = (call[0](*call[1], **call[2]) for call in calls)
-    else:
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(calls)
-    L, t, Q = alphas.size, y2.shape[1], sizes.size
+    K = check_n_estimators(n_estimators)
+    seeds = draw_seeds(random_state, (sizes.size, K))
+    tasks = [(i, (problem.X, problem.y, int(sizes[i]), sketch, seeds[i, m],
+                  problem.penalties, problem.n_eff))
+             for i in range(sizes.size) for m in range(K)]
+    L, Q = alphas.size, sizes.size
     out = {"alphas": alphas, "sketch_sizes": sizes,
            "coef": np.empty((Q, L, t, p)), "dof": np.empty((Q, L)),
            "gcv": np.empty((Q, L, K, t)), "ridge_risk": np.full((Q, L, t), np.nan),
            "equivalent_alpha": np.empty((Q, L))}
-    states = {}
-    with Progress(len(tasks), verbose=verbose, desc="sketched members") as progress:
-        for (i, _), member in zip(tasks, results):
-            state = states.setdefault(i, _SketchState(n, p, L, t, K))
-            state.add(member)
-            progress.update()
-            if state.m == K:
-                _check_penalties(alphas, states[i].floor, int(sizes[i]))
-                _store(out, i, states.pop(i))
-    return out
+
+    def finish(i, state):
+        with np.errstate(over="ignore"):
+            floor = state.floor * problem.sx * problem.sx
+        _check_penalties(alphas, floor, int(sizes[i]))
+        _store(out, i, state)
+
+    run_members(_sketched_member, tasks,
+                new_state=lambda i: _SketchSums(n, p, L, t, K, problem.n_eff),
+                finish=finish, n_jobs=n_jobs, verbose=verbose,
+                desc="sketched members", max_dim=min(int(sizes.max()), n))
+    return problem.unscale(out, ("gcv", "ridge_risk"),
+                           penalties=("equivalent_alpha",))
 
 
 def _check_penalties(alphas, floor, q):
     if np.any(alphas <= -floor):
         raise ValueError(
-            f"penalties must exceed minus the smallest nonzero eigenvalue of the "
-            f"sketched Gram matrix / n ({-floor:.4g} at sketch size {q}); got "
+            f"alpha (the penalties) must exceed minus the smallest nonzero eigenvalue "
+            f"of the sketched Gram matrix / n ({-floor:.4g} at sketch size {q}); got "
             f"min(alphas)={alphas.min():.4g}. Raise the smallest penalty."
         )
 
 
 def _store(out, i, state):
+    state.store(out, i)
     K = state.m
-    out["coef"][i] = np.moveaxis(state.coef / K, 0, -1)
-    out["dof"][i] = state.dof / K
-    out["gcv"][i] = np.moveaxis(state.gcv, 0, 1)
     out["equivalent_alpha"][i] = state.mu / K
     if K >= 2:
-        out["ridge_risk"][i] = 2 * state.gcv[1] - 0.5 * (state.first_two[0]
-                                                          + state.first_two[1])
+        gcv = state.curves["gcv"]
+        out["ridge_risk"][i] = 2 * gcv[1] - 0.5 * (state.first_two[0]
+                                                    + state.first_two[1])

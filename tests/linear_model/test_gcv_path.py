@@ -190,3 +190,34 @@ def test_joblib_dask_backend_gives_the_same_path():
         remote = ridge_ensemble_gcv_path(X, y, [0.1, 1.0], n_jobs=2, **kwargs)
     for key in ("coef", "gcv", "cgcv"):
         np.testing.assert_allclose(remote[key], local[key], rtol=1e-10)
+
+
+@pytest.mark.parametrize("estimator", ["subsample", "sketched"])
+def test_n_jobs_none_follows_the_dask_backend(estimator):
+    # As in scikit-learn: inside joblib.parallel_backend("dask"), n_jobs=None runs
+    # the members on the cluster (the task stream records them) with the same result.
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    from sklearn_lowdim.linear_model import (
+        SketchedRidgeEnsembleCV,
+        SubsampleRidgeEnsembleCV,
+    )
+
+    X, y = _data()
+    if estimator == "subsample":
+        make = lambda: SubsampleRidgeEnsembleCV(  # noqa: E731
+            alphas=[0.1, 1.0], subsample_sizes=[20, 45], n_estimators=3,
+            random_state=0)
+    else:
+        make = lambda: SketchedRidgeEnsembleCV(  # noqa: E731
+            alphas=[0.1, 1.0], sketch_sizes=[10, 20], n_estimators=3, random_state=0)
+    local = make().fit(X, y)
+    with distributed.LocalCluster(processes=False, n_workers=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, joblib.parallel_backend("dask"):
+        with distributed.get_task_stream(client) as stream:
+            remote = make().fit(X, y)
+    assert len(stream.data) > 0, "no task ran on the Dask cluster"
+    np.testing.assert_allclose(remote.coef_, local.coef_, rtol=1e-10)
+    np.testing.assert_allclose(remote.gcv_scores_, local.gcv_scores_, rtol=1e-10)

@@ -1,0 +1,266 @@
+"""What every ridge ensemble shares: validation, centring, refit, selection."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils import check_sample_weight_values, is_dask_array
+from ..utils._doc_link import DocLinkMixin
+from ..utils._sklearn_compat import Interval, _check_sample_weight
+from ._gcv_path import extrapolate_risk
+from ._spectral import power_of_two_scale
+
+__all__ = ["grid_results", "select_grid_point"]
+
+_CRITERIA = ("gcv", "cgcv", "gcv_union")
+
+# Centring a feature (or target) whose values vary by less than this fraction of
+# their magnitude leaves fewer than about six significant digits of the
+# variation in float64: the fit would not be translation-equivariant.
+_MIN_RELATIVE_SPREAD = 1e-10
+
+
+def _mean(A, weights):
+    """Column means in float64, rescaled so that the sums cannot overflow."""
+    scale = power_of_two_scale(A)
+    B = A / scale if scale != 1 else A
+    if weights is None:
+        return B.mean(axis=0, dtype=np.float64) * scale
+    return np.average(np.asarray(B, dtype=np.float64), axis=0, weights=weights) * scale
+
+
+def _check_cancellation(A, name):
+    """Raise where float64 cannot hold a column's variation around its offset."""
+    spread = np.ptp(A, axis=0) if A.shape[0] else np.zeros(A.shape[1])
+    with np.errstate(over="ignore"):
+        magnitude = np.max(np.abs(A), axis=0, initial=0.0)
+    bad = (spread > 0) & (spread < _MIN_RELATIVE_SPREAD * magnitude)
+    if np.any(bad):
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} column {j} varies by {spread[j]:.3g} around values of magnitude "
+            f"{magnitude[j]:.3g}: float64 keeps fewer than 6 significant digits of "
+            "that variation, so the fit cannot be translation-equivariant. Subtract "
+            "the offset (for example the column mean, computed in higher precision "
+            "or before any large shift) before fitting."
+        )
+
+class _RidgeEnsembleMixin(DocLinkMixin):
+    """Shared fitting glue, prediction, risk extrapolation and intervals.
+
+    Subclasses set ``coef_`` (averaged member), ``intercept_``, ``dof_``,
+    ``risk_extrapolation_`` and ``_interval_residuals`` through :meth:`_set_model`.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _validate_xy(self, X, y, sample_weight=None):
+        """Checked, centred ``X`` and 2-D ``y``, and the checked weights."""
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
+                             y_numeric=True, multi_output=True,
+                             ensure_min_samples=2)
+        y = np.asarray(y, dtype=np.float64)
+        y2 = y[:, None] if y.ndim == 1 else y
+        w = None
+        if sample_weight is not None:
+            w = check_sample_weight_values(
+                _check_sample_weight(sample_weight, X, dtype=np.float64))
+        self._n_eff = float(X.shape[0] if w is None else w.sum())
+        if np.any(np.ptp(y2, axis=0) == 0):
+            raise ValueError(
+                "y is constant (in at least one target column): every penalty fits "
+                "it exactly, so GCV cannot choose one. Drop that target, or predict "
+                "its constant value directly."
+            )
+        self._y_1d = y.ndim == 1
+        if self.fit_intercept:
+            _check_cancellation(X, "X")
+            _check_cancellation(y2, "y")
+            # full-data (weighted) means (the papers leave per-subsample centring
+            # open; it changes the degrees of freedom by about one)
+            self._x_mean = _mean(X, w)
+            self._y_mean = _mean(y2, w)
+            return X - self._x_mean.astype(X.dtype), y2 - self._y_mean, w
+        self._x_mean = np.zeros(X.shape[1])
+        self._y_mean = np.zeros(y2.shape[1])
+        return X, y2, w
+
+    def _set_coef(self, coef, dof, Xc, yc):
+        """Keep coefficients ``coef`` (t, p) with ``dof`` degrees of freedom: the one
+        place a fit becomes ``coef_``, ``intercept_`` and the interval residuals."""
+        self.coef_ = coef[0] if self._y_1d else coef
+        intercept = self._y_mean - coef @ self._x_mean
+        self.intercept_ = float(intercept[0]) if self._y_1d else intercept
+        self.dof_ = float(dof)
+        resid = yc - np.asarray(Xc, dtype=np.float64) @ coef.T
+        self._interval_residuals = resid / max(1.0 - self.dof_ / self._n_eff, 1e-12)
+
+    def _set_model(self, Xc, yc, path, i, j, criterion, criteria=_CRITERIA):
+        """Keep the ensemble at size index ``i`` and penalty index ``j``."""
+        self._set_coef(path["coef"][i, j], path["dof"][i, j], Xc, yc)
+        self.criteria_by_n_estimators_ = {
+            key: path[key][i, j].mean(axis=-1) for key in criteria
+        }
+        r1, r_inf = extrapolate_risk(self.criteria_by_n_estimators_[criterion])
+        self.risk_extrapolation_ = np.array([r1, r_inf])
+
+    def predict(self, X):
+        """Predict with the averaged coefficients (one GEMV, whatever M).
+
+        A dask array gives a lazy dask array with ``X``'s row chunks (one
+        block product each; ``X`` is never materialised).
+
+        Parameters
+        ----------
+        X : array-like or dask array of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray or dask array of shape (n_samples,) or \
+                (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        if is_dask_array(X):
+            return self._predict_dask(X)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._predict_block(X)
+
+    def _predict_block(self, X):
+        coef = self.coef_.T.astype(X.dtype)
+        if not np.any(self._x_mean):
+            return X @ coef + np.asarray(self.intercept_, dtype=X.dtype)
+        # centred, as in fit: rows near a large common offset keep their digits
+        Xc = X - self._x_mean.astype(X.dtype)
+        return Xc @ coef + np.asarray(
+            self._y_mean[0] if self._y_1d else self._y_mean, dtype=X.dtype)
+
+    def _predict_dask(self, X):
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has shape {X.shape}, but {type(self).__name__} was fitted on "
+                f"{self.n_features_in_} features; pass (n_samples, "
+                f"{self.n_features_in_})."
+            )
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        X = X.astype(dtype).rechunk({1: -1})
+        if self._y_1d:
+            return X.map_blocks(self._predict_block, drop_axis=1, dtype=dtype)
+        t = self.coef_.shape[0]
+        return X.map_blocks(self._predict_block, chunks=(X.chunks[0], (t,)),
+                            dtype=dtype)
+
+    def risk_path(self, n_estimators):
+        """Estimated prediction risk of the same ensemble with other sizes M.
+
+        ``R_M = R_1 / M + (1 - 1/M) R_inf`` (the 1/M structure of i.i.d.
+        ensembles), with ``R_1`` and ``R_inf`` fitted by least squares to the
+        criterion at ``M' = 1..n_estimators`` during ``fit``: tune with a small
+        ensemble and read off the risk of a large one (``np.inf`` allowed).
+
+        Parameters
+        ----------
+        n_estimators : int, float or array-like
+            Ensemble sizes ``M >= 1``.
+
+        Returns
+        -------
+        risk : float or ndarray
+            Estimated risk (mean squared prediction error on new rows, noise
+            included, averaged over targets).
+        """
+        check_is_fitted(self)
+        M = np.asarray(n_estimators, dtype=np.float64)
+        if np.any(M < 1) or np.any(np.isnan(M)):
+            raise ValueError(f"n_estimators must be >= 1, got {n_estimators}.")
+        r1, r_inf = self.risk_extrapolation_
+        risk = r1 / M + (1 - 1 / M) * r_inf
+        return float(risk) if risk.ndim == 0 else risk
+
+    def predict_interval(self, X, coverage=0.9):
+        """Prediction intervals from GCV-corrected residuals (Patil, LeJeune).
+
+        The training residuals of the ensemble divided by ``1 - dof_/n`` stand in
+        for out-of-sample errors; their empirical ``(1 -/+ coverage) / 2``
+        quantiles are added to the prediction. Coverage is asymptotically
+        correct conditional on the training data; the fitted estimator keeps
+        the ``n`` corrected residuals for this.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        coverage : float in (0, 1), default=0.9
+
+        Returns
+        -------
+        lower, upper : ndarrays shaped like :meth:`predict`'s output
+        """
+        if not 0 < coverage < 1:
+            raise ValueError(f"coverage must lie in (0, 1), got {coverage!r}.")
+        pred = self.predict(X)
+        q = np.quantile(self._interval_residuals,
+                        [(1 - coverage) / 2, (1 + coverage) / 2], axis=0)
+        if self._y_1d:
+            q = q[:, 0]
+        return pred + q[0], pred + q[1]
+
+
+_COMMON_PARAMS = {
+    "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
+    "bootstrap": ["boolean"],
+    "fit_intercept": ["boolean"],
+    "n_jobs": [numbers.Integral, None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+
+def select_grid_point(grid):
+    """Row and column of the smallest finite criterion (the first of ties).
+
+    Parameters
+    ----------
+    grid : ndarray of shape (n_sizes, n_alphas)
+
+    Returns
+    -------
+    i, j : int
+    """
+    finite = np.isfinite(grid)
+    if not finite.any():
+        raise ValueError(
+            "no grid point has a finite criterion (every ensemble interpolates the "
+            "data: degrees of freedom >= n). Use larger penalties or smaller "
+            "subsample or sketch sizes."
+        )
+    i, j = np.unravel_index(np.argmin(np.where(finite, grid, np.inf)), grid.shape)
+    return int(i), int(j)
+
+
+def grid_results(alphas, sizes, size_name, grid, columns):
+    """``cv_results_`` over the flattened (size, penalty) grid, ranked by ``grid``.
+
+    ``columns`` maps names to (n_sizes, n_alphas) arrays to flatten alongside.
+    """
+    n_sizes, n_alphas = grid.shape
+    flat = grid.ravel()
+    order = np.argsort(np.where(np.isfinite(flat), flat, np.inf), kind="stable")
+    rank = np.empty(flat.size, dtype=np.int32)
+    rank[order] = np.arange(1, flat.size + 1)
+    alpha = np.tile(alphas, n_sizes)
+    size = np.repeat(sizes, n_alphas)
+    return {
+        "param_alpha": alpha,
+        f"param_{size_name}": size,
+        "params": [{"alpha": float(a), size_name: int(k)}
+                   for a, k in zip(alpha, size)],
+        **{name: np.asarray(values).ravel() for name, values in columns.items()},
+        "rank_test_score": rank,
+    }

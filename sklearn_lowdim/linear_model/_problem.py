@@ -1,0 +1,135 @@
+"""The checked, weighted and rescaled least-squares problem both ridge paths solve."""
+
+# Authors: The sklearn_lowdim developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numbers
+
+import numpy as np
+
+from ..utils import check_all_finite, check_sample_weight_values
+from ._spectral import power_of_two_scale, rescale, spectral_ridge
+
+__all__ = ["PathProblem", "check_n_estimators", "refit_full_ridge"]
+
+
+def check_n_estimators(n_estimators):
+    """``n_estimators`` as an int >= 1, or a ValueError naming it."""
+    if (not isinstance(n_estimators, numbers.Integral | np.integer)
+            or isinstance(n_estimators, bool) or n_estimators < 1):
+        raise ValueError(f"n_estimators must be an int >= 1, got {n_estimators!r}.")
+    return int(n_estimators)
+
+
+def _check_alphas(alphas, nonnegative):
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    bad = alphas.size == 0 or not np.all(np.isfinite(alphas))
+    if bad or (nonnegative and np.any(alphas < 0)):
+        need = "finite penalties >= 0" if nonnegative else "finite penalties"
+        raise ValueError(
+            f"alphas must be a non-empty array of {need} (subsample ridge ensembles "
+            f"need a non-negative penalty), got {alphas}."
+        )
+    return alphas
+
+
+class PathProblem:
+    """Rows scaled by the square roots of their weights, then by powers of two.
+
+    With weights ``w``, a member on rows ``I`` minimises
+    ``(1 / W_I) sum_{i in I} w_i (y_i - x_i b)^2 + alpha ||b||^2`` with
+    ``W_I = sum_{i in I} w_i``: integer weights are repeated rows, and scaling all
+    weights changes no coefficient. ``X`` and ``y`` outside ``[2**-300, 2**300]`` are
+    divided by a power of two (exact), the penalties by its square, so that Gram
+    matrices neither overflow nor underflow; :meth:`unscale` returns to the
+    user's units.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    alphas : array-like of shape (n_alphas,)
+    sample_weight : array-like of shape (n_samples,) or None
+    nonnegative : bool
+        Whether the penalties must be >= 0.
+    """
+
+    def __init__(self, X, y, alphas, sample_weight=None, nonnegative=True):
+        X = check_all_finite(np.asarray(X), "X")
+        y = check_all_finite(np.asarray(y, dtype=np.float64), "y")
+        y = y[:, None] if y.ndim == 1 else y
+        if X.ndim != 2 or y.ndim != 2 or y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X must be 2-D and y 1-D or 2-D with as many rows; got X of shape "
+                f"{X.shape} and y of shape {y.shape}."
+            )
+        self.alphas = _check_alphas(alphas, nonnegative)
+        self.n, self.p = X.shape
+        self.t = y.shape[1]
+        self.weights = None
+        self.n_eff = float(self.n)
+        if sample_weight is not None:
+            w = check_sample_weight_values(
+                np.asarray(sample_weight, dtype=np.float64).ravel())
+            if w.shape[0] != self.n:
+                raise ValueError(f"sample_weight has {w.shape[0]} entries for "
+                                 f"{self.n} rows of X; pass one weight per row.")
+            self.weights, self.n_eff = w, float(w.sum())
+            root = np.sqrt(w)[:, None]
+            X, y = X * root.astype(X.dtype), y * root
+        self.sx = np.float64(power_of_two_scale(X))
+        self.sy = np.float64(power_of_two_scale(y))
+        self.X = X / self.sx.astype(X.dtype) if self.sx != 1 else X
+        self.y = y / self.sy if self.sy != 1 else y
+        with np.errstate(over="ignore", under="ignore"):
+            # underflow to 0 is right: the penalty is negligible at this scale
+            self.penalties = self.alphas / self.sx / self.sx
+        if np.any(np.isinf(self.penalties)):
+            raise ValueError(
+                f"alphas (max {np.abs(self.alphas).max():.3g}) are too large for "
+                f"the magnitude of X (about {self.sx:.3g}): alpha / max|X|^2 "
+                "overflows float64 and every coefficient would underflow to zero. "
+                "Multiply X by a constant c first (ridge is equivariant: X -> c X "
+                "with alpha -> c^2 alpha)."
+            )
+
+    def member_weight(self, idx):
+        """Rows of a member, or their total weight."""
+        return float(len(idx) if self.weights is None else self.weights[idx].sum())
+
+    def unscale(self, out, criteria, penalties=()):
+        """Coefficients, criteria and penalties of ``out`` in the user's units."""
+        out["coef"] = rescale(out["coef"], (self.sy, 1 / self.sx), "the coefficients")
+        for key in criteria:
+            out[key] = rescale(out[key], (self.sy, self.sy), "the squared errors of y")
+        with np.errstate(over="ignore", under="ignore"):
+            for key in penalties:
+                # inf where float64 cannot hold it; a caller that needs it checks
+                out[key] = out[key] * self.sx * self.sx
+        return out
+
+
+def refit_full_ridge(X, y, alpha, sample_weight=None):
+    """Ridge on all rows of ``X`` at the penalty ``alpha`` normalised by ``n``.
+
+    The spectral filter of the members on the whole (weighted, rescaled) problem.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_targets)
+    alpha : float
+        May be negative, above minus the smallest nonzero eigenvalue of
+        ``X^T X / n``.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+
+    Returns
+    -------
+    coef : ndarray of shape (n_targets, n_features)
+    dof : float
+    """
+    problem = PathProblem(X, y, [alpha], sample_weight, nonnegative=False)
+    coef, dof, _ = spectral_ridge(np.asarray(problem.X, dtype=np.float64), problem.y,
+                                  problem.n_eff * problem.penalties)
+    coef = rescale(coef, (problem.sy, 1 / problem.sx), "the coefficients")
+    return coef.T, float(dof[0])
