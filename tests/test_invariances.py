@@ -59,6 +59,17 @@ def _classes(seed, n=90, n_classes=3):
     ) @ mix
 
 
+def _params(keys, known):
+    """pytest params over ``keys``; a strict xfail where ``known`` has a reason."""
+    out = []
+    for key in keys:
+        reason = known.get(key)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        values = key if isinstance(key, tuple) else (key,)
+        out.append(pytest.param(*values, marks=marks, id="-".join(map(str, values))))
+    return out
+
+
 def _offset(exps):
     return np.sign(exps) * 10.0 ** np.abs(np.asarray(exps))
 
@@ -95,15 +106,7 @@ _GDA_TRANSLATION_XFAIL = dict.fromkeys(
 _GDA_SCALING_XFAIL = dict.fromkeys(("tied", "full", "diag", "tied_diag"), _FLOORED)
 
 
-def _gda(kind, table):
-    reason = table.get(kind)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(kind, marks=marks, id=kind)
-
-
-@pytest.mark.parametrize(
-    "kind", [_gda(k, _GDA_TRANSLATION_XFAIL) for k in GDA_ALL]
-)
+@pytest.mark.parametrize("kind", _params(GDA_ALL, _GDA_TRANSLATION_XFAIL))
 @SETTINGS
 @given(seed=seeds, exps=offsets)
 @example(seed=0, exps=[8.0, 8.0, 8.0])
@@ -114,9 +117,7 @@ def test_gda_translation_invariant(kind, seed, exps):
     _same_labels(model, X, y, X_test, lambda Z: Z + shift)
 
 
-@pytest.mark.parametrize(
-    "kind", [_gda(k, _GDA_SCALING_XFAIL) for k in GDA_SCALE_FREE]
-)
+@pytest.mark.parametrize("kind", _params(GDA_SCALE_FREE, _GDA_SCALING_XFAIL))
 @SETTINGS
 @given(seed=seeds, exps=exponents)
 @example(seed=0, exps=UNITS)
@@ -199,15 +200,7 @@ def _same_ranks(name, transform, seed):
     assert np.mean(ref.predict(X_test) != moved.predict(transform(X_test))) == 0
 
 
-def _det(name, table):
-    reason = table.get(name)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize(
-    "name", [_det(n, _DETECTOR_TRANSLATION_XFAIL) for n in DETECTORS]
-)
+@pytest.mark.parametrize("name", _params(DETECTORS, _DETECTOR_TRANSLATION_XFAIL))
 @SETTINGS
 @given(seed=seeds, exps=offsets)
 @example(seed=0, exps=[8.0, 8.0, 8.0])
@@ -216,7 +209,7 @@ def test_detector_translation_invariant(name, seed, exps):
     _same_ranks(name, lambda Z: Z + shift, seed)
 
 
-@pytest.mark.parametrize("name", [_det(n, _DETECTOR_SCALING_XFAIL) for n in DETECTORS])
+@pytest.mark.parametrize("name", _params(DETECTORS, _DETECTOR_SCALING_XFAIL))
 @SETTINGS
 @given(seed=seeds, exps=exponents)
 @example(seed=0, exps=UNITS)
@@ -249,18 +242,7 @@ def _regression(seed, n=80):
     return X, y, rng.normal(size=(30, D))
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            marks=[pytest.mark.xfail(strict=True, reason=_REGRESSOR_XFAIL[n])]
-            if n in _REGRESSOR_XFAIL
-            else [],
-        )
-        for n in REGRESSORS
-    ],
-)
+@pytest.mark.parametrize("name", _params(REGRESSORS, _REGRESSOR_XFAIL))
 @SETTINGS
 @given(seed=seeds, exps=offsets, y_exp=st.floats(-8, 8))
 @example(seed=0, exps=[8.0, 8.0, 8.0], y_exp=8.0)
@@ -325,17 +307,7 @@ _EXTREME_XFAIL = {
 
 @pytest.mark.parametrize(
     "kind, exp",
-    [
-        pytest.param(
-            k,
-            e,
-            marks=[pytest.mark.xfail(strict=True, reason=_EXTREME_XFAIL[k, e])]
-            if (k, e) in _EXTREME_XFAIL
-            else [],
-        )
-        for k in ("tied", "full")
-        for e in (-300, 300)
-    ],
+    _params([(k, e) for k in ("tied", "full") for e in (-300, 300)], _EXTREME_XFAIL),
 )
 def test_gda_extreme_scale_is_invariant_or_says_overflow(kind, exp):
     # Squares of 1e300 overflow and of 1e-300 underflow: either the model
