@@ -486,10 +486,6 @@ def _each(name, cases, reason):
 _FITS_USER_OBJECT = "fits the user's covariance estimator in place instead of a clone"
 KNOWN_FAILURES = {
     **_each("CoresetEstimator", "sampler_p_too_small", "accepted without an error"),
-    **_each("GaussianDiscriminantAnalysis", "covariance_estimator_kmeans",
-            "AttributeError: 'KMeans' object has no attribute 'covariance_'"),
-    **_each("GaussianDiscriminantAnalysis", "priors_nan priors_zero",
-            "unhelpful: ValueError: array must not contain infs or NaNs"),
     **_each("KDEMode", "bandwidth_overflow",
             "OverflowError: (34, 'Numerical result out of range')"),
     **_each("KDEMode", "bandwidth_underflow",

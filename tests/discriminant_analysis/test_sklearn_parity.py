@@ -8,8 +8,8 @@ original it adapts. Not adapted, because they test an API GDA does not have:
 the ``solver`` choice and its errors (``NotImplementedError`` for svd+shrinkage,
 lsqr ``transform``), ``store_covariance``, QDA's ``rotations_``/``scalings_``
 and ``reg_param``, the private ``_cov``. The last block tests the five behaviours
-where GDA differed from scikit-learn (issue 14); those failing today are strict
-xfails listed in SWEEP_FAILURES.md.
+where GDA differed from scikit-learn (issue 14); all five hold on main since the
+GDA hardening (7e516ec).
 """
 
 import warnings
@@ -314,16 +314,7 @@ def test_get_feature_names_out():
 
 
 # --------------------------------------------- the five differences of issue 14
-def _xfail(reason):
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
-_NO_COVARIANCE = _xfail("AttributeError: 'KMeans' object has no attribute covariance_")
-_SHARED_PRIORS = _xfail("priors_ shares memory with the user's priors array")
-_WARN_ONCE = _xfail("warnings deduplicated through a process-wide set")
-
-
-@_NO_COVARIANCE
+# All five failed before 7e516ec/4697630 (GDA hardening, every singular fit warns).
 @pytest.mark.parametrize("kind", ["tied", "full"])
 def test_covariance_estimator_without_covariance_raises(kind):
     # LDA/QDA: ValueError for an estimator that has no covariance_ (KMeans).
@@ -332,7 +323,6 @@ def test_covariance_estimator_without_covariance_raises(kind):
         clf.fit(X, y)
 
 
-@_xfail("float32 input gives float64 coef_, intercept_ and means_")
 def test_float32_stays_float32():
     # test_lda_dtype_match: float32 in, float32 coef_, intercept_ and means_ out.
     gda = GDA().fit(X.astype(np.float32), y)
@@ -343,7 +333,6 @@ def test_float32_stays_float32():
     assert ref.coef_.dtype == np.float32  # the behaviour we match
 
 
-@_SHARED_PRIORS
 @pytest.mark.parametrize("kind", ["tied", "full"])
 def test_priors_are_copied(kind):
     # test_qda_prior_copy: changing the user's array later changes nothing.
@@ -357,15 +346,7 @@ def test_priors_are_copied(kind):
     assert_allclose(gda.predict_proba(X), before)
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param(
-            "tied", marks=_xfail("fits a zero covariance, probabilities 0.5, warns")
-        ),
-        "full",
-    ],
-)
+@pytest.mark.parametrize("kind", ["tied", "full"])
 def test_as_many_samples_as_classes_raises(kind):
     # test_raises_value_error_on_same_number_of_classes_and_samples
     Xs, ys = np.array([[0.5, 0.6], [0.6, 0.5]]), np.array(["a", "b"])
@@ -375,7 +356,6 @@ def test_as_many_samples_as_classes_raises(kind):
         GDA(covariance_type=kind).fit(Xs, ys)
 
 
-@_WARN_ONCE
 @pytest.mark.parametrize("action", ["always", "error"])
 def test_singular_warning_on_every_singular_fit(action):
     # Two singular fits in one process: the warning must fire both times.
