@@ -98,7 +98,8 @@ _FN_CASES = [c for c, row in CASES.items() if row[3] == "all"]
 # A list in CASES order, not a set: xdist workers must collect the same order.
 _COV_CASES = [c for c in _FN_CASES if c in {
     "nan_in_X", "inf_in_X", "constant_column", "identical_rows", "one_row",
-    "n_less_than_d", "scale_1e-300", "scale_1e300", "offset_1e8"}]  # fmt: skip
+    "n_less_than_d", "scale_1e-300", "offset_1e8"}]  # fmt: skip
+# (no scale_1e300: the harness's own Gram matrix would overflow to inf)
 
 
 # name: (call(X, y), y kind, cases), bad arguments: name -> (call, regex)
@@ -304,6 +305,9 @@ KNOWN_FAILURES = {
             "IndexError: boolean index did not match indexed array along axis 0; size "
             "of axis is 0 but size of corresponding boolean axis is 24"),
     **_each("lda_shrunk_covariance", "one_d_X", "IndexError: tuple index out of range"),
+    **_each("lda_shrunk_covariance", "scale_1e300",
+            "unhelpful: ValueError: Input X contains NaN. LedoitWolf does not accept "
+            "missing values encoded as NaN natively. For supervised learning, you mi"),
     **_each("lda_shrunk_covariance", "sparse_csr",
             "unhelpful: ValueError: setting an array element with a sequence."),
     **_each("ledoit_wolf_shrinkage_from_moments", "inf_in_X nan_in_X",
@@ -328,7 +332,6 @@ KNOWN_FAILURES = {
             "accepted without an error"),
     **_each("oas_shrinkage[n_samples=0]", "bad_argument", "accepted without an error"),
     **_each("oas_shrinkage", "inf_in_X nan_in_X", "accepted without an error"),
-    **_each("oas_shrinkage", "scale_1e300", "non-finite output without a warning"),
     **_each("ridge_ensemble_gcv_path", "inf_in_X nan_in_X scale_1e300",
             "LinAlgError: eigh did not converge"),
     **_each("ridge_ensemble_gcv_path", "no_feature", "accepted without an error"),
@@ -343,7 +346,6 @@ KNOWN_FAILURES = {
     **_each("shrink_covariance[shrinkage=nan]", "bad_argument",
             "accepted without an error"),
     **_each("shrink_covariance", "inf_in_X nan_in_X", "accepted without an error"),
-    **_each("shrink_covariance", "scale_1e300", "non-finite output without a warning"),
     **_each("shrinkage_from_spectrum[n_samples=0]", "bad_argument",
             "accepted without an error"),
     **_each("shrinkage_from_spectrum[nan]", "bad_argument",
