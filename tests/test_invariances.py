@@ -9,8 +9,7 @@ with an intercept are translation-equivariant; KDE modes move with the data.
 Where float64 cannot hold the transformed problem, a ValueError must say so.
 
 The references are the model on the untransformed data and, for GDA, scikit-learn's
-LDA/QDA on the transformed data. Failing properties are strict xfails listed in
-SWEEP_FAILURES.md.
+LDA/QDA on the transformed data. Failing properties are strict xfails (none today).
 """
 
 import numpy as np
@@ -166,15 +165,8 @@ DETECTORS = {
     "WDiscOOD": lambda: WDiscOOD(),
     "RobustMahalanobis": lambda: RobustMahalanobis(),
 }
-_DETECTOR_TRANSLATION_XFAIL = {
-    "RobustMahalanobis": "rank correlation 0.9987 after a translation by (1, 1, 10)",
-}
-_DETECTOR_SCALING_XFAIL = {
-    "MahalanobisOOD": _FLOORED,
-    "MahalanobisOOD[relative]": _FLOORED,
-    "WDiscOOD": "rank correlation 0.64 with features in units 1e-4, 1, 1e4",
-    "RobustMahalanobis": "shrinkage towards a scaled identity is not unit-free (0.78)",
-}
+_DETECTOR_TRANSLATION_XFAIL = {}
+_DETECTOR_SCALING_XFAIL = {}
 
 
 def _same_ranks(name, transform, seed):
@@ -223,10 +215,7 @@ REGRESSORS = {
     "LpRegression[p=2]": lambda: LpRegression(p=2, random_state=0),
     "LpRegression[p=1.5]": lambda: LpRegression(p=1.5, random_state=0),
 }
-_REGRESSOR_XFAIL = {
-    "LpRegression[p=2]": "X and y offset by 1e8: predictions off by up to 0.9",
-    "LpRegression[p=1.5]": "X and y offset by 1e8: predictions off by up to 0.95",
-}
+_REGRESSOR_XFAIL = {}
 
 
 def _regression(seed, n=80):

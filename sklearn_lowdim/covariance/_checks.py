@@ -3,11 +3,13 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array
 
-__all__ = ["check_finite_result", "check_rows"]
+__all__ = ["check_finite_result", "check_rows", "warn_if_unrepresentable"]
 
 _OVERFLOW = (
     "{what} overflow float64 (the data's squares or their sums exceed 1.8e308); "
@@ -38,3 +40,20 @@ def check_finite_result(values, what):
     if not np.all(np.isfinite(values)):
         raise ValueError(_OVERFLOW.format(what=what))
     return values
+
+
+def warn_if_unrepresentable(values, name):
+    """Warn when a reported matrix leaves float64's range.
+
+    The models are fitted on the data divided by powers of two, so their
+    predictions are exact; only a covariance reported in the units of ``X``
+    (whose entries are squares of the data) can overflow or underflow.
+    """
+    if not np.all(np.isfinite(values)):
+        warnings.warn(
+            f"{name} is outside float64's range at this scale of the data (its "
+            "entries are squares of values beyond 1e154) and holds inf; the "
+            "model's scores and predictions are computed without it and are "
+            "exact. Rescale X (e.g. StandardScaler) to read the covariance.",
+            UserWarning, stacklevel=3,
+        )

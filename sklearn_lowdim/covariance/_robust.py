@@ -18,6 +18,7 @@ from ..utils._sklearn_compat import (
     _check_sample_weight,
     _fit_context,
 )
+from ._checks import warn_if_unrepresentable
 from ._whitening import Whitener
 
 __all__ = ["RobustShrinkageCovariance", "weighted_median"]
@@ -296,6 +297,7 @@ class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
             self.raw_covariance_ = S0 * scale**2
             self.covariance_ = cov * scale**2
             self.precision_ = (whitener.W_ @ whitener.W_.T) / scale**2
+        warn_if_unrepresentable(self.covariance_, "covariance_")
         whitener.W_ = whitener.W_ / scale
         whitener.logdet_ += 2 * X.shape[1] * np.log(scale)
         self.whitener_ = whitener

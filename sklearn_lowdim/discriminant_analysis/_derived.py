@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ..covariance import lda_shrunk_covariance
+from ..covariance._checks import warn_if_unrepresentable
 from ..utils import device, get_namespace, is_dask_array
 
 __all__ = [
@@ -79,6 +80,13 @@ def per_class_standardized(data, priors, shrinkage):
 # ------------------------------------------------- parameters in X's units
 def covariance_in_units(est):
     """``covariance_`` in GaussianMixture's shapes, in the units of ``X``."""
+    with np.errstate(over="ignore", under="ignore"):
+        cov = _covariance_in_units(est)
+    warn_if_unrepresentable(cov, "covariance_")
+    return cov
+
+
+def _covariance_in_units(est):
     p, s, ct = est._params, est._scale, est.covariance_type
     outer = s[:, None] * s[None, :]
     if ct == "tied":

@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..covariance import mahalanobis_distances
+from ..covariance._checks import warn_if_unrepresentable
 from ..covariance._distances import nearest_centres_xp, whiten_xp
 from ..covariance._whitening import fit_whitener
 from ._base import _SupervisedGaussianDetector
@@ -151,6 +152,7 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         with np.errstate(over="ignore", under="ignore"):
             # may leave float64's range (|X| beyond 1e+-154); W_ does not
             self.covariance_ = self.covariance_ * np.outer(unit, unit)
+        warn_if_unrepresentable(self.covariance_, "covariance_")
 
     def class_distances(self, X):
         """Squared Mahalanobis distances of every row to every class mean.
