@@ -59,14 +59,21 @@ def make_mode_finding_problem(
     mode_fraction : float in [0.005, 0.5], default=0.005
         Share of the points in the tight cluster ('hard' only).
     random_state : int, RandomState instance or None, default=None
+        Seeds the centres, the memberships and the noise.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The points, in random order.
     mode : ndarray of shape (n_features,)
         The known answer: the centroid of the highest component.
     bandwidth : float
         ``0.5 * sqrt(n_features)``, the Gaussian-kernel bandwidth the answer holds for.
+
+    See Also
+    --------
+    make_gaussian_mixture : The easy kind's generator.
+    sklearn_lowdim.density.KDEMode : Finds the mode.
 
     Examples
     --------

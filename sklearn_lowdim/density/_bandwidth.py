@@ -40,6 +40,10 @@ def clt_bandwidth_factor(n_samples, n_features):
     factor : float
         The bandwidth in units of the data's standard deviation.
 
+    See Also
+    --------
+    KDEMode : Its ``bandwidth='auto'`` never goes below this factor.
+
     Examples
     --------
     >>> from sklearn_lowdim.density import clt_bandwidth_factor

@@ -174,9 +174,9 @@ class KDEMode(DocLinkMixin, BaseEstimator):
 
     See Also
     --------
-    sklearn.neighbors.KernelDensity : evaluates and samples a KDE; has no mode
+    sklearn.neighbors.KernelDensity : Evaluates and samples a KDE; has no mode
         finding.
-    sklearn.cluster.MeanShift : flat-kernel mean shift for clustering.
+    sklearn.cluster.MeanShift : Flat-kernel mean shift for clustering.
 
     Notes
     -----
