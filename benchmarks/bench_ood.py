@@ -184,7 +184,7 @@ def quality_table():
     try:  # RobustMahalanobis moves from covariance to ood (issue 13)
         from sklearn_lowdim.ood import RobustMahalanobis
     except ImportError:
-        from sklearn_lowdim.covariance import RobustMahalanobis
+        from sklearn_lowdim.ood import RobustMahalanobis
     from sklearn_lowdim.datasets import WORDNET_IN_DISTRIBUTION, load_wordnet_embeddings
     from sklearn_lowdim.metrics import fpr_at_tpr, ood_auroc
 

@@ -22,7 +22,7 @@ from sklearn.discriminant_analysis import (
     QuadraticDiscriminantAnalysis,
 )
 
-from sklearn_lowdim.covariance import RobustMahalanobis
+from sklearn_lowdim.ood import RobustMahalanobis
 from sklearn_lowdim.density import KDEMode
 from sklearn_lowdim.discriminant_analysis import GaussianDiscriminantAnalysis
 from sklearn_lowdim.linear_model import (

@@ -27,7 +27,7 @@ def run(plots_dir=None):
     rows = []
     X, _, _ = make_gaussian_mixture(2000, 100, random_state=0)
     h = 0.5 * np.sqrt(100)
-    sketch, sketch_t = time_warm(lambda: KDEMode(bandwidth=h, random_state=0).fit(X))
+    sketch, sketch_t = time_warm(lambda: KDEMode(bandwidth=h, method="sketch", random_state=0).fit(X))
     brute, brute_t = time_warm(
         lambda: KDEMode(bandwidth=h, method="bruteforce").fit(X))
     rows.append(result_row(
@@ -39,7 +39,7 @@ def run(plots_dir=None):
 
     wordnet = load_wordnet_embeddings()
     food = wordnet.data[wordnet.target == list(wordnet.target_names).index("noun.food")]
-    kde, kde_t = time_warm(lambda: KDEMode(random_state=0).fit(food))
+    kde, kde_t = time_warm(lambda: KDEMode(method="sketch", random_state=0).fit(food))
     best_point, scan_t = time_warm(lambda: kde.score_samples(food).max())
     rows.append(result_row(
         "KDEMode(method='sketch')", "WordNet noun.food 400x384",

@@ -127,7 +127,7 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
 
     See Also
     --------
-    sklearn.covariance.EllipticEnvelope : the same idea on the MCD.
+    sklearn.covariance.EllipticEnvelope : The same idea on the MCD.
 
     Examples
     --------

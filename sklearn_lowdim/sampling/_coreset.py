@@ -275,7 +275,18 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     @available_if(_estimator_has("get_feature_names_out"))
     def get_feature_names_out(self, input_features=None):
-        """Output feature names of the fitted estimator's ``transform``."""
+        """Output feature names of the fitted estimator's ``transform``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Passed to the fitted estimator's ``get_feature_names_out``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            The fitted estimator's output feature names.
+        """
         check_is_fitted(self)
         return self.estimator_.get_feature_names_out(input_features)
 

@@ -57,6 +57,10 @@ def bernoulli_probabilities(scores, n_samples):
     probabilities : ndarray of shape (n_rows,)
         Inclusion probabilities in ``[0, 1]``.
 
+    See Also
+    --------
+    SensitivitySampler : Draws coresets with these probabilities.
+
     Examples
     --------
     >>> import numpy as np

@@ -22,10 +22,13 @@ class OffsetOutlierMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score.
 
         Returns
         -------
         decision : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``: negative where the row is flagged
+            as an outlier.
         """
         return self.score_samples(X) - self.offset_
 
