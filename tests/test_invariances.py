@@ -22,14 +22,13 @@ from sklearn.discriminant_analysis import (
     QuadraticDiscriminantAnalysis,
 )
 
-from sklearn_lowdim.ood import RobustMahalanobis
 from sklearn_lowdim.density import KDEMode
 from sklearn_lowdim.discriminant_analysis import GaussianDiscriminantAnalysis
 from sklearn_lowdim.linear_model import (
     SketchedRidgeEnsemble,
     SubsampleRidgeEnsemble,
 )
-from sklearn_lowdim.ood import MahalanobisOOD, WDiscOOD
+from sklearn_lowdim.ood import MahalanobisOOD, RobustMahalanobis, WDiscOOD
 from sklearn_lowdim.sampling import LpRegression
 
 SETTINGS = settings(

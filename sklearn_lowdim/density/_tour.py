@@ -27,7 +27,8 @@ def run(plots_dir=None):
     rows = []
     X, _, _ = make_gaussian_mixture(2000, 100, random_state=0)
     h = 0.5 * np.sqrt(100)
-    sketch, sketch_t = time_warm(lambda: KDEMode(bandwidth=h, method="sketch", random_state=0).fit(X))
+    sketch, sketch_t = time_warm(
+        lambda: KDEMode(bandwidth=h, method="sketch", random_state=0).fit(X))
     brute, brute_t = time_warm(
         lambda: KDEMode(bandwidth=h, method="bruteforce").fit(X))
     rows.append(result_row(
