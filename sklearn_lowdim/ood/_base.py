@@ -22,7 +22,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _check_sample_weight,
 )
-from ._conformal import ConformalMixin
+from ._conformal import AUTO_ALPHA, ConformalMixin
 from ._likelihood import GaussianLikelihoodMixin
 from ._pyod import PyODMixin
 
@@ -198,7 +198,10 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
             HasMethods("fit"),
         ],
         "normalize": [StrOptions({"l2"}), None],
-        "contamination": [Interval(Real, 0, 0.5, closed="right")],
+        "contamination": [Interval(Real, 0, 0.5, closed="right"),
+                          StrOptions({"auto"})],
+        "calibration": [Interval(Real, 0, 1, closed="neither"), None],
+        "random_state": ["random_state"],
     }
 
     # ----- statistics -------------------------------------------------------
@@ -281,6 +284,7 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
             The fitted detector.
         """
         self._validate_params()
+        X, y, X_cal = self._hold_out_calibration(X, y, sample_weight)
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight)
         X = self._prepare(X, reset=True, min_samples=2)
@@ -296,7 +300,10 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         stride = offset_stride(X.shape[0])
         self._set_offset(X[::stride],
                          None if sample_weight is None else sample_weight[::stride])
+        if X_cal is not None:
+            self.calibrate(X_cal)
         return self
+
 
     def _fit_dask(self, X, y, sample_weight):
         """Statistics per row block merged by Chan's update; only they travel."""
@@ -441,8 +448,8 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         # s-th row, 10,000 to 20,000 of them, estimates it to about 0.002 in
         # probability at contamination 0.05.
         scores = self._score(X)
-        self.offset_ = weighted_percentile(scores, 100.0 * self.contamination,
-                                           sample_weight)
+        level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
+        self.offset_ = weighted_percentile(scores, 100.0 * level, sample_weight)
         self._record_fit_scores(scores)
 
     def score_samples(self, X):

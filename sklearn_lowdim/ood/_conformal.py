@@ -24,6 +24,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils import is_dask_array
+
 __all__ = ["ConformalMixin", "benjamini_hochberg", "conformal_pvalues"]
 
 # The per-row false-alarm rate that contamination="auto" guarantees.
@@ -276,6 +278,17 @@ class ConformalMixin:
         return np.where(flagged, -1, 1)
 
     # ----- calibration split in fit (for detectors with `calibration`) -------
+    def _hold_out_calibration(self, X, y, sample_weight):
+        """Hold ``calibration`` of the rows out of the fit, for :meth:`calibrate`."""
+        if self.calibration is not None and (
+            is_dask_array(X) or sample_weight is not None
+        ):
+            raise ValueError(
+                "calibration= holds out in-memory, unweighted rows; with a dask "
+                "array or sample_weight, fit with calibration=None and call "
+                "calibrate(X_cal) on held-out in-distribution rows."
+            )
+        return self._split_calibration(X, y)
     def _split_calibration(self, X, y=None):
         """``(X_fit, y_fit, X_cal)``: a random ``calibration`` fraction held out."""
         fraction = getattr(self, "calibration", None)

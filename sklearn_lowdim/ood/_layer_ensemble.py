@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 
 from ..covariance import GaussianStatistics
 from ..utils import Progress, check_sample_weight_values, is_dask_array
-from ..utils._sklearn_compat import HasMethods, Interval
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions
 from ._base import (
     _SupervisedDetectorAPI,
     _SupervisedGaussianDetector,
@@ -22,6 +22,7 @@ from ._base import (
     offset_stride,
     weighted_percentile,
 )
+from ._conformal import AUTO_ALPHA
 from ._mahalanobis import MahalanobisOOD
 
 __all__ = ["LayerEnsembleOOD"]
@@ -48,10 +49,16 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
     detector : estimator, default=None
         A supervised detector with ``fit(X, y)`` and ``score_samples``;
         ``None`` is :class:`MahalanobisOOD`.
-    contamination : float in (0, 0.5], default=0.05
-        Share of the fit rows below ``offset_``.
+    contamination : float in (0, 0.5] or 'auto', default=0.05
+        Share of the fit rows below ``offset_``; ``'auto'`` is the conformal
+        threshold of a 5% false-alarm rate once calibration rows are given.
     verbose : int, default=0
         Report each fitted layer to stderr.
+    calibration : float in (0, 1) or None, default=None
+        Fraction of the fit rows held out and passed to :meth:`calibrate`
+        (in-memory, unweighted fits only).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the calibration split.
 
     Attributes
     ----------
@@ -87,16 +94,21 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
     _parameter_constraints: dict = {
         "layers": [list, None],
         "detector": [HasMethods(["fit", "score_samples"]), None],
-        "contamination": [Interval(Real, 0, 0.5, closed="right")],
+        "contamination": [Interval(Real, 0, 0.5, closed="right"),
+                          StrOptions({"auto"})],
         "verbose": ["verbose"],
+        "calibration": [Interval(Real, 0, 1, closed="neither"), None],
+        "random_state": ["random_state"],
     }
 
     def __init__(self, layers=None, *, detector=None, contamination=0.05,
-                 verbose=0):
+                 verbose=0, calibration=None, random_state=None):
         self.layers = layers
         self.detector = detector
         self.contamination = contamination
         self.verbose = verbose
+        self.calibration = calibration
+        self.random_state = random_state
 
     def _blocks(self, n_features):
         if self.layers is None:
@@ -155,6 +167,7 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
             The fitted ensemble.
         """
         self._validate_params()
+        X, y, X_cal = self._hold_out_calibration(X, y, sample_weight)
         if is_dask_array(X):
             return self._fit_dask(X, y, X_outlier, sample_weight)
         X = validate_data(self, X, dtype=[np.float64, np.float32],
@@ -165,8 +178,9 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         self.blocks_ = self._blocks(X.shape[1])
         self.detectors_ = self._fit_layers(X, y, w)
         stride = offset_stride(X.shape[0])
-        return self._fit_combination(X[::stride], None if w is None else w[::stride],
-                                     X_outlier)
+        self._fit_combination(X[::stride], None if w is None else w[::stride],
+                              X_outlier)
+        return self if X_cal is None else self.calibrate(X_cal)
 
     def _fit_combination(self, rows, w, X_outlier):
         """Standardisation, combiner and ``offset_`` from the offset rows."""
@@ -179,7 +193,8 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         if X_outlier is not None:
             self.combiner_ = self._fit_combiner(scores, X_outlier, w)
         combined = self._combine(scores)
-        self.offset_ = weighted_percentile(combined, 100 * self.contamination, w)
+        level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
+        self.offset_ = weighted_percentile(combined, 100 * level, w)
         self._record_fit_scores(combined)
         return self
 

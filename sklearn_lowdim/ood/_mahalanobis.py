@@ -57,12 +57,19 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         then the class-conditional tied-covariance Mahalanobis score; it
         improved Mahalanobis consistently across 44 ImageNet models in the
         paper and usually helps on network features.
-    contamination : float in (0, 0.5], default=0.05
+    contamination : float in (0, 0.5] or 'auto', default=0.05
         Fraction of the fit rows below the threshold: ``offset_`` is this
         percentile of the fit rows' scores (of 20,000 evenly spaced fit rows
-        when there are more). 0.05 is the usual 95%-TPR operating
-        point, measured in-sample; :meth:`set_threshold` uses held-out ID rows.
-
+        when there are more). ``'auto'`` sets ``offset_`` to the conformal
+        threshold of a 5% false-alarm rate once calibration rows are given
+        (``calibration`` or :meth:`calibrate`), the 5th percentile before.
+    calibration : float in (0, 1) or None, default=None
+        Fraction of the fit rows (drawn with ``random_state``) held out of the
+        fit and passed to :meth:`calibrate`: ``pvalues`` and
+        ``predict(X, alpha=...)``/``predict(X, fdr=...)`` then work right after
+        ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the calibration split.
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -124,11 +131,13 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     }
 
     def __init__(self, covariance="empirical", *, relative=False, normalize=None,
-                 contamination=0.05):
+                 contamination=0.05, calibration=None, random_state=None):
         self.covariance = covariance
         self.relative = relative
         self.normalize = normalize
         self.contamination = contamination
+        self.calibration = calibration
+        self.random_state = random_state
 
     def _finish_fit(self, covariance):
         stats = self.statistics_

@@ -63,9 +63,19 @@ class WDiscOOD(_SupervisedGaussianDetector):
         official pseudo-inverse recipe).
     normalize : {'l2'} or None, default=None
         L2-normalise rows first (the official ``feat_norm``).
-    contamination : float in (0, 0.5], default=0.05
-        Share of the fit rows below ``offset_``.
-
+    contamination : float in (0, 0.5] or 'auto', default=0.05
+        Fraction of the fit rows below the threshold: ``offset_`` is this
+        percentile of the fit rows' scores (of 20,000 evenly spaced fit rows
+        when there are more). ``'auto'`` sets ``offset_`` to the conformal
+        threshold of a 5% false-alarm rate once calibration rows are given
+        (``calibration`` or :meth:`calibrate`), the 5th percentile before.
+    calibration : float in (0, 1) or None, default=None
+        Fraction of the fit rows (drawn with ``random_state``) held out of the
+        fit and passed to :meth:`calibrate`: ``pvalues`` and
+        ``predict(X, alpha=...)``/``predict(X, fdr=...)`` then work right after
+        ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the calibration split.
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -124,7 +134,8 @@ class WDiscOOD(_SupervisedGaussianDetector):
 
     def __init__(self, n_discriminants="auto", *, residual_weight=1.0,
                  between_weighting="uniform", alpha=1e-5, covariance="empirical",
-                 normalize=None, contamination=0.05):
+                 normalize=None, contamination=0.05, calibration=None,
+                 random_state=None):
         self.n_discriminants = n_discriminants
         self.residual_weight = residual_weight
         self.between_weighting = between_weighting
@@ -132,6 +143,8 @@ class WDiscOOD(_SupervisedGaussianDetector):
         self.covariance = covariance
         self.normalize = normalize
         self.contamination = contamination
+        self.calibration = calibration
+        self.random_state = random_state
 
     def _finish_fit(self, covariance):
         stats = self.statistics_
