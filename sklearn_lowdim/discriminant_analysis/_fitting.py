@@ -19,6 +19,7 @@ from ..covariance import GaussianStatistics, covariance_from_statistics
 from ..covariance._dask import statistics_from_dask
 from ..covariance._whitening import _small_lapack
 from ..utils import (
+    Progress,
     check_min_samples_per_class,
     check_n_classes,
     check_sample_weight_values,
@@ -247,8 +248,12 @@ class GDAFittingMixin:
         if self.covariance_type == "full":
             self._check_class_sizes()
         self._cache = {}
-        with _small_lapack(st.n_features):
-            self._params = FAMILIES[self.covariance_type].fit(stats_z, opts)
+        with Progress(2, self.verbose, desc=type(self).__name__) as progress:
+            progress.update(message=f"statistics of {st.n_samples:g} weighted rows, "
+                                    f"{st.n_classes} classes")
+            with _small_lapack(st.n_features):
+                self._params = FAMILIES[self.covariance_type].fit(stats_z, opts)
+            progress.update(message=f"{self.covariance_type} covariance model")
         self._check_n_components()
 
     def _merge_batch(self, batch):

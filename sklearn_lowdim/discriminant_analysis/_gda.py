@@ -142,6 +142,9 @@ class GaussianDiscriminantAnalysis(
     n_components : int or None, default=None
         Number of discriminant directions kept by :meth:`transform` (tied types),
         at most ``min(n_classes - 1, n_features)``.
+    verbose : int, default=0
+        Report the steps of a fit (statistics, then the covariance family) to
+        stderr, through :class:`~sklearn_lowdim.utils.Progress`.
 
     Attributes
     ----------
@@ -221,6 +224,7 @@ class GaussianDiscriminantAnalysis(
         "eig_floor": [Interval(numbers.Real, 0, 1, closed="left")],
         "singular": [StrOptions({"floor", "pinv", "raise"})],
         "n_components": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -237,6 +241,7 @@ class GaussianDiscriminantAnalysis(
         eig_floor=1e-12,
         singular="floor",
         n_components=None,
+        verbose=0,
     ):
         self.covariance_type = covariance_type
         self.shrinkage = shrinkage
@@ -249,6 +254,7 @@ class GaussianDiscriminantAnalysis(
         self.eig_floor = eig_floor
         self.singular = singular
         self.n_components = n_components
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..covariance import GaussianStatistics, covariance_from_statistics
 from ..covariance._dask import is_dask_array, statistics_from_dask
 from ..covariance._whitening import degenerate_features, fit_whitener, warn_singular
-from ..utils import check_sample_weight_values, get_namespace, to_numpy
+from ..utils import Progress, check_sample_weight_values, get_namespace, to_numpy
 from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import (
@@ -202,6 +202,7 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
                           StrOptions({"auto"})],
         "calibration": [Interval(Real, 0, 1, closed="neither"), None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     # ----- statistics -------------------------------------------------------
@@ -293,13 +294,18 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         y_idx = self._encode(self._set_classes(y, X.shape[0]))
         self._unit = power_of_two_unit(X, self.covariance == "empirical")
         X_unit = _divide(X, self._unit)
-        self.statistics_ = GaussianStatistics.from_data(
-            X_unit, y_idx, n_classes=len(self.classes_), sample_weight=sample_weight,
-            **self._statistics_options(X.shape[1], merged_later=False))
-        self._fit_model(self._tied_covariance(X_unit, y_idx, sample_weight))
-        stride = offset_stride(X.shape[0])
-        self._set_offset(X[::stride],
-                         None if sample_weight is None else sample_weight[::stride])
+        with Progress(3, self.verbose, desc=type(self).__name__) as progress:
+            self.statistics_ = GaussianStatistics.from_data(
+                X_unit, y_idx, n_classes=len(self.classes_),
+                sample_weight=sample_weight,
+                **self._statistics_options(X.shape[1], merged_later=False))
+            progress.update(message="class statistics (one pass over X)")
+            self._fit_model(self._tied_covariance(X_unit, y_idx, sample_weight))
+            progress.update(message="covariance and whitener")
+            stride = offset_stride(X.shape[0])
+            self._set_offset(X[::stride], None if sample_weight is None
+                             else sample_weight[::stride])
+            progress.update(message="offset_ from the fit rows' scores")
         if X_cal is not None:
             self.calibrate(X_cal)
         return self

@@ -70,6 +70,9 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
     random_state : int, RandomState instance or None, default=None
         Seed of the calibration split.
+    verbose : int, default=0
+        Report the steps of ``fit`` (statistics, covariance, threshold) to
+        stderr through :class:`~sklearn_lowdim.utils.Progress`.
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -131,13 +134,14 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     }
 
     def __init__(self, covariance="empirical", *, relative=False, normalize=None,
-                 contamination=0.05, calibration=None, random_state=None):
+                 contamination=0.05, calibration=None, random_state=None, verbose=0):
         self.covariance = covariance
         self.relative = relative
         self.normalize = normalize
         self.contamination = contamination
         self.calibration = calibration
         self.random_state = random_state
+        self.verbose = verbose
 
     def _finish_fit(self, covariance):
         stats = self.statistics_

@@ -76,6 +76,9 @@ class WDiscOOD(_SupervisedGaussianDetector):
         ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
     random_state : int, RandomState instance or None, default=None
         Seed of the calibration split.
+    verbose : int, default=0
+        Report the steps of ``fit`` (statistics, covariance, threshold) to
+        stderr through :class:`~sklearn_lowdim.utils.Progress`.
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -135,7 +138,7 @@ class WDiscOOD(_SupervisedGaussianDetector):
     def __init__(self, n_discriminants="auto", *, residual_weight=1.0,
                  between_weighting="uniform", alpha=1e-5, covariance="empirical",
                  normalize=None, contamination=0.05, calibration=None,
-                 random_state=None):
+                 random_state=None, verbose=0):
         self.n_discriminants = n_discriminants
         self.residual_weight = residual_weight
         self.between_weighting = between_weighting
@@ -145,6 +148,7 @@ class WDiscOOD(_SupervisedGaussianDetector):
         self.contamination = contamination
         self.calibration = calibration
         self.random_state = random_state
+        self.verbose = verbose
 
     def _finish_fit(self, covariance):
         stats = self.statistics_
