@@ -239,7 +239,7 @@ class Whitener:
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, W_.shape[1])
+        Z : ndarray of shape (n_samples, rank)
             Whitened rows, float32 for float32 ``X`` and float64 otherwise;
             ``||Z[i]||^2`` is the squared Mahalanobis distance of ``X[i]`` to
             ``location`` (without the variance norm's span test).

@@ -82,7 +82,7 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     covariance_ : ndarray of shape (n_features, n_features)
         The tied (pooled within-class) covariance (it under- or overflows
         float64 where its entries do; the model is computed on ``X`` divided
-        by a power of two, so scores stay correct for |X| from 1e-300 to 1e300).
+        by a power of two, so scores stay correct for ``|X|`` from 1e-300 to 1e300).
     location_ : ndarray of shape (n_features,)
         The mean of all fit rows (centring vector for accurate float32 scoring).
     whitener_ : Whitener

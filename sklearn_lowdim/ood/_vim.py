@@ -88,7 +88,7 @@ class ResidualOOD(_FeatureDetector):
     ----------
     origin_ : ndarray of shape (n_features,)
     n_components_ : int
-    residual_basis_ : ndarray of shape (n_features, n_features - n_components_)
+    residual_basis_ : ndarray of shape (n_features, n_residual)
     eigenvalues_ : ndarray of shape (n_features,)
         In decreasing order.
     offset_ : float
