@@ -490,10 +490,6 @@ _FITS_USER_OBJECT = "fits the user's covariance estimator in place instead of a 
 KNOWN_FAILURES = {
     **_each('KDEMode', 'scale_1e-150 scale_1e-300',
             'non-finite mode_density_ without a warning'),
-    **_each('MahalanobisOOD', 'duplicated_column n_less_than_d',
-            'non-finite score without a warning'),
-    **_each('MahalanobisOOD[relative]', 'duplicated_column n_less_than_d',
-            'non-finite score without a warning'),
     **_each('ResidualOOD', 'scale_1e300',
             'LinAlgError: Eigenvalues did not converge'),
     **_each('RobustShrinkageCovariance', 'scale_1e-300',
@@ -502,8 +498,6 @@ KNOWN_FAILURES = {
             'non-finite equivalent_alphas_ without a warning'),
     **_each('ViM', 'scale_1e300',
             'LinAlgError: Eigenvalues did not converge'),
-    **_each('WDiscOOD', 'duplicated_column n_less_than_d',
-            'non-finite score without a warning'),
 }  # fmt: skip
 
 

@@ -5,7 +5,7 @@
 
 import numpy as np
 
-from ._checks import check_rows
+from ._checks import check_finite_result, check_rows
 from ._spectral import shrinkage_intensity
 
 __all__ = [
@@ -43,6 +43,12 @@ def shrink_covariance(cov, shrinkage, target="scaled_identity"):
            [0.5, 3.5]])
     """
     cov = np.asarray(cov, dtype=np.float64)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or not np.all(np.isfinite(cov)):
+        raise ValueError(
+            f"cov must be a square matrix of finite numbers, got shape {cov.shape}."
+        )
+    if not 0.0 <= shrinkage <= 1.0:
+        raise ValueError(f"shrinkage must be in [0, 1], got {shrinkage!r}.")
     d = cov.shape[0]
     out = (1.0 - shrinkage) * cov
     if target == "scaled_identity":
@@ -188,7 +194,7 @@ def covariance_from_statistics(
     shr = np.zeros(stats.n_classes)
     for k in range(stats.n_classes):
         fourth = None if stats.fourth is None else float(stats.fourth[k])
-        shr[k] = _intensity_of(covs[k], stats.counts[k], shrinkage, fourth)
+        shr[k] = _intensity_of(covs[k], max(stats.counts[k], 1e-300), shrinkage, fourth)
         out[k] = shrink_covariance(covs[k], shr[k], target) if shr[k] else covs[k]
     return out, shr
 
@@ -235,6 +241,7 @@ def lda_shrunk_covariance(X, y, priors, shrinkage="auto"):
     from sklearn.preprocessing import StandardScaler
 
     X = check_rows(X).astype(np.float64, copy=False)
+    check_finite_result(np.einsum("ij,ij->", X, X), "X's squares")
     y = np.asarray(y)
     priors = np.asarray(priors, dtype=np.float64)
     if y.shape != (X.shape[0],):

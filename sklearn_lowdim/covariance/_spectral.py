@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+from ._checks import check_finite_result, check_rows
+
 __all__ = [
     "SMALL_EIGENVALUE_POLICIES",
     "SingularCovarianceWarning",
@@ -144,12 +146,14 @@ def shrinkage_intensity(shrinkage, *, trace, fro2, n_features, n_samples,
             f"got {shrinkage!r}."
         )
     d, n = int(n_features), float(n_samples)
+    if not n > 0:
+        raise ValueError(f"n_samples must be > 0, got {n_samples!r}.")
     if not (np.isfinite(trace) and np.isfinite(fro2)):
         raise ValueError(
             "the covariance holds NaN or infinity (overflowed squares of large "
             "data?); rescale the data, e.g. with sklearn.preprocessing.StandardScaler."
         )
-    if d <= 1 or n <= 0:
+    if d <= 1:
         return 0.0
     if shrinkage == "oas":
         return _oas(float(trace), float(fro2), d, n)
@@ -263,6 +267,12 @@ def floor_eigenvalues(values, *, eig_floor, singular, what="the covariance",
             f"singular must be one of {SMALL_EIGENVALUE_POLICIES}, got {singular!r}."
         )
     values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(
+            "values must be a non-empty 1-D array of finite eigenvalues, got "
+            f"shape {values.shape}" + ("" if np.all(np.isfinite(values)) else
+                                       " with NaN or infinity") + "."
+        )
     if reference is None:
         reference = float(values.max()) if values.size else 0.0
     positive = reference > 0
@@ -315,7 +325,14 @@ def spectrum_from_factor(factor, n_samples):
     >>> lam
     array([9., 1.])
     """
-    R = np.asarray(factor, dtype=np.float64)
+    R = check_rows(factor, "factor").astype(np.float64, copy=False)
+    with np.errstate(over="ignore"):
+        check_finite_result(np.einsum("ij,ij->", R, R), "The factor's squares")
+    return factor_spectrum(R, n_samples)
+
+
+def factor_spectrum(R, n_samples):
+    """:func:`spectrum_from_factor` without input checks (internal callers)."""
     d = R.shape[1]
     n = max(float(n_samples), 1e-300)
     if R.shape[0] == 0:

@@ -10,7 +10,7 @@ from ..utils import chunk_rows, get_namespace, working_memory_budget
 from ..utils._validation import raise_not_finite
 from . import _kernels
 from ._checks import check_finite_result, check_rows
-from ._spectral import spectrum_from_factor
+from ._spectral import factor_spectrum
 from ._statistics_xp import statistics_in_namespace
 
 __all__ = ["GaussianStatistics"]
@@ -493,7 +493,7 @@ class GaussianStatistics:
             Eigenvalues in decreasing order, ``r_k <= n_features``.
         """
         if self.class_factors_ is not None:
-            return [spectrum_from_factor(R, n)
+            return [factor_spectrum(R, n)
                     for R, n in zip(self.class_factors_, self.counts)]
         out = []
         for cov in self.class_covariances():

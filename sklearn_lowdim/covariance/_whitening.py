@@ -153,6 +153,9 @@ class Whitener:
                 "covariance contains NaN or infinity (when it was computed from "
                 "finite data, its entries overflowed float64: rescale the data)."
             )
+        if cov.size == 0:
+            raise ValueError("covariance is empty (0 features); pass a (d, d) "
+                             "matrix with d >= 1.")
         if not np.allclose(cov, cov.T, rtol=1e-8, atol=1e-12 * np.abs(cov).max()):
             raise ValueError(
                 "covariance must be symmetric; pass (C + C.T) / 2 if it differs "

@@ -10,6 +10,8 @@ chooses the covariance and its shrinkage from in-distribution rows alone.
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -35,6 +37,11 @@ class GaussianLikelihoodMixin:
         if rank < whitener.W_.shape[0]:
             # a singular Gaussian has no density off its span (scikit-learn's
             # EmpiricalCovariance.score is -inf there too)
+            warnings.warn(
+                f"The covariance is singular (rank {rank} of "
+                f"{whitener.W_.shape[0]}): the Gaussian log-likelihood is -inf. "
+                "Use covariance='ledoit_wolf', 'oas' or a float shrinkage to "
+                "compare models by score.", UserWarning, stacklevel=3)
             return np.full(mixture.shape, -np.inf)
         return mixture - 0.5 * (rank * np.log(2.0 * np.pi) + whitener.logdet_)
 
