@@ -70,20 +70,6 @@ sklearn_lowdim.ood._mahalanobis.MahalanobisOOD.fit_predict
 sklearn_lowdim.ood._wdisc.WDiscOOD
 sklearn_lowdim.ood._wdisc.WDiscOOD.fit_predict
 sklearn_lowdim.ood._wdisc.WDiscOOD.score_components
-sklearn_lowdim.sampling._coreset.CoresetEstimator
-sklearn_lowdim.sampling._coreset.CoresetEstimator.decision_function
-sklearn_lowdim.sampling._coreset.CoresetEstimator.predict
-sklearn_lowdim.sampling._coreset.CoresetEstimator.predict_log_proba
-sklearn_lowdim.sampling._coreset.CoresetEstimator.predict_proba
-sklearn_lowdim.sampling._coreset.CoresetEstimator.score
-sklearn_lowdim.sampling._coreset.CoresetEstimator.transform
-sklearn_lowdim.sampling._regression.LpRegression
-sklearn_lowdim.sampling._sampler.SensitivitySampler
-sklearn_lowdim.sampling._sampler.subspace_distortion
-sklearn_lowdim.sampling._scores.leverage_scores
-sklearn_lowdim.sampling._scores.lewis_weights
-sklearn_lowdim.sampling._scores.lp_sensitivities
-sklearn_lowdim.sampling._scores.root_leverage_scores
 sklearn_lowdim.sketching._sketch.Sketch
 sklearn_lowdim.sketching._sketch.make_sketch
 """.split(),  # noqa: E501
