@@ -29,17 +29,7 @@ _FIXED_ON_MERGE = "fixed on merge (its package is refactored on another branch)"
 #: import path -> reason; only shrinks.
 ALLOWED_FAILURES = dict.fromkeys(
     """
-sklearn_lowdim.covariance._dask.statistics_from_dask
-sklearn_lowdim.covariance._distances.mahalanobis_distances
-sklearn_lowdim.covariance._robust.RobustShrinkageCovariance
-sklearn_lowdim.covariance._shrinkage.covariance_from_statistics
-sklearn_lowdim.covariance._shrinkage.lda_shrunk_covariance
-sklearn_lowdim.covariance._shrinkage.ledoit_wolf_shrinkage_from_moments
-sklearn_lowdim.covariance._shrinkage.oas_shrinkage
-sklearn_lowdim.covariance._shrinkage.shrink_covariance
 sklearn_lowdim.covariance._statistics.GaussianStatistics
-sklearn_lowdim.covariance._statistics.GaussianStatistics.merge
-sklearn_lowdim.covariance._whitening.Whitener
 sklearn_lowdim.discriminant_analysis._gda.GaussianDiscriminantAnalysis
 sklearn_lowdim.discriminant_analysis._gda.GaussianDiscriminantAnalysis.decision_function
 sklearn_lowdim.linear_model._display.GCVPathDisplay
@@ -70,8 +60,6 @@ sklearn_lowdim.ood._mahalanobis.MahalanobisOOD.fit_predict
 sklearn_lowdim.ood._wdisc.WDiscOOD
 sklearn_lowdim.ood._wdisc.WDiscOOD.fit_predict
 sklearn_lowdim.ood._wdisc.WDiscOOD.score_components
-sklearn_lowdim.sketching._sketch.Sketch
-sklearn_lowdim.sketching._sketch.make_sketch
 """.split(),  # noqa: E501
     _FIXED_ON_MERGE,
 )

@@ -351,7 +351,7 @@ class GaussianStatistics:
         return self
 
     def merge(self, other):
-        """Chan's exact pairwise merge of two states; returns a new object.
+        """Merge two states exactly (Chan's pairwise update) into a new object.
 
         Parameters
         ----------
