@@ -32,13 +32,6 @@ ALLOWED_FAILURES = dict.fromkeys(
 sklearn_lowdim.covariance._statistics.GaussianStatistics
 sklearn_lowdim.discriminant_analysis._gda.GaussianDiscriminantAnalysis
 sklearn_lowdim.discriminant_analysis._gda.GaussianDiscriminantAnalysis.decision_function
-sklearn_lowdim.ood._layer_ensemble.LayerEnsembleOOD
-sklearn_lowdim.ood._layer_ensemble.LayerEnsembleOOD.fit_predict
-sklearn_lowdim.ood._mahalanobis.MahalanobisOOD
-sklearn_lowdim.ood._mahalanobis.MahalanobisOOD.fit_predict
-sklearn_lowdim.ood._wdisc.WDiscOOD
-sklearn_lowdim.ood._wdisc.WDiscOOD.fit_predict
-sklearn_lowdim.ood._wdisc.WDiscOOD.score_components
 """.split(),  # noqa: E501
     _FIXED_ON_MERGE,
 )

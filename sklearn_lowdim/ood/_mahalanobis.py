@@ -70,6 +70,7 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
     random_state : int, RandomState instance or None, default=None
         Seed of the calibration split.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -100,8 +101,8 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
 
     See Also
     --------
-    WDiscOOD : whitened LDA with a residual term.
-    sklearn.covariance.EllipticEnvelope : unsupervised, one robust Gaussian.
+    WDiscOOD : Whitened LDA with a residual term.
+    sklearn.covariance.EllipticEnvelope : Unsupervised, one robust Gaussian.
 
     References
     ----------

@@ -76,6 +76,7 @@ class WDiscOOD(_SupervisedGaussianDetector):
         ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
     random_state : int, RandomState instance or None, default=None
         Seed of the calibration split.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -102,6 +103,10 @@ class WDiscOOD(_SupervisedGaussianDetector):
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Names of the features seen in ``fit`` (string column names only).
+
+    See Also
+    --------
+    MahalanobisOOD : The tied-covariance Mahalanobis detector.
 
     References
     ----------
@@ -184,11 +189,12 @@ class WDiscOOD(_SupervisedGaussianDetector):
         self.discriminants_ = self.discriminants_ / unit[:, None]
 
     def score_components(self, X):
-        """The discriminative and residual parts of the score.
+        """Return the discriminative and residual parts of the score.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the features seen in ``fit``.
 
         Returns
         -------
