@@ -31,7 +31,6 @@ ALLOWED_FAILURES = dict.fromkeys(
     """
 sklearn_lowdim.covariance._statistics.GaussianStatistics
 sklearn_lowdim.discriminant_analysis._gda.GaussianDiscriminantAnalysis
-sklearn_lowdim.discriminant_analysis._gda.GaussianDiscriminantAnalysis.decision_function
 """.split(),  # noqa: E501
     _FIXED_ON_MERGE,
 )

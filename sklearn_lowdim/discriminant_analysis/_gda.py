@@ -122,7 +122,7 @@ class GaussianDiscriminantAnalysis(
         Regularised discriminant analysis, ESL convention (full only):
         ``Sigma_k(alpha) = alpha Sigma_k + (1 - alpha) Sigma_pooled``; ``alpha=1``
         is QDA, ``alpha=0`` LDA. (Friedman's 1989 ``lambda`` runs the other way
-        and mixes scatter matrices weighted by counts.)
+        and mixes scatter matrices weighted by counts).
     gamma : float in [0, 1] or None, default=None
         Then ``(1 - gamma) Sigma + gamma (tr Sigma / d) I``.
     covariance_estimator : estimator or None, default=None
@@ -512,8 +512,7 @@ class GaussianDiscriminantAnalysis(
         return asarray_like(labels, X) if labels.dtype.kind in "biuf" else labels
 
     def decision_function(self, X):
-        """``X coef_^T + intercept_`` (linear types) or joint log-likelihoods up to
-        a row constant (the others).
+        """Return the linear scores or the joint log-likelihoods of the classes.
 
         Parameters
         ----------
@@ -523,7 +522,8 @@ class GaussianDiscriminantAnalysis(
         Returns
         -------
         scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            Binary problems return the log-odds of the second class.
+            ``X coef_^T + intercept_`` (linear types) or joint log-likelihoods up
+            to a row constant (the others); for two classes, the second's log-odds.
         """
         X = self._check_X(X)
         S = score_rows(self, X, "decision")
