@@ -156,8 +156,8 @@ def covariance_from_statistics(
     """Covariance estimate(s) from :class:`GaussianStatistics`.
 
     The empirical covariance is a scatter divided by its total weight; the
-    intensity, if any, is computed from the statistics and applied by
-    :func:`shrink_covariance`. The rows themselves are not needed.
+    intensity (a given float, or Ledoit-Wolf's or OAS's computed from the
+    statistics) is applied by :func:`shrink_covariance`. No rows are needed.
 
     Parameters
     ----------

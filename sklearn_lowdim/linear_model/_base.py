@@ -126,7 +126,7 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         -------
         y_pred : ndarray or dask array of shape (n_samples,) or \
                 (n_samples, n_targets)
-            ``X @ coef_.T + intercept_``, in ``X``'s float dtype.
+            ``X @ coef_.T + intercept_`` (float32 for float32 ``X``).
         """
         check_is_fitted(self)
         if is_dask_array(X):

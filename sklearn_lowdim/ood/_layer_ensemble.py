@@ -81,7 +81,7 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
 
     See Also
     --------
-    MahalanobisOOD : The per-layer detector of Lee et al.
+    MahalanobisOOD : The default per-block detector (Lee et al.).
 
     Examples
     --------

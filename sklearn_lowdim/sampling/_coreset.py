@@ -310,7 +310,7 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components)
+        X_new : ndarray of shape (n_samples, n_features_new)
             The estimator's ``transform`` of ``X``.
         """
         return self._delegate("transform", X)
