@@ -61,6 +61,23 @@ def statistics_from_dask(X, y_idx, n_classes, sample_weight=None, **kwargs):
     stats : GaussianStatistics
         The statistics of all rows, equal to :meth:`GaussianStatistics.from_data`
         on the whole array up to rounding.
+
+    See Also
+    --------
+    GaussianStatistics.from_data : The same statistics of an in-memory array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_lowdim.covariance import (GaussianStatistics,
+    ...     statistics_from_dask)
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> y = np.repeat([0, 1], 30)
+    >>> stats = statistics_from_dask(da.from_array(X, chunks=(20, 3)), y, 2)
+    >>> ref = GaussianStatistics.from_data(X, y, n_classes=2)
+    >>> bool(np.allclose(stats.scatter, ref.scatter))
+    True
     """
     import dask
 

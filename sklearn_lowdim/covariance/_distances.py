@@ -82,6 +82,10 @@ def mahalanobis_distances(
         float32 ``X`` unless that would be too coarse), or per-row float64
         values and/or intp indices of shape (n_samples,).
 
+    See Also
+    --------
+    Whitener : The whitening factor of the covariance used here.
+
     Examples
     --------
     >>> import numpy as np

@@ -234,6 +234,11 @@ class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         Names of the features seen in ``fit`` (string column names only).
 
+    See Also
+    --------
+    sklearn.covariance.MinCovDet : The minimum covariance determinant estimator.
+    Whitener : The eigenvalue-floored factor behind ``whitener_``.
+
     Examples
     --------
     >>> import numpy as np

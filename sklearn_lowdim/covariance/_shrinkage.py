@@ -20,6 +20,8 @@ __all__ = [
 def shrink_covariance(cov, shrinkage, target="scaled_identity"):
     """Convex combination ``(1 - s) S + s T`` with ``T = (tr S / d) I`` or ``diag(S)``.
 
+    ``S`` is read as float64 and never modified; ``s`` is used as given.
+
     Parameters
     ----------
     cov : array-like of shape (d, d)
@@ -33,6 +35,11 @@ def shrink_covariance(cov, shrinkage, target="scaled_identity"):
     -------
     shrunk : ndarray of shape (d, d)
         ``(1 - s) S + s T`` in float64 (a new array).
+
+    See Also
+    --------
+    oas_shrinkage : An OAS intensity ``s`` for the scaled identity.
+    ledoit_wolf_shrinkage_from_moments : A Ledoit-Wolf intensity ``s``.
 
     Examples
     --------
@@ -84,6 +91,11 @@ def ledoit_wolf_shrinkage_from_moments(cov, n_samples, fourth_moment_sum):
         Intensity in ``[0, 1]`` toward ``(tr S / d) I`` (0 when ``d <= 1`` or
         ``n_samples <= 0``).
 
+    See Also
+    --------
+    oas_shrinkage : The OAS intensity of the same covariance.
+    shrink_covariance : Apply an intensity to a covariance.
+
     Examples
     --------
     >>> import numpy as np
@@ -102,6 +114,9 @@ def ledoit_wolf_shrinkage_from_moments(cov, n_samples, fourth_moment_sum):
 def oas_shrinkage(cov, n_samples):
     """Oracle approximating shrinkage intensity (scikit-learn's formula).
 
+    The intensity depends on ``S`` only through ``tr S`` and ``||S||_F^2``, so
+    it costs ``O(d^2)`` and needs no data.
+
     Parameters
     ----------
     cov : array-like of shape (d, d)
@@ -114,6 +129,11 @@ def oas_shrinkage(cov, n_samples):
     shrinkage : float
         Intensity in ``[0, 1]`` toward ``(tr S / d) I`` (0 when ``d <= 1`` or
         ``n_samples <= 0``).
+
+    See Also
+    --------
+    ledoit_wolf_shrinkage_from_moments : The Ledoit-Wolf intensity.
+    shrink_covariance : Apply an intensity to a covariance.
 
     Examples
     --------
@@ -141,6 +161,10 @@ def covariance_from_statistics(
 ):
     """Covariance estimate(s) from :class:`GaussianStatistics`.
 
+    The empirical covariance is a scatter divided by its total weight; the
+    intensity (a given float, or Ledoit-Wolf's or OAS's computed from the
+    statistics) is applied by :func:`shrink_covariance`. No rows are needed.
+
     Parameters
     ----------
     stats : GaussianStatistics
@@ -166,6 +190,11 @@ def covariance_from_statistics(
     shrinkage : float or ndarray of shape (C,)
         The intensity used (0.0 for ``shrinkage=None``); one per class with
         ``per_class=True``.
+
+    See Also
+    --------
+    GaussianStatistics : The statistics this function reads.
+    shrink_covariance : The shrinkage applied to the empirical covariance.
 
     Examples
     --------
@@ -224,6 +253,10 @@ def lda_shrunk_covariance(X, y, priors, shrinkage="auto"):
     -------
     covariance : ndarray of shape (d, d)
         ``sum_k priors[k] * C_k`` of the shrunk per-class covariances ``C_k``.
+
+    See Also
+    --------
+    covariance_from_statistics : Pooled shrinkage from the statistics alone.
 
     Examples
     --------

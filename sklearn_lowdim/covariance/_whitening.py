@@ -92,6 +92,10 @@ class Whitener:
         Orthonormal basis of the span of the kept eigenvectors; ``None`` for
         ``singular="floor"``.
 
+    See Also
+    --------
+    mahalanobis_distances : Distances of rows to centres with a whitener.
+
     Examples
     --------
     >>> import numpy as np

@@ -24,6 +24,7 @@ from ..utils import (
     check_n_classes,
     check_sample_weight_values,
     device,
+    get_namespace,
     to_numpy,
 )
 from ..utils._sklearn_compat import _check_sample_weight
@@ -36,6 +37,35 @@ from ._derived import (
 from ._families import FAMILIES, FitOptions
 
 __all__ = ["GDAFittingMixin"]
+
+
+def _host(X, y, sample_weight):
+    """NumPy copies of array-API inputs (statistics are accumulated on the host)."""
+    xp, is_array_api = get_namespace(X, y, sample_weight)
+    if not is_array_api:
+        return X, y, sample_weight
+    return tuple(None if a is None else to_numpy(a) for a in (X, y, sample_weight))
+
+
+def _check_batch_labels(classes_, y, classes):
+    if classes is not None and not np.array_equal(
+        np.unique(np.asarray(classes)), classes_
+    ):
+        raise ValueError(
+            f"classes={classes!r} differs from the classes of the first "
+            f"partial_fit call {classes_!r}; pass the same classes or refit from "
+            "scratch with fit."
+        )
+    unseen = np.setdiff1d(np.unique(y), classes_)
+    if unseen.size:
+        raise ValueError(
+            f"y contains labels {unseen!r} not in classes_ {classes_!r}; pass "
+            "every label in classes= at the first partial_fit call."
+        )
+
+
+def _take(idx, classes):
+    return classes[idx]
 
 
 class GDAFittingMixin:

@@ -45,41 +45,12 @@ from ._derived import (
     uncentred_row_term,
 )
 from ._families import FAMILIES
-from ._fitting import GDAFittingMixin
+from ._fitting import GDAFittingMixin, _check_batch_labels, _host, _take
 from ._scoring import score_rows
 
 __all__ = ["GaussianDiscriminantAnalysis"]
 
 _TYPES = tuple(FAMILIES)
-
-
-def _host(X, y, sample_weight):
-    """NumPy copies of array-API inputs (statistics are accumulated on the host)."""
-    xp, is_array_api = get_namespace(X, y, sample_weight)
-    if not is_array_api:
-        return X, y, sample_weight
-    return tuple(None if a is None else to_numpy(a) for a in (X, y, sample_weight))
-
-
-def _check_batch_labels(classes_, y, classes):
-    if classes is not None and not np.array_equal(
-        np.unique(np.asarray(classes)), classes_
-    ):
-        raise ValueError(
-            f"classes={classes!r} differs from the classes of the first "
-            f"partial_fit call {classes_!r}; pass the same classes or refit from "
-            "scratch with fit."
-        )
-    unseen = np.setdiff1d(np.unique(y), classes_)
-    if unseen.size:
-        raise ValueError(
-            f"y contains labels {unseen!r} not in classes_ {classes_!r}; pass "
-            "every label in classes= at the first partial_fit call."
-        )
-
-
-def _take(idx, classes):
-    return classes[idx]
 
 
 class GaussianDiscriminantAnalysis(
@@ -122,7 +93,7 @@ class GaussianDiscriminantAnalysis(
         Regularised discriminant analysis, ESL convention (full only):
         ``Sigma_k(alpha) = alpha Sigma_k + (1 - alpha) Sigma_pooled``; ``alpha=1``
         is QDA, ``alpha=0`` LDA. (Friedman's 1989 ``lambda`` runs the other way
-        and mixes scatter matrices weighted by counts.)
+        and mixes scatter matrices weighted by counts).
     gamma : float in [0, 1] or None, default=None
         Then ``(1 - gamma) Sigma + gamma (tr Sigma / d) I``.
     covariance_estimator : estimator or None, default=None
@@ -171,6 +142,10 @@ class GaussianDiscriminantAnalysis(
     n_samples_seen_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
+
+    See Also
+    --------
+    sklearn.mixture.GaussianMixture : The same covariance types, unsupervised.
 
     Notes
     -----
@@ -518,8 +493,7 @@ class GaussianDiscriminantAnalysis(
         return asarray_like(labels, X) if labels.dtype.kind in "biuf" else labels
 
     def decision_function(self, X):
-        """``X coef_^T + intercept_`` (linear types) or joint log-likelihoods up to
-        a row constant (the others).
+        """Return the linear scores or the joint log-likelihoods of the classes.
 
         Parameters
         ----------
@@ -529,7 +503,8 @@ class GaussianDiscriminantAnalysis(
         Returns
         -------
         scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            Binary problems return the log-odds of the second class.
+            ``X coef_^T + intercept_`` (linear types) or joint log-likelihoods up
+            to a row constant (the others); for two classes, the second's log-odds.
         """
         X = self._check_X(X)
         S = score_rows(self, X, "decision")

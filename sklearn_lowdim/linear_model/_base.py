@@ -120,11 +120,13 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         Parameters
         ----------
         X : array-like or dask array of shape (n_samples, n_features)
+            Rows to predict, with the features seen in ``fit``.
 
         Returns
         -------
         y_pred : ndarray or dask array of shape (n_samples,) or \
                 (n_samples, n_targets)
+            ``X @ coef_.T + intercept_`` (float32 for float32 ``X``).
         """
         check_is_fitted(self)
         if is_dask_array(X):
@@ -195,11 +197,16 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to predict, with the features seen in ``fit``.
         coverage : float in (0, 1), default=0.9
+            Target probability that a new response lies in its interval.
 
         Returns
         -------
-        lower, upper : ndarrays shaped like :meth:`predict`'s output
+        lower : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            :meth:`predict` plus the ``(1 - coverage) / 2`` residual quantile.
+        upper : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            :meth:`predict` plus the ``(1 + coverage) / 2`` residual quantile.
         """
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must lie in (0, 1), got {coverage!r}.")

@@ -19,15 +19,19 @@ class GCVPathDisplay:
     Parameters
     ----------
     alphas : ndarray of shape (n_alphas,)
+        Penalties, the x-axis.
     sizes : ndarray of shape (n_sizes,)
         Subsample or sketch sizes, one curve each.
     scores : ndarray of shape (n_sizes, n_alphas)
+        The criterion, one row per size.
     selected : tuple (alpha, size), default=None
         The point to mark.
     true_risk : ndarray of shape (n_sizes, n_alphas), default=None
         Overlaid as dashed lines (known on simulated data).
     size_name : str, default="k"
+        Name of the size in the legend labels (``"k=50"``).
     score_name : str, default="GCV"
+        Label of the y-axis.
 
     Attributes
     ----------
@@ -37,6 +41,12 @@ class GCVPathDisplay:
         One per size.
     true_risk_lines_ : list of matplotlib Line2D
     selected_marker_ : matplotlib Line2D or None
+
+    See Also
+    --------
+    SubsampleRidgeEnsembleCV : An estimator whose curves :meth:`from_estimator`
+        plots.
+    SketchedRidgeEnsembleCV : The same for sketched ensembles.
 
     Examples
     --------
@@ -75,6 +85,7 @@ class GCVPathDisplay:
         Returns
         -------
         self : GCVPathDisplay
+            The display, with ``ax_``, ``figure_`` and the lines set.
         """
         import matplotlib.pyplot as plt
 
@@ -126,12 +137,17 @@ class GCVPathDisplay:
             ``subsample_sizes_``/``subsample_size_`` or
             ``sketch_sizes_``/``sketch_size_``.
         true_risk : ndarray of shape (n_sizes, n_alphas), default=None
+            Overlaid as dashed lines (known on simulated data).
         ax : matplotlib Axes, default=None
+            A new figure when ``None``.
         log_x : bool, default=None
+            Log-scale penalty axis; ``None`` uses it when every penalty is
+            positive.
 
         Returns
         -------
         display : GCVPathDisplay
+            The plotted display.
         """
         for grid, chosen, name in (("subsample_sizes_", "subsample_size_", "k"),
                                    ("sketch_sizes_", "sketch_size_", "q")):

@@ -67,18 +67,22 @@ class SubsampleRidgeEnsemble(_SubsampleMixin, RegressorMixin, BaseEstimator):
         With all rows and ``bootstrap=False`` every member is the same ridge fit,
         so one is fitted.
     n_estimators : int, default=50
+        Number of members ``M``.
     bootstrap : bool, default=False
         Draw rows with replacement (scikit-learn's bagging default). The papers'
         setting, and the default here, is without.
     fit_intercept : bool, default=True
         Centre ``X`` and ``y`` by their full-data means first.
     n_jobs : int, default=None
-        joblib workers for the members (one BLAS thread each). ``None`` follows
-        the active joblib backend, as in scikit-learn: one process normally, the
-        cluster inside ``joblib.parallel_backend("dask")``. Results do not
-        depend on it.
+        Number of joblib workers for the members (one BLAS thread each).
+        ``None`` follows the active joblib backend, as in scikit-learn: one
+        process normally, the cluster inside ``joblib.parallel_backend("dask")``.
+        Results do not depend on it.
     random_state : int, RandomState instance or None, default=None
+        Seeds the members' random draws; the fit depends only on it, not on
+        ``n_jobs``.
     verbose : int, default=0
+        Report progress over the members to stderr when positive.
 
     Attributes
     ----------
@@ -98,7 +102,7 @@ class SubsampleRidgeEnsemble(_SubsampleMixin, RegressorMixin, BaseEstimator):
 
     See Also
     --------
-    SubsampleRidgeEnsembleCV : tunes ``alpha`` and the subsample size by GCV.
+    SubsampleRidgeEnsembleCV : Tunes ``alpha`` and the subsample size by GCV.
 
     References
     ----------
@@ -149,13 +153,16 @@ class SubsampleRidgeEnsemble(_SubsampleMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights; see the class docstring.
 
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         Xc, yc, w = self._validate_xy(X, y, sample_weight)
         path = self._path(Xc, yc, w, [self.alpha], self.subsample_size)
@@ -192,14 +199,20 @@ class SubsampleRidgeEnsembleCV(_SubsampleMixin, RegressorMixin, BaseEstimator):
         biased for small ensembles (and ridgeless members near
         interpolation).
     bootstrap : bool, default=False
+        Draw each member's rows with replacement; see
+        :class:`SubsampleRidgeEnsemble`.
     fit_intercept : bool, default=True
+        Centre ``X`` and ``y`` by their full-data means first.
     n_jobs : int, default=None
-        joblib workers for the members (one BLAS thread each). ``None`` follows
-        the active joblib backend, as in scikit-learn: one process normally, the
-        cluster inside ``joblib.parallel_backend("dask")``. Results do not
-        depend on it.
+        Number of joblib workers for the members (one BLAS thread each).
+        ``None`` follows the active joblib backend, as in scikit-learn: one
+        process normally, the cluster inside ``joblib.parallel_backend("dask")``.
+        Results do not depend on it.
     random_state : int, RandomState instance or None, default=None
+        Seeds the members' random draws; the fit depends only on it, not on
+        ``n_jobs``.
     verbose : int, default=0
+        Report progress over the members to stderr when positive.
 
     Attributes
     ----------
@@ -230,6 +243,11 @@ class SubsampleRidgeEnsembleCV(_SubsampleMixin, RegressorMixin, BaseEstimator):
         ``(R_1, R_inf)`` at the selected point; see :meth:`risk_path`.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
+
+    See Also
+    --------
+    SubsampleRidgeEnsemble : One ensemble at a fixed penalty and size.
+    ridge_ensemble_gcv_path : The criteria over the whole grid.
 
     Examples
     --------
@@ -273,13 +291,16 @@ class SubsampleRidgeEnsembleCV(_SubsampleMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights; see :class:`SubsampleRidgeEnsemble`.
 
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         Xc, yc, w = self._validate_xy(X, y, sample_weight)
         n = Xc.shape[0]

@@ -185,7 +185,9 @@ def ridge_ensemble_gcv_path(
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        Training rows (no intercept is fitted: centre them first if needed).
     y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        Targets.
     alphas : array-like of shape (n_alphas,)
         Penalties, >= 0.
     subsample_sizes : int, float or array-like, default=None
@@ -199,10 +201,10 @@ def ridge_ensemble_gcv_path(
     random_state : int, RandomState instance or None, default=None
         The draws depend only on it, not on ``n_jobs``.
     n_jobs : int, default=None
-        joblib workers for the members (one BLAS thread each). ``None`` follows
-        the active joblib backend, as in scikit-learn: one process normally, the
-        cluster inside ``joblib.parallel_backend("dask")``. Results do not
-        depend on it.
+        Number of joblib workers for the members (one BLAS thread each).
+        ``None`` follows the active joblib backend, as in scikit-learn: one
+        process normally, the cluster inside ``joblib.parallel_backend("dask")``.
+        Results do not depend on it.
     verbose : int, default=0
         Progress over the members.
     sample_weight : array-like of shape (n_samples,), default=None
@@ -221,6 +223,11 @@ def ridge_ensemble_gcv_path(
         freedom, ``gcv``, ``cgcv``, ``gcv_union`` (K, L, M, t) for every
         ensemble size ``M'`` (axis 2 holds ``M' - 1``). ``t = 1`` for 1-D
         ``y``.
+
+    See Also
+    --------
+    SubsampleRidgeEnsembleCV : The estimator tuned by this path.
+    sketched_ridge_gcv_path : The same for feature-sketched members.
 
     Examples
     --------

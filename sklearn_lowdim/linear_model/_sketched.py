@@ -45,6 +45,7 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=1.0
+        Penalty normalised by ``n``; may be negative (see above).
     sketch_size : int or float, default=0.5
         Sketched features per member: an int, or a fraction of
         ``n_features``.
@@ -53,15 +54,19 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
         Orthogonal-type sketches (orthogonal, SRDCT, SRHT) need
         ``sketch_size <= n_features``.
     n_estimators : int, default=10
+        Number of members (independent sketches).
     fit_intercept : bool, default=True
         Centre ``X`` and ``y`` by their means first.
     n_jobs : int, default=None
-        joblib workers for the members (one BLAS thread each). ``None`` follows
-        the active joblib backend, as in scikit-learn: one process normally, the
-        cluster inside ``joblib.parallel_backend("dask")``. Results do not
-        depend on it.
+        Number of joblib workers for the members (one BLAS thread each).
+        ``None`` follows the active joblib backend, as in scikit-learn: one
+        process normally, the cluster inside ``joblib.parallel_backend("dask")``.
+        Results do not depend on it.
     random_state : int, RandomState instance or None, default=None
+        Seeds the members' random draws; the fit depends only on it, not on
+        ``n_jobs``.
     verbose : int, default=0
+        Report progress over the members to stderr when positive.
 
     Attributes
     ----------
@@ -77,6 +82,11 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
         ``(R_1, R_inf)`` fitted to GCV over the ensemble sizes.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
+
+    See Also
+    --------
+    SketchedRidgeEnsembleCV : Tunes ``alpha`` and the sketch size by GCV.
+    SubsampleRidgeEnsemble : Members on subsampled rows instead.
 
     References
     ----------
@@ -126,7 +136,9 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights: each row's squared error is weighted and
             the penalty is normalised by the total weight (integer weights equal
@@ -135,6 +147,7 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         Xc, yc, w = self._validate_xy(X, y, sample_weight)
         path = self._path(Xc, yc, w, [self.alpha], self.sketch_size)
@@ -168,16 +181,23 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
     sketch_sizes : array-like of int or float, default=None
         ``None`` is five sizes from 10% to 90% of ``n_features``.
     sketch : str, default="orthogonal"
+        The sketch kind, see :class:`SketchedRidgeEnsemble`.
     n_estimators : int, default=10
+        Number of members (independent sketches) per grid point.
     ensemble_trick : bool, default=False
+        Tune unsketched ridge by the ensemble trick described above.
     fit_intercept : bool, default=True
+        Centre ``X`` and ``y`` by their means first.
     n_jobs : int, default=None
-        joblib workers for the members (one BLAS thread each). ``None`` follows
-        the active joblib backend, as in scikit-learn: one process normally, the
-        cluster inside ``joblib.parallel_backend("dask")``. Results do not
-        depend on it.
+        Number of joblib workers for the members (one BLAS thread each).
+        ``None`` follows the active joblib backend, as in scikit-learn: one
+        process normally, the cluster inside ``joblib.parallel_backend("dask")``.
+        Results do not depend on it.
     random_state : int, RandomState instance or None, default=None
+        Seeds the members' random draws; the fit depends only on it, not on
+        ``n_jobs``.
     verbose : int, default=0
+        Report progress over the members to stderr when positive.
 
     Attributes
     ----------
@@ -207,6 +227,11 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
         At the selected point, with ``ensemble_trick=True``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
+
+    See Also
+    --------
+    SketchedRidgeEnsemble : One ensemble at a fixed penalty and size.
+    sketched_ridge_gcv_path : The criteria over the whole grid.
 
     Examples
     --------
@@ -253,7 +278,9 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights: each row's squared error is weighted and
             the penalty is normalised by the total weight (integer weights equal
@@ -262,6 +289,7 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         if self.ensemble_trick and (self.sketch not in ORTHOGONAL_SKETCHES
                                     or self.n_estimators < 2):

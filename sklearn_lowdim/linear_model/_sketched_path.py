@@ -123,20 +123,27 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        Training rows (no intercept is fitted: centre them first if needed).
     y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        Targets.
     alphas : array-like of shape (n_alphas,)
+        Penalties normalised by ``n``; may be negative (see above).
     sketch_sizes : int, float or array-like
         ``q`` per member: ints, or fractions of ``n_features``.
     sketch : {"gaussian", "orthogonal", "countsketch", "srdct", "srht"}, \
             default="orthogonal"
+        The sketch kind, see :func:`~sklearn_lowdim.sketching.make_sketch`.
     n_estimators : int, default=10
+        Members ``K`` (independent sketches) per grid point.
     random_state : int, RandomState instance or None, default=None
+        Seeds the sketches; the draws depend only on it, not on ``n_jobs``.
     n_jobs : int, default=None
-        joblib workers for the members (one BLAS thread each). ``None`` follows
-        the active joblib backend, as in scikit-learn: one process normally, the
-        cluster inside ``joblib.parallel_backend("dask")``. Results do not
-        depend on it.
+        Number of joblib workers for the members (one BLAS thread each).
+        ``None`` follows the active joblib backend, as in scikit-learn: one
+        process normally, the cluster inside ``joblib.parallel_backend("dask")``.
+        Results do not depend on it.
     verbose : int, default=0
+        Report progress over the members to stderr when positive.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative row weights: a member minimises
         ``(1/W) sum_i w_i (y_i - x_i S^T c)^2 + alpha ||c||^2`` with ``W`` the
@@ -152,6 +159,11 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
         (Q, L), the mean implicit unsketched penalty (meaningful for
         orthogonal-type sketches; ``inf`` where float64 cannot hold it, for
         ``X`` beyond about 1e150).
+
+    See Also
+    --------
+    SketchedRidgeEnsembleCV : The estimator tuned by this path.
+    ridge_ensemble_gcv_path : The same for subsampled members.
 
     Examples
     --------

@@ -139,6 +139,7 @@ class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training rows; they are also the rows labelled.
         y : array-like of shape (n_samples,), default=None
             Class labels; ``None`` is one class.
         **kwargs : dict
@@ -147,6 +148,7 @@ class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            ``predict(X)`` of the fitted detector: +1 inlier, -1 outlier.
         """
         return self.fit(X, y, **kwargs).predict(X)
 

@@ -79,6 +79,10 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
     feature_names_in_ : ndarray of str
         Names of the features seen in ``fit`` (string column names only).
 
+    See Also
+    --------
+    MahalanobisOOD : The default per-block detector (Lee et al.).
+
     Examples
     --------
     >>> import numpy as np

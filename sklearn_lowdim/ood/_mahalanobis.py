@@ -73,6 +73,7 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     verbose : int, default=0
         Report the steps of ``fit`` (statistics, covariance, threshold) to
         stderr through :class:`~sklearn_lowdim.utils.Progress`.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -103,8 +104,8 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
 
     See Also
     --------
-    WDiscOOD : whitened LDA with a residual term.
-    sklearn.covariance.EllipticEnvelope : unsupervised, one robust Gaussian.
+    WDiscOOD : Whitened LDA with a residual term.
+    sklearn.covariance.EllipticEnvelope : Unsupervised, one robust Gaussian.
 
     References
     ----------

@@ -79,6 +79,7 @@ class WDiscOOD(_SupervisedGaussianDetector):
     verbose : int, default=0
         Report the steps of ``fit`` (statistics, covariance, threshold) to
         stderr through :class:`~sklearn_lowdim.utils.Progress`.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -105,6 +106,10 @@ class WDiscOOD(_SupervisedGaussianDetector):
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Names of the features seen in ``fit`` (string column names only).
+
+    See Also
+    --------
+    MahalanobisOOD : The tied-covariance Mahalanobis detector.
 
     References
     ----------
@@ -188,11 +193,12 @@ class WDiscOOD(_SupervisedGaussianDetector):
         self.discriminants_ = self.discriminants_ / unit[:, None]
 
     def score_components(self, X):
-        """The discriminative and residual parts of the score.
+        """Return the discriminative and residual parts of the score.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the features seen in ``fit``.
 
         Returns
         -------

@@ -93,8 +93,8 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     See Also
     --------
-    SensitivitySampler : the sampler and its options.
-    LpRegression : l_p regression with a built-in coreset.
+    SensitivitySampler : The sampler and its options.
+    LpRegression : An l_p regression with a built-in coreset.
 
     Examples
     --------
@@ -237,32 +237,102 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):
-        """Predict with the estimator fitted on the coreset."""
+        """Predict with the estimator fitted on the coreset.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, with the features seen in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The estimator's ``predict`` on ``X``.
+        """
         return self._delegate("predict", X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
-        """Class probabilities from the estimator fitted on the coreset."""
+        """Class probabilities from the estimator fitted on the coreset.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, with the features seen in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The estimator's ``predict_proba`` on ``X``.
+        """
         return self._delegate("predict_proba", X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
-        """Log class probabilities from the estimator fitted on the coreset."""
+        """Log class probabilities from the estimator fitted on the coreset.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, with the features seen in ``fit``.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The estimator's ``predict_log_proba`` on ``X``.
+        """
         return self._delegate("predict_log_proba", X)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
-        """Decision function of the estimator fitted on the coreset."""
+        """Decision function of the estimator fitted on the coreset.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, with the features seen in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The estimator's ``decision_function`` on ``X``.
+        """
         return self._delegate("decision_function", X)
 
     @available_if(_estimator_has("transform"))
     def transform(self, X):
-        """Transform with the estimator fitted on the coreset."""
+        """Transform with the estimator fitted on the coreset.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, with the features seen in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_new)
+            The estimator's ``transform`` of ``X``.
+        """
         return self._delegate("transform", X)
 
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
-        """The estimator's ``score`` on ``(X, y)``."""
+        """Return the estimator's ``score`` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, with the features seen in ``fit``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, passed on to the estimator's ``score`` when given.
+
+        Returns
+        -------
+        score : float
+            The estimator's ``score`` on ``(X, y)``.
+        """
         check_is_fitted(self)
         X_checked = validate_data(
             self, X, dtype=None, reset=False, ensure_all_finite=True

@@ -108,7 +108,7 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
     --------
     sklearn.linear_model.QuantileRegressor : ``p = 1`` with ``quantile=0.5``
         (and an L1 penalty), solved by HiGHS on all rows.
-    SensitivitySampler : the coreset construction.
+    SensitivitySampler : The coreset construction.
 
     References
     ----------

@@ -159,9 +159,9 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
 
     See Also
     --------
-    CoresetEstimator : fit any estimator on the sampled rows.
-    LpRegression : l_p regression, optionally on a coreset.
-    subspace_distortion : measure how well the sample preserves ``||Ax||_p``.
+    CoresetEstimator : Fit any estimator on the sampled rows.
+    LpRegression : An l_p regression, optionally on a coreset.
+    subspace_distortion : Measure how well the sample preserves ``||Ax||_p``.
 
     Notes
     -----
@@ -519,6 +519,10 @@ def subspace_distortion(
     -------
     distortion : float
         The largest ``|S(x) / F(x) - 1|`` over the test directions.
+
+    See Also
+    --------
+    SensitivitySampler : Draws the weighted row sample checked here.
 
     Examples
     --------

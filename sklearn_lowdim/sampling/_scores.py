@@ -101,7 +101,7 @@ def leverage_scores(
     See Also
     --------
     root_leverage_scores : ``tau ** (p / 2)``, upper bounds on l_p sensitivities.
-    lewis_weights : the l_p generalisation of leverage scores.
+    lewis_weights : The l_p generalisation of leverage scores.
 
     Examples
     --------
@@ -168,6 +168,11 @@ def root_leverage_scores(A, p=1.0, *, method="exact", random_state=None):
     scores : ndarray of shape (n_samples,)
         ``tau ** (p / 2)`` (float32 for float32 input).
 
+    See Also
+    --------
+    leverage_scores : The scores ``tau`` raised here to ``p / 2``.
+    lewis_weights : Tighter l_p sensitivity bounds.
+
     Examples
     --------
     >>> import numpy as np
@@ -206,7 +211,7 @@ def lewis_weights(
     random_state=None,
     verbose=0,
 ):
-    """l_p Lewis weights by the Cohen-Peng fixed-point iteration.
+    """Compute the l_p Lewis weights by the Cohen-Peng fixed-point iteration.
 
     The Lewis weights are the unique ``w >= 0`` with
     ``w_i = (a_i^T (A^T W^{1-2/p} A)^+ a_i)^{p/2}``, ``W = diag(w)``; they sum to
@@ -278,6 +283,11 @@ def lewis_weights(
         Only when ``return_info=True``: ``n_iter``, ``residual``,
         ``residual_history``, ``rank`` (and ``sample_size`` for
         ``"approximate"``).
+
+    See Also
+    --------
+    leverage_scores : The Lewis weights at ``p = 2``.
+    lp_sensitivities : Sensitivity bounds built from the Lewis weights.
 
     Examples
     --------
@@ -363,7 +373,7 @@ def _exact_sensitivities(A, p, rcond):
     prefer_skip_nested_validation=True,
 )
 def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None):
-    """l_p sensitivities of the rows of ``A``, exact or as computable upper bounds.
+    """Compute the l_p sensitivities of the rows of ``A``, exact or upper bounds.
 
     The sensitivity of row ``i`` is ``sigma_i = sup_x |a_i x|^p / ||Ax||_p^p``;
     their sum is the total sensitivity that governs how many rows sensitivity
@@ -400,6 +410,11 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
     -------
     sensitivities : ndarray of shape (n_samples,)
         Upper bounds on (or, for ``"exact"``, the values of) the sensitivities.
+
+    See Also
+    --------
+    lewis_weights : The weights behind ``method="lewis"``.
+    root_leverage_scores : The bounds of ``method="root_leverage"``.
 
     Examples
     --------

@@ -57,6 +57,21 @@ class Sketch:
         The dimension sketched (columns of ``S``).
     sketch_size : int
         The sketched dimension (rows of ``S``).
+
+    See Also
+    --------
+    make_sketch : Draw a sketch of a given kind.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lowdim.sketching import make_sketch
+    >>> S = make_sketch("countsketch", n_features=6, sketch_size=3, random_state=0)
+    >>> S
+    Sketch(kind='countsketch', n_features=6, sketch_size=3)
+    >>> A = np.arange(12.0).reshape(6, 2)
+    >>> bool(np.allclose(S.apply_left(A), S.toarray() @ A))
+    True
     """
 
     def __init__(self, kind, n_features, sketch_size, state):
@@ -204,6 +219,10 @@ def make_sketch(kind, n_features, sketch_size, random_state=None):
     -------
     sketch : Sketch
         The random map, with ``apply_left``, ``apply_right`` and ``toarray``.
+
+    See Also
+    --------
+    Sketch : The returned map and its methods.
 
     Examples
     --------
