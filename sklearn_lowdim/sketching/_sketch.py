@@ -87,12 +87,6 @@ class Sketch:
                 f"was made for n_features={self.n_features}; pass a matrix whose "
                 "sketched dimension matches."
             )
-        if A.ndim == 2 and A.shape[1 - axis % 2] == 0:
-            raise ValueError(
-                f"A has shape {A.shape}: the axis that is not sketched (the "
-                "features of the sketched data) is empty; pass at least one "
-                "column (apply_left) or row (apply_right)."
-            )
         if A.dtype == np.float16:
             # The kernels (and BLAS) have no half precision; float32 keeps it exact.
             A = A.astype(np.float32)
