@@ -68,6 +68,11 @@ def marchenko_pastur_ridge_risk(alpha, phi, *, subsample_ratio=None, n_estimator
     1.333333
     """
     phi_s = phi if subsample_ratio is None else float(subsample_ratio)
+    values = {"alpha": alpha, "phi": phi, "subsample_ratio": phi_s,
+              "signal": signal, "noise": noise}  # fmt: skip
+    for name, value in values.items():
+        if np.isnan(value):
+            raise ValueError(f"{name} is NaN; pass a number.")
     if alpha < 0 or phi <= 0 or phi_s < phi or n_estimators < 1:
         raise ValueError(
             "need alpha >= 0, phi > 0, subsample_ratio >= phi and n_estimators >= 1; "

@@ -63,14 +63,20 @@ def make_gaussian_mixture(
     >>> X.shape, centers.shape
     ((50, 3), (8, 3))
     """
+    for name, value in (("n_samples", n_samples), ("n_features", n_features),
+                        ("n_components", n_components)):  # fmt: skip
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     rng = check_random_state(random_state)
     centers = rng.standard_normal((n_components, n_features)) * separation / np.sqrt(2)
     if weights is None:
         weights = rng.dirichlet(np.full(n_components, 2.0))
     weights = np.asarray(weights, dtype=float)
-    if weights.shape != (n_components,) or np.any(weights < 0):
+    if (weights.shape != (n_components,) or not np.all(np.isfinite(weights))
+            or np.any(weights < 0) or weights.sum() <= 0):  # fmt: skip
         raise ValueError(
-            f"weights must be {n_components} non-negative numbers, got {weights!r}."
+            f"weights must be {n_components} finite non-negative numbers with a "
+            f"positive sum, got {weights!r}."
         )
     weights = weights / weights.sum()
     labels = rng.choice(n_components, size=n_samples, p=weights)

@@ -6,6 +6,7 @@
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..utils import check_all_finite, check_sample_weight_values
 from ._spectral import power_of_two_scale, rescale, spectral_ridge
@@ -55,6 +56,9 @@ class PathProblem:
     """
 
     def __init__(self, X, y, alphas, sample_weight=None, nonnegative=True):
+        if sp.issparse(X):
+            raise TypeError("X is a sparse matrix, but the ridge paths need dense "
+                            "data; densify it first with X.toarray().")
         X = check_all_finite(np.asarray(X), "X")
         y = check_all_finite(np.asarray(y, dtype=np.float64), "y")
         y = y[:, None] if y.ndim == 1 else y
@@ -63,6 +67,9 @@ class PathProblem:
                 f"X must be 2-D and y 1-D or 2-D with as many rows; got X of shape "
                 f"{X.shape} and y of shape {y.shape}."
             )
+        if X.shape[1] == 0:
+            raise ValueError(f"X has {X.shape[0]} rows but no feature (shape "
+                             f"{X.shape}); pass at least one column.")
         self.alphas = _check_alphas(alphas, nonnegative)
         self.n, self.p = X.shape
         self.t = y.shape[1]

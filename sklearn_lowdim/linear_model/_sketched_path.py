@@ -11,6 +11,7 @@ ones the paper allows.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -74,13 +75,16 @@ def _implicit_ridge_penalty(eigenvalues, alphas, ratio):
     ``mu = (1 - ratio) / mean_j (1 / e_j)``; ``e_j`` are the eigenvalues of
     ``(X S^T)^T (X S^T) / n`` (its nonzero ones)."""
     e = np.asarray(eigenvalues)
-    mu = np.empty_like(alphas)
-    for j, lam in enumerate(alphas):
-        if lam == 0:
-            mu[j] = (1 - ratio) / np.mean(1.0 / e) if e.size else np.nan
-            continue
-        w = -ratio * np.mean(e / (e + lam))
-        mu[j] = lam * ratio * (1 + w) / (ratio + w)
+    mu = np.full(alphas.shape, np.nan)
+    if not e.size:
+        return mu
+    with np.errstate(divide="ignore"):
+        for j, lam in enumerate(alphas):
+            # ratio + w = ratio * lam * mean(1 / (e + lam)) exactly; dividing it
+            # out avoids 0/0 when lam is negligible next to every e_j (which
+            # gives the alpha = 0 formula as its limit).
+            w = -ratio * np.mean(e / (e + lam))
+            mu[j] = (1 + w) / np.mean(1.0 / (e + lam))
     return mu
 
 
@@ -202,8 +206,16 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
                 new_state=lambda i: _SketchSums(n, p, L, t, K, problem.n_eff),
                 finish=finish, n_jobs=n_jobs, verbose=verbose,
                 desc="sketched members", max_dim=min(int(sizes.max()), n))
-    return problem.unscale(out, ("gcv", "ridge_risk"),
-                           penalties=("equivalent_alpha",))
+    out = problem.unscale(out, ("gcv", "ridge_risk"),
+                          penalties=("equivalent_alpha",))
+    if not np.all(np.isfinite(out["equivalent_alpha"])):
+        warnings.warn(
+            "equivalent_alpha (the equivalent unsketched ridge penalty) overflows "
+            "float64 at this magnitude of X (it scales as max|X|^2) and is "
+            "returned as inf; divide X by a constant c first (ridge is "
+            "equivariant: X -> X / c with alpha -> alpha / c^2).", UserWarning,
+            stacklevel=2)
+    return out
 
 
 def _check_penalties(alphas, floor, q):

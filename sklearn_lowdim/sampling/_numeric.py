@@ -75,6 +75,11 @@ def bernoulli_probabilities(scores, n_samples):
             f"shape {s.shape} with {int(np.sum(~np.isfinite(s)))} non-finite and "
             f"{int(np.sum(s < 0))} negative entries."
         )
+    if s.size == 0:
+        raise ValueError(
+            "scores is empty: there are no rows to sample from; pass one score "
+            "per row (at least one row)."
+        )
     if int(n_samples) != n_samples or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
     pi = np.zeros_like(s)

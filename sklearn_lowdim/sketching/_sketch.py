@@ -6,6 +6,7 @@
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from scipy import fft as sp_fft
 from sklearn.utils import check_random_state
 
@@ -87,6 +88,11 @@ class Sketch:
         )
 
     def _check(self, A, axis):
+        if sp.issparse(A):
+            raise TypeError(
+                "A sparse matrix was passed, but the sketches need dense data; "
+                "densify it first with A.toarray()."
+            )
         A = np.asarray(A)
         if A.ndim not in (1, 2):
             raise ValueError(f"Expected a 1-d or 2-d array, got shape {A.shape}.")
@@ -96,6 +102,9 @@ class Sketch:
                 f"was made for n_features={self.n_features}; pass a matrix whose "
                 "sketched dimension matches."
             )
+        if A.dtype == np.float16:
+            # The kernels (and BLAS) have no half precision; float32 keeps it exact.
+            A = A.astype(np.float32)
         if not np.issubdtype(A.dtype, np.floating):
             if not (np.issubdtype(A.dtype, np.integer) or A.dtype == bool):
                 raise TypeError(
@@ -112,7 +121,8 @@ class Sketch:
         Parameters
         ----------
         A : ndarray of shape (n_features,) or (n_features, k)
-            Finite real numbers; integers are converted to float64.
+            Finite real numbers; integers are converted to float64 and
+            float16 to float32. Sparse matrices are refused (densify them).
 
         Returns
         -------
