@@ -488,14 +488,10 @@ def _each(name, cases, reason):
 # xfail into a failure, and the entry must go (with its line in SWEEP_FAILURES.md).
 _FITS_USER_OBJECT = "fits the user's covariance estimator in place instead of a clone"
 KNOWN_FAILURES = {
-    **_each('KDEMode', 'scale_1e-150 scale_1e-300',
-            'non-finite mode_density_ without a warning'),
     **_each('ResidualOOD', 'scale_1e300',
             'LinAlgError: Eigenvalues did not converge'),
     **_each('RobustShrinkageCovariance', 'scale_1e-300',
             'LinAlgError: SVD did not converge'),
-    **_each('SketchedRidgeEnsembleCV', 'identical_rows scale_1e150 scale_1e300',
-            'non-finite equivalent_alphas_ without a warning'),
     **_each('ViM', 'scale_1e300',
             'LinAlgError: Eigenvalues did not converge'),
 }  # fmt: skip

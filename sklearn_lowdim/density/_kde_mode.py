@@ -422,7 +422,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
             warnings.warn(
                 f"mode_density_ overflows float64 (log density "
                 f"{self.mode_log_density_:.1f}, data on a tiny scale): use "
-                "mode_log_density_.", RuntimeWarning, stacklevel=3)
+                "mode_log_density_.", UserWarning, stacklevel=3)
         self.effective_sample_size_ = self._effective_sample_size(candidates[keep[0]])
         # Tiny samples cannot reach 10 effective points at any sensible bandwidth.
         threshold = min(MIN_EFFECTIVE_SAMPLE_SIZE, 0.5 * self._sample_weight.sum())
