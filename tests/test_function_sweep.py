@@ -18,7 +18,6 @@ from test_input_sweep import (
     NONFINITE,
     _call,
     _data,
-    _each,
     _mutations,
     _snapshot,
     _verdict,
