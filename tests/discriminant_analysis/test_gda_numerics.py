@@ -289,3 +289,18 @@ def test_extreme_magnitudes_give_the_unscaled_model(covariance_type, magnitude):
     np.testing.assert_allclose(big.means_, ref.means_ * units, rtol=1e-12)
     # a stream continues in the units of its first fit
     big.partial_fit(X[:50] * units, y[:50]) if covariance_type != "full" else None
+
+
+def test_folded_linear_scores_equal_the_centred_ones(monkeypatch):
+    # near the origin the centring folds into the coefficients (one GEMM on X);
+    # both forms must give the same model
+    import sklearn_lowdim.discriminant_analysis._scoring as scoring
+
+    X, y = _data(C=4, seed=5)
+    gda = GDA().fit(X, y)
+    folded = {m: getattr(gda, m)(X) for m in ("predict", "predict_proba",
+                                             "decision_function")}
+    monkeypatch.setattr(scoring, "_FOLD_MAX_OFFSET", -1.0)
+    for name, out in folded.items():
+        np.testing.assert_allclose(getattr(gda, name)(X), out, rtol=1e-9,
+                                   atol=1e-9, err_msg=name)
