@@ -23,6 +23,48 @@ def _version(module_name):
     return getattr(module, "__version__", "installed")
 
 
+def _cupy_devices():
+    import cupy
+
+    runtime = cupy.cuda.runtime
+    return [f"cupy {cupy.__version__}: cuda:{i} "
+            f"{runtime.getDeviceProperties(i)['name'].decode()}"
+            for i in range(runtime.getDeviceCount())]
+
+
+def _torch_devices():
+    import torch
+
+    found = [f"torch {torch.__version__}: cuda:{i} {torch.cuda.get_device_name(i)}"
+             for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append(f"torch {torch.__version__}: mps")
+    return found
+
+
+def gpu_backends():
+    """``(devices, notes)``: the GPU devices CuPy and PyTorch can use.
+
+    Each probe runs in isolation: a missing library or driver is a note, not an
+    error.
+    """
+    devices, notes = [], []
+    for name, probe in (("cupy", _cupy_devices), ("torch", _torch_devices)):
+        try:
+            found = probe()
+        except ImportError:
+            notes.append(f"{name} not installed")
+            continue
+        except Exception as exc:  # no driver, no runtime library, ...
+            notes.append(f"{name}: {type(exc).__name__}: {str(exc)[:60]}")
+            continue
+        devices += found
+        if not found:
+            notes.append(f"{name}: no GPU device")
+    return devices, notes
+
+
 def cmd_info(args):
     import numba
     from threadpoolctl import threadpool_info
@@ -45,6 +87,12 @@ def cmd_info(args):
     for name in OPTIONAL_BACKENDS:
         version = _version(name)
         print(f"  {name:<17}{version if version else 'not importable'}")
+    devices, notes = gpu_backends()
+    print("GPU backends (array API dispatch):")
+    for line in devices or ["none found"]:
+        print(f"  {line}")
+    if notes:
+        print(f"  ({'; '.join(notes)})")
     return 0
 
 
@@ -116,7 +164,7 @@ def cmd_bench(args):
         return 2
     available = _benchmarks()
     scripts = list(available.values())
-    if args.family:
+    if args.family and not args.device:
         if args.family not in available:
             print(f"error: no benchmark for family '{args.family}'; choose from "
                   f"{sorted(available)}", file=sys.stderr)
@@ -125,12 +173,28 @@ def cmd_bench(args):
     if not scripts:
         print("no benchmark scripts found in", _benchmark_dir())
         return 0
+    if args.device:
+        return _bench_device(args, available)
     status = 0
     for script in scripts:
         print(f"\n=== {script.name} (--size {args.size}) ===", flush=True)
         result = subprocess.run([sys.executable, str(script), "--size", args.size])
         status = status or result.returncode
     return status
+
+
+def _bench_device(args, available):
+    """Run ``bench_device.py`` for one family (or all) on ``args.device``."""
+    if "device" not in available:
+        print("error: benchmarks/bench_device.py not found", file=sys.stderr)
+        return 2
+    command = [sys.executable, str(available["device"]), "--device", args.device,
+               "--size", args.size]
+    if args.family:
+        command += ["--family", args.family]
+    print(f"\n=== bench_device.py --device {args.device} (--size {args.size}) ===",
+          flush=True)
+    return subprocess.run(command).returncode
 
 
 def build_parser():
@@ -179,6 +243,10 @@ def build_parser():
                        f"{', '.join(benchmarks) or 'none found'}")
     bench.add_argument("--size", choices=("small", "full"), default="small",
                        help="problem sizes (default: small, a few minutes)")
+    bench.add_argument("--device", choices=("cupy", "torch"),
+                       help="time every family's fit and predict on this array "
+                       "library's device against the CPU (bench_device.py); with "
+                       "--family, that family only")
     bench.set_defaults(func=cmd_bench)
     return parser
 

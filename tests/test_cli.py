@@ -124,3 +124,36 @@ def test_time_warm_reports_first_call_apart():
     result, timing = time_warm(lambda: calls.append(1) or len(calls), repeats=3)
     assert calls == [1, 1, 1, 1] and result == 4
     assert timing.first_s >= 0 and timing.seconds >= 0
+
+
+def test_info_lists_gpu_backends(capsys, monkeypatch):
+    from sklearn_lowdim import _cli
+
+    assert main(["info"]) == 0
+    assert "GPU backends" in capsys.readouterr().out
+    # a found device is printed; a failing probe is a note, never an error
+    monkeypatch.setattr(_cli, "_cupy_devices", lambda: ["cupy 13: cuda:0 Fake GPU"])
+
+    def broken():
+        raise RuntimeError("driver missing")
+
+    monkeypatch.setattr(_cli, "_torch_devices", broken)
+    devices, notes = _cli.gpu_backends()
+    assert devices == ["cupy 13: cuda:0 Fake GPU"]
+    assert notes == ["torch: RuntimeError: driver missing"]
+
+
+def test_bench_device_runs_the_device_script(monkeypatch):
+    from sklearn_lowdim import _cli
+
+    assert "--device" in _help("bench")
+    calls = []
+
+    class Done:
+        returncode = 0
+
+    monkeypatch.setattr(_cli.subprocess, "run", lambda cmd: calls.append(cmd) or Done)
+    assert main(["bench", "--device", "torch", "--family", "ood"]) == 0
+    (command,) = calls
+    assert command[1].endswith("bench_device.py")
+    assert command[2:] == ["--device", "torch", "--size", "small", "--family", "ood"]
