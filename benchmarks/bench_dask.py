@@ -1,0 +1,212 @@
+"""Benchmark: Dask fits and predictions on data three times the cluster's memory.
+
+A ``distributed.LocalCluster`` of 2 workers (1 thread each) with a memory limit
+per worker, and X generated lazily, chunk by chunk, at three times the cluster's
+memory or more:
+
+- ``--size full``: 3 GiB per worker, 10,000,000 x 256 float64 (20.5 GB), the issue's
+  setting;
+- ``--size small`` (default): 1 GiB per worker, 1,600,000 x 256 (3.3 GB).
+
+For each estimator, ``fit`` and its main per-row method run on the dask array; the
+lazy per-row output is reduced to one number on the cluster (nothing of size n
+comes back). The same estimator then runs in memory on a slice that fits (its
+rows materialised beforehand, BLAS on both cores). The table gives rows per
+second per core of each (the cluster has 2 worker threads, the in-memory run 2
+cores), their ratio (goal: the Dask path at least half the in-memory throughput),
+the peak memory of any worker, the spilled bytes and the workers restarted (goal:
+none). The Dask times include generating X on every pass over it; the time of
+one bare pass (``X.sum()``) is printed so the two can be told apart.
+
+An estimator that would convert the whole X to NumPy (``np.asarray``) or compute it
+whole fails at once here, and its row says so instead of exhausting memory.
+
+    python benchmarks/bench_dask.py                # small
+    python benchmarks/bench_dask.py --size tiny    # a smoke run of the script
+    python benchmarks/bench_dask.py --size full    # about an hour on 2 cores
+    python -m sklearn_lowdim bench --family dask
+"""
+
+import argparse
+import threading
+import time
+import warnings
+
+import numpy as np
+from _common import print_table, ratio
+
+SIZES = {  # rows, features, rows per chunk, worker memory limit, in-memory slice rows
+    "tiny": (200_000, 32, 20_000, "1GiB", 20_000),  # a smoke run, not 3x memory
+    "small": (1_600_000, 256, 100_000, "1GiB", 100_000),
+    "full": (10_000_000, 256, 200_000, "3GiB", 500_000),
+}
+N_CLASSES = 20
+
+
+def lazy_data(n, d, rows, seed=0):
+    """``(X, y_class, y_reg)``: lazy dask arrays, each chunk drawn on a worker."""
+    import dask.array as da
+
+    rng = np.random.default_rng(seed)
+    means = rng.normal(scale=3 / np.sqrt(d), size=(N_CLASSES, d))
+    coef = rng.normal(size=d) / np.sqrt(d)
+    state = da.random.RandomState(seed)
+    labels = state.randint(0, N_CLASSES, size=n, chunks=rows)
+    noise = state.standard_normal(size=(n, d), chunks=(rows, d))
+    X = noise + labels.map_blocks(lambda yb: means[yb], new_axis=1, chunks=(rows, d),
+                                  dtype=float)
+    y_reg = X @ coef + state.standard_t(3, size=n, chunks=rows)
+    return X, labels, y_reg
+
+
+def cases():
+    """``(name, make estimator, target, per-row method)``."""
+    from sklearn_lowdim.density import KDEMode
+    from sklearn_lowdim.discriminant_analysis import GaussianDiscriminantAnalysis
+    from sklearn_lowdim.linear_model import SubsampleRidgeEnsembleCV
+    from sklearn_lowdim.ood import MahalanobisOOD
+    from sklearn_lowdim.sampling import LpRegression
+
+    return [
+        ("MahalanobisOOD", lambda: MahalanobisOOD(), None, "score_samples"),
+        ("GDA (tied)", lambda: GaussianDiscriminantAnalysis(), "class", "predict"),
+        ("LpRegression p=1 coreset", lambda: LpRegression(
+            p=1, coreset_size=5_000, random_state=0), "reg", "predict"),
+        ("SubsampleRidgeEnsembleCV", lambda: SubsampleRidgeEnsembleCV(
+            alphas=np.logspace(-2, 2, 5), n_estimators=10, random_state=0),
+         "reg", "predict"),
+        ("KDEMode", lambda: KDEMode(max_iter=10, polish_iter=5, random_state=0),
+         None, "score_samples"),
+    ]
+
+
+class WorkerWatch:
+    """Poll the scheduler for every worker's memory, spill and identity."""
+
+    def __init__(self, client, interval=0.5):
+        self.client, self.interval = client, interval
+        self.peak, self.spilled, self.addresses = 0, 0, set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for address, info in self.client.scheduler_info()["workers"].items():
+                self.addresses.add(address)
+                metrics = info.get("metrics", {})
+                self.peak = max(self.peak, metrics.get("memory", 0))
+                spilled = metrics.get("spilled_bytes", {})
+                self.spilled = max(self.spilled, spilled.get("disk", 0)
+                                   if isinstance(spilled, dict) else 0)
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def guard_materialisation(X):
+    """Make computing the whole ``X`` (or ``np.asarray`` of a dask array) raise."""
+    import dask.array as da
+
+    original = da.Array.compute
+    whole = {X.name}
+
+    def compute(self, **kwargs):
+        if self.name in whole:
+            raise MemoryError("the estimator computes the whole X")
+        return original(self, **kwargs)
+
+    def refuse(self, *args, **kwargs):
+        raise MemoryError("the estimator converts a dask array to NumPy")
+
+    da.Array.compute, da.Array.__array__ = compute, refuse
+
+
+def run_dask(make, X, target, method):
+    """Seconds for fit + the reduced per-row output on the cluster."""
+    import dask
+
+    start = time.perf_counter()
+    model = make().fit(X, target) if target is not None else make().fit(X)
+    out = getattr(model, method)(X)
+    if hasattr(out, "dask"):
+        dask.compute(out.sum())
+    else:
+        raise TypeError(f"{method} returned {type(out).__name__}, not a lazy array")
+    return time.perf_counter() - start
+
+
+def run_memory(make, X, target, method):
+    start = time.perf_counter()
+    model = make().fit(X, target) if target is not None else make().fit(X)
+    getattr(model, method)(X)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=SIZES, default="small")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    from distributed import Client, LocalCluster
+
+    n, d, rows, limit, n_slice = SIZES[args.size]
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, memory_limit=limit,
+                           processes=True, dashboard_address=None)
+    client = Client(cluster)
+    X, y_class, y_reg = lazy_data(n, d, rows)
+    print(f"X: {n} x {d} float64 = {X.nbytes / 1e9:.1f} GB in {rows}-row chunks; "
+          f"2 workers x {limit} (data / cluster memory = "
+          f"{X.nbytes / (2 * _bytes(limit)):.1f}x)", flush=True)
+    start = time.perf_counter()
+    X.sum().compute()
+    print("one bare pass over X (generation only): "
+          f"{time.perf_counter() - start:.1f} s", flush=True)
+    memory = [a[:n_slice].compute() for a in (X, y_class, y_reg)]
+    targets = {None: (None, None), "class": (y_class, memory[1]),
+               "reg": (y_reg, memory[2])}
+    guard_materialisation(X)
+    table = []
+    for name, make, target, method in cases():
+        t_mem = run_memory(make, memory[0], targets[target][1], method)
+        with WorkerWatch(client) as watch:
+            try:
+                t_dask = run_dask(make, X, targets[target][0], method)
+            except Exception as exc:  # a row per estimator, whatever happens
+                t_dask = f"{type(exc).__name__}: {str(exc)[:50]}"
+        table.append(_row(name, n, n_slice, t_dask, t_mem, watch))
+        print(*table[-1], sep="  ", flush=True)
+    print_table("Dask (2 workers x 1 thread) against in memory (2 cores): "
+                "fit + per-row output", ["estimator", "dask s", "dask rows/s/core",
+                                         "memory rows/s/core", "dask / memory",
+                                         "peak worker MiB", "spilled MiB",
+                                         "restarts"], table)
+    client.close()
+    cluster.close()
+
+
+def _row(name, n, n_slice, t_dask, t_mem, watch):
+    restarts = max(0, len(watch.addresses) - 2)
+    mem_rate = n_slice / t_mem / 2
+    if isinstance(t_dask, str):
+        return [name, t_dask, "", f"{mem_rate:,.0f}", "", f"{watch.peak / 2**20:.0f}",
+                f"{watch.spilled / 2**20:.0f}", restarts]
+    dask_rate = n / t_dask / 2
+    return [name, f"{t_dask:.1f}", f"{dask_rate:,.0f}", f"{mem_rate:,.0f}",
+            ratio(dask_rate, mem_rate, ".2f"), f"{watch.peak / 2**20:.0f}",
+            f"{watch.spilled / 2**20:.0f}", restarts]
+
+
+def _bytes(limit):
+    from dask.utils import parse_bytes
+
+    return parse_bytes(limit)
+
+
+if __name__ == "__main__":
+    main()
