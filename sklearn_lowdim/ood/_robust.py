@@ -19,7 +19,7 @@ from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 from ._base import check_weights, dask_rows, weighted_percentile
-from ._conformal import ConformalMixin
+from ._conformal import AUTO_ALPHA, ConformalMixin
 from ._pyod import PyODMixin
 
 __all__ = ["RobustMahalanobis"]
@@ -61,7 +61,9 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
     :class:`~sklearn_lowdim.covariance.RobustShrinkageCovariance` (or any
     estimator with ``fit`` and ``mahalanobis``). ``score_samples = -d^2``. By
     default the threshold flags the 2.5% of the fit rows farthest from the
-    robust centre; with ``contamination='auto'`` a row is an outlier when
+    robust centre; ``contamination='auto'`` is the conformal threshold of a 5%
+    false-alarm rate once calibration rows exist, as for every detector of
+    this package; with ``contamination='chi2'`` a row is an outlier when
     ``d^2`` exceeds the ``quantile`` of a chi-square with ``n_features``
     degrees of freedom (``cutoff_df='p-1'`` reproduces the R code). The
     chi-square cut-off can flag no fit row at all on light-tailed data (a
@@ -79,12 +81,24 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
     estimator : estimator, default=None
         ``None`` is ``RobustShrinkageCovariance()``.
     quantile : float in (0, 1), default=0.975
-        Chi-square quantile of the ``'auto'`` cut-off.
+        Chi-square quantile of the ``'chi2'`` cut-off.
     cutoff_df : {'p', 'p-1'}, default='p'
         Degrees of freedom of the chi-square cut-off.
-    contamination : 'auto' or float in (0, 0.5], default=0.025
+    contamination : float in (0, 0.5], 'auto' or 'chi2', default=0.025
         A float: that share of the fit rows is flagged (weighted by
-        ``sample_weight``); 'auto': the chi-square cut-off.
+        ``sample_weight``). ``'auto'``: ``offset_`` is the conformal threshold
+        of ``predict(X, alpha=0.05)`` once calibration scores exist
+        (``calibration`` or :meth:`calibrate`), so that at most 5% of
+        in-distribution rows are flagged in expectation; before that, the 5%
+        percentile of the fit rows. ``'chi2'``: the chi-square cut-off (the
+        meaning ``'auto'`` had before version 0.2).
+    calibration : float in (0, 1) or None, default=None
+        Fraction of the fit rows (drawn with ``random_state``) held out of the
+        fit and passed to :meth:`calibrate`: ``pvalues`` and
+        ``predict(X, alpha=...)``/``predict(X, fdr=...)`` then work right after
+        ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the calibration split.
     standardize : bool, default=True
         Median-centre and robustly scale each feature before the fit.
     consistency : bool, default=True
@@ -120,6 +134,9 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         Squared distances of the fit rows.
     outlier_mask_ : ndarray of bool of shape (n_samples,)
         Fit rows beyond the cut-off.
+    calibration_scores_ : ndarray of shape (n_calibration,)
+        Sorted ``score_samples`` of the calibration rows (after
+        ``calibration`` or :meth:`calibrate`).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -142,7 +159,10 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         "estimator": [HasMethods(["fit", "mahalanobis"]), None],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
         "cutoff_df": [StrOptions({"p", "p-1"})],
-        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "contamination": [Interval(Real, 0, 0.5, closed="right"),
+                          StrOptions({"auto", "chi2"})],
+        "calibration": [Interval(Real, 0, 1, closed="neither"), None],
+        "random_state": ["random_state"],
         "standardize": ["boolean"],
         "consistency": ["boolean"],
         "verbose": ["verbose"],
@@ -150,13 +170,15 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
 
     def __init__(self, estimator=None, *, quantile=0.975, cutoff_df="p",
                  contamination=0.025, standardize=True, consistency=True,
-                 verbose=0):
+                 calibration=None, random_state=None, verbose=0):
         self.estimator = estimator
         self.quantile = quantile
         self.cutoff_df = cutoff_df
         self.contamination = contamination
         self.standardize = standardize
         self.consistency = consistency
+        self.calibration = calibration
+        self.random_state = random_state
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -180,6 +202,7 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         self : object
             The fitted detector.
         """
+        X, _, X_cal = self._hold_out_calibration(X, None, sample_weight)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         w = check_weights(sample_weight, X)
         d = X.shape[1]
@@ -194,17 +217,19 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
             if median > 0:
                 self.correction_ = median / float(chi2.ppf(0.5, d))
         self.dist_ = raw / self.correction_
-        if self.contamination == "auto":
+        if self.contamination == "chi2":
             df = d - (self.cutoff_df == "p-1")
             threshold = float(chi2.ppf(self.quantile, max(df, 1)))
         else:
-            threshold = weighted_percentile(
-                self.dist_, 100 * (1 - self.contamination), w)
+            level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
+            threshold = weighted_percentile(self.dist_, 100 * (1 - level), w)
         self.offset_ = -threshold  # threshold_ (PyOD's name) is -offset_
         self.outlier_mask_ = self.dist_ > threshold
         # rows of weight 0 count as removed (their scores are not fit scores)
         self._record_fit_scores(-self.dist_ if w is None else -self.dist_[w > 0])
         self._set_whitener()
+        if X_cal is not None:
+            self.calibrate(X_cal)  # 'auto' moves offset_ to the conformal one
         return self
 
     def _fit_estimator(self, Z, w):

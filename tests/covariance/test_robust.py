@@ -66,7 +66,7 @@ def test_flags_about_two_and_a_half_percent_of_clean_gaussian_data():
     rng = np.random.default_rng(2)
     n = 4000
     X = rng.normal(size=(n, 5)) @ np.diag([1.0, 2.0, 0.5, 1.0, 1.5])
-    flagged = RobustMahalanobis(contamination="auto").fit(X).outlier_mask_.sum()
+    flagged = RobustMahalanobis(contamination="chi2").fit(X).outlier_mask_.sum()
     sd = np.sqrt(binom.var(n, 0.025))
     # Shrinkage toward a scaled identity biases the distances on a non-spherical
     # covariance, so the band is 4 binomial standard deviations wide.
@@ -91,7 +91,7 @@ def test_orthogonal_equivariance_of_distances():
 def test_detector_api_and_cutoffs():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(300, 3))
-    det = RobustMahalanobis(cutoff_df="p-1", contamination="auto").fit(X)
+    det = RobustMahalanobis(cutoff_df="p-1", contamination="chi2").fit(X)
     assert det.threshold_ == pytest.approx(chi2.ppf(0.975, 2))
     np.testing.assert_allclose(det.decision_function(X), det.score_samples(X)
                                + det.threshold_)
