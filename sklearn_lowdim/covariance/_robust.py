@@ -3,6 +3,7 @@
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -18,7 +19,6 @@ from ..utils._sklearn_compat import (
     _check_sample_weight,
     _fit_context,
 )
-from ._checks import warn_if_unrepresentable
 from ._whitening import Whitener
 
 __all__ = ["RobustShrinkageCovariance", "weighted_median"]
@@ -161,10 +161,29 @@ def _orthogonalised(S0, Y, w):
     return (V * lam) @ V.T
 
 
-def _power_of_two_scale(X):
-    """``2**k`` near ``max |X|``: dividing by it is exact and keeps squares in range."""
-    top = float(np.max(np.abs(X))) if X.size else 0.0
-    return 1.0 if top == 0 else float(2.0 ** np.floor(np.log2(top)))
+def _power_of_two_exponent(top):
+    """``k`` with ``2**k <= top < 2**(k+1)`` (0 for 0): ``X / 2**k`` is exact."""
+    return int(np.frexp(top)[1]) - 1 if top > 0 else 0
+
+
+def _in_units(M, exponent, name=None):
+    """``M * 2**exponent`` exactly; a warning where it leaves float64's range.
+
+    The model is exact on the data divided by a power of two; a matrix reported
+    in the units of X holds squares (or inverse squares) of the data, which
+    overflow to inf or underflow to 0 beyond 1e+-154.
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.ldexp(M, exponent)
+    lost = np.any(~np.isfinite(out)) or np.any((out == 0) & (M != 0))
+    if name is not None and lost:
+        warnings.warn(
+            f"{name} is outside float64's range at this scale of the data (its "
+            "entries are squares or inverse squares of values beyond 1e+-154) and "
+            "over- or underflows; mahalanobis(), location_ and whitener_ are "
+            "computed without it and are exact. Rescale X (e.g. StandardScaler) "
+            f"to read {name}.", UserWarning, stacklevel=3)
+    return out
 
 
 class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
@@ -289,22 +308,21 @@ class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
         if sample_weight is not None:
             w = check_sample_weight_values(
                 _check_sample_weight(sample_weight, X, dtype=np.float64))
-        scale = np.float64(_power_of_two_scale(X))
+        e = _power_of_two_exponent(float(np.max(np.abs(X))))
         with Progress(X.shape[1] + 1, self.verbose,
                       desc=type(self).__name__) as progress:
-            location, S0, cov = self._fit_scaled(X / scale, w, progress)
+            location, S0, cov = self._fit_scaled(np.ldexp(X, -e), w, progress)
         whitener = Whitener(method="eigh", singular="floor").fit(cov)
-        self.raw_location_ *= scale
-        self.location_ = location * scale
-        # the estimate itself is computed on X / scale; only these reported
+        self.raw_location_ = np.ldexp(self.raw_location_, e)
+        self.location_ = np.ldexp(location, e)
+        # the estimate itself is computed on X / 2**e; only these reported
         # matrices can leave float64's range (|X| beyond 1e+-154)
-        with np.errstate(over="ignore", under="ignore", divide="ignore"):
-            self.raw_covariance_ = S0 * scale**2
-            self.covariance_ = cov * scale**2
-            self.precision_ = (whitener.W_ @ whitener.W_.T) / scale**2
-        warn_if_unrepresentable(self.covariance_, "covariance_")
-        whitener.W_ = whitener.W_ / scale
-        whitener.logdet_ += 2 * X.shape[1] * np.log(scale)
+        self.raw_covariance_ = _in_units(S0, 2 * e)
+        self.covariance_ = _in_units(cov, 2 * e, "covariance_")
+        self.precision_ = _in_units(whitener.W_ @ whitener.W_.T, -2 * e,
+                                    "precision_")
+        whitener.W_ = np.ldexp(whitener.W_, -e)
+        whitener.logdet_ += 2 * X.shape[1] * e * np.log(2.0)
         self.whitener_ = whitener
         return self
 
