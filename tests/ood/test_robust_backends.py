@@ -70,10 +70,16 @@ def test_dask_covariance_fit_equals_the_in_memory_fit(unmaterialisable, location
     assert 13 <= est.n_passes_ <= 13 + 200 + 6
 
 
-def test_dask_detector_equals_the_in_memory_detector(unmaterialisable):
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dask_detector_equals_the_in_memory_detector(unmaterialisable, weighted):
     X = _data(seed=4)
-    ref = RobustMahalanobis(contamination="auto").fit(X)
-    det = RobustMahalanobis(contamination="auto").fit(unmaterialisable(X, 100))
+    w = np.random.default_rng(3).integers(0, 3, len(X)).astype(float) if weighted \
+        else None
+    ref = RobustMahalanobis(contamination="auto").fit(X, sample_weight=w)
+    det = RobustMahalanobis(contamination="auto").fit(unmaterialisable(X, 100),
+                                                      sample_weight=w)
+    np.testing.assert_allclose(det.centre_, ref.centre_, rtol=1e-12)
+    np.testing.assert_allclose(det.scale_, ref.scale_, rtol=1e-12)
     np.testing.assert_allclose(det.location_, ref.location_, rtol=1e-10,
                                atol=1e-10 * np.abs(ref.location_).max())
     np.testing.assert_allclose(det.dist_, ref.dist_, rtol=1e-9)
