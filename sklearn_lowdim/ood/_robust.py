@@ -98,13 +98,6 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         in-distribution rows are flagged in expectation; before that, the 5%
         percentile of the fit rows. ``'chi2'``: the chi-square cut-off (the
         meaning ``'auto'`` had before version 0.2).
-    calibration : float in (0, 1) or None, default=None
-        Fraction of the fit rows (drawn with ``random_state``) held out of the
-        fit and passed to :meth:`calibrate`: ``pvalues`` and
-        ``predict(X, alpha=...)``/``predict(X, fdr=...)`` then work right after
-        ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the calibration split.
     standardize : bool, default=True
         Median-centre and robustly scale each feature before the fit.
     consistency : bool, default=True
@@ -113,6 +106,13 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         Rousseeuw and Van Driessen 1999), so that the chi-square cut-off holds
         at the normal whatever the shrinkage did to the scale. ``False`` with
         ``standardize=False`` and ``cutoff_df='p-1'`` reproduces the R code.
+    calibration : float in (0, 1) or None, default=None
+        Fraction of the fit rows (drawn with ``random_state``) held out of the
+        fit and passed to :meth:`calibrate`: ``pvalues`` and
+        ``predict(X, alpha=...)``/``predict(X, fdr=...)`` then work right after
+        ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the calibration split.
     verbose : int, default=0
         Passed to the covariance estimator when it has a ``verbose`` parameter.
 
