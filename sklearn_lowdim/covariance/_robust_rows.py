@@ -11,10 +11,13 @@ In memory (NumPy) both are direct; on an array-API device they run with the
 namespace's ops (``xp.sort``) and only the small results come to the host; on
 a dask array a reduction is one block pass and the medians are an exact
 distributed selection: a radix search on the order-preserving integer keys of
-the float64 values, ``b`` bits per pass (``b`` from the working-memory budget,
-13 bits for a few hundred columns), so ``ceil(64 / b)`` block passes (5 at 13
-bits) give the exact order statistics, the same medians as in memory. Only
-histograms of ``2 x m x 2**b`` weights travel, never rows.
+the float64 values, ``b`` bits per pass, so ``ceil(64 / b)`` block passes give
+the exact order statistics, the same medians as in memory. Only histograms of
+``2 x m x 2**b`` weights travel, never rows; ``b`` is the largest width (at
+most 13) whose histograms fit in a quarter of the working-memory budget: with
+the default 64 MiB, 5 passes for up to 128 medians (the start of a fit with up
+to 128 features; the comedian's ``d (d + 1) / 2`` entries up to ``d = 15``),
+7 at ``d = 32``, 16 at ``d = 256``.
 """
 
 # Authors: The sklearn_lowdim developers
@@ -107,19 +110,21 @@ def _values(keys):
     return bits.view(np.float64)
 
 
-def _radix_histogram(w, A, prefix, done, shift, bits):
+def _radix_histogram(w, A, columns, m, prefix, done, shift, bits):
     """Weight of each next ``bits``-bit digit among rows matching ``prefix``.
 
-    Returns ``(2, m, 2**bits)``: the lower and the upper median's search.
+    The values are ``columns(A)`` (``m`` of them per row), formed a row chunk
+    at a time. Returns ``(2, m, 2**bits)``: the lower and the upper median's
+    search.
     """
     A = np.asarray(A)
-    m, size = A.shape[1], 1 << bits
+    size = 1 << bits
     w = np.ones(A.shape[0]) if w is None else np.asarray(w)
     out = np.zeros((2, m * size))
     offsets = np.arange(m, dtype=np.uint64) * np.uint64(size)
     step = max(1, int(working_memory_budget() * 2**20 / (48 * max(m, 1))))
     for rows in gen_row_chunks(A.shape[0], step):
-        K = _keys(A[rows])
+        K = _keys(A[rows] if columns is None else columns(A[rows]))
         digit = (K >> np.uint64(shift)) & np.uint64(size - 1)
         weights = np.broadcast_to(w[rows, None], K.shape)
         for t in range(2):
@@ -224,16 +229,22 @@ class RowAccess:
         xp = self.xp
         return np.asarray(to_numpy(xp.max(xp.abs(A), axis=0)), dtype=np.float64)
 
-    def medians(self, A):
-        """Weighted column medians of ``A`` (shape (n, m)) as a host array."""
+    def medians(self, A, columns=None):
+        """Weighted column medians of ``A`` (shape (n, m)) as a host array.
+
+        ``columns``: medians of ``columns(A)`` instead, formed a row chunk at
+        a time on dask (an ``(n, m)`` callable output never exists whole).
+        """
+        if columns is not None and not self.dask:
+            A = columns(A)
         if self.dask:
-            return self._dask_medians(A)
+            return self._dask_medians(A, columns)
         if not self.array_api:
             return weighted_median(A, self.w)
         return np.asarray(to_numpy(_xp_medians(A, self.w, self.xp)), dtype=np.float64)
 
-    def _dask_medians(self, A):
-        m = A.shape[1]
+    def _dask_medians(self, A, columns):
+        m = (A if columns is None else columns(np.zeros((1, A.shape[1])))).shape[1]
         ranks = np.array(_median_ranks(self.total_weight()))[:, None]
         prefix = np.zeros((2, m), dtype=np.uint64)
         below = np.zeros((2, m))
@@ -243,7 +254,7 @@ class RowAccess:
             shift = 64 - done - b
             (hist,) = self.reduce(
                 lambda w, Ab, p=prefix.copy(), d=done, s=shift, b=b:
-                _radix_histogram(w, Ab, p, d, s, b), A)
+                _radix_histogram(w, Ab, columns, m, p, d, s, b), A)
             cumulative = below[..., None] + np.cumsum(hist, axis=-1)
             digit = np.argmax(cumulative > ranks[..., None], axis=-1)
             below = np.take_along_axis(cumulative - hist, digit[..., None], -1)[..., 0]
