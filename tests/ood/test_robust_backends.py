@@ -43,6 +43,14 @@ def test_distributed_medians_are_the_exact_weighted_medians():
         got = rows.medians(da.from_array(A, chunks=(137, 6)))
         np.testing.assert_array_equal(got, weighted_median(A, w))
         assert rows.passes == 5  # 64 bits, 13 per pass
+    # a tiny budget: narrow digits (5 bits for 3 medians: 13 passes), row chunks
+    # of 72 inside each block, on values formed per chunk (pairwise products)
+    with sklearn.config_context(working_memory=0.01):
+        rows = RowAccess(da.from_array(A, chunks=(500, 6)), w)
+        got = rows.medians(da.from_array(A, chunks=(500, 6)),
+                           lambda B: B[:, [0, 1, 2]] * B[:, [3, 4, 5]])
+    np.testing.assert_array_equal(got, weighted_median(A[:, :3] * A[:, 3:], w))
+    assert rows.passes == 13
 
 
 @pytest.mark.parametrize("location", ["l1_median", "median"])
