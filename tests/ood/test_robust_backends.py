@@ -53,8 +53,9 @@ def test_distributed_medians_are_the_exact_weighted_medians():
     assert rows.passes == 13
 
 
-@pytest.mark.parametrize("location", ["l1_median", "median"])
-@pytest.mark.parametrize("weighted", [False, True])
+# weighted l1_median: through the weighted detector test below
+@pytest.mark.parametrize("location, weighted", [("l1_median", False),
+                                                ("median", True)])
 def test_dask_covariance_fit_equals_the_in_memory_fit(unmaterialisable, location,
                                                       weighted):
     X = _data()
