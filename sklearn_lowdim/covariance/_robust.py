@@ -219,7 +219,8 @@ class RobustShrinkageCovariance(DocLinkMixin, BaseEstimator):
     are divided by a power of two near ``max |X|`` before any product (exact in
     floating point), so magnitudes from 1e-300 to 1e300 give the same
     distances (``covariance_`` and ``precision_`` themselves then under- or
-    overflow float64 where their entries do; ``whitener_`` stays finite).
+    overflow float64 where their entries do, with a ``UserWarning``;
+    ``location_`` and ``whitener_`` stay exact).
 
     The comedian is not guaranteed positive definite: distances use an
     eigenvalue floor (:class:`Whitener`). Costs: the comedian takes ``p``
