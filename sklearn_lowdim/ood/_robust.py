@@ -12,14 +12,15 @@ from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ..covariance import RobustShrinkageCovariance, Whitener
-from ..covariance._robust import weighted_median
+from ..covariance._robust import _validated_rows, weighted_median
+from ..covariance._robust_rows import RowAccess
 from ..covariance._whitening import degenerate_features
-from ..utils import is_dask_array
+from ..utils import device, get_namespace, is_dask_array, to_numpy
 from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
-from ._base import check_weights, dask_rows, weighted_percentile
-from ._conformal import ConformalMixin
+from ._base import dask_rows, weighted_percentile
+from ._conformal import AUTO_ALPHA, ConformalMixin
 from ._pyod import PyODMixin
 
 __all__ = ["RobustMahalanobis"]
@@ -28,24 +29,29 @@ __all__ = ["RobustMahalanobis"]
 _MAD_NORMAL = 0.6744897501960817
 
 
-def robust_standardisation(X, w):
+def robust_standardisation(rows, X):
     """Per-feature median and robust scale (MAD, else the standard deviation).
 
     A feature whose MAD is zero (more than half of the rows at its median, as
     one-hot columns) is scaled by its standard deviation; a constant one by its
     magnitude, or 1. Dividing by these makes a fit free of units and offsets.
     Computed on each feature divided by a power of two near its largest
-    absolute value (exact), so that squares stay in float64's range.
+    absolute value (exact), so that squares stay in float64's range. ``rows``
+    (:class:`~sklearn_lowdim.covariance._robust_rows.RowAccess`) reads X in
+    memory, on its device, or in dask blocks (two selections, three passes).
     """
-    top = np.max(np.abs(X), axis=0)
+    xp = rows.xp
+    top = rows.max_abs(X)
     unit = np.where(top > 0, 2.0 ** np.floor(np.log2(np.where(top > 0, top, 1.0))),
                     1.0)
-    X = X / unit
-    centre = weighted_median(X, w)
-    mad = weighted_median(np.abs(X - centre), w) / _MAD_NORMAL
-    ones = np.ones(X.shape[0]) if w is None else w
-    mean = ones @ X / ones.sum()
-    std = np.sqrt(ones @ (X - mean) ** 2 / ones.sum())
+    X = X / rows.asarray(unit, X)
+    centre = rows.medians(X)
+    mad = rows.medians(xp.abs(X - rows.asarray(centre, X))) / _MAD_NORMAL
+    total, sums = rows.reduce(lambda w, X: (xp.sum(w), w @ X), X)
+    mean = sums / total
+    (squares,) = rows.reduce(lambda w, X, m: (w @ (X - m) ** 2,), X,
+                             rows.asarray(mean, X))
+    std = np.sqrt(squares / total)
     magnitude = np.abs(centre)
     scale = np.where(degenerate_features(mad**2, magnitude), std, mad)
     flat = degenerate_features(scale**2, magnitude)
@@ -61,7 +67,9 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
     :class:`~sklearn_lowdim.covariance.RobustShrinkageCovariance` (or any
     estimator with ``fit`` and ``mahalanobis``). ``score_samples = -d^2``. By
     default the threshold flags the 2.5% of the fit rows farthest from the
-    robust centre; with ``contamination='auto'`` a row is an outlier when
+    robust centre; ``contamination='auto'`` is the conformal threshold of a 5%
+    false-alarm rate once calibration rows exist, as for every detector of
+    this package; with ``contamination='chi2'`` a row is an outlier when
     ``d^2`` exceeds the ``quantile`` of a chi-square with ``n_features``
     degrees of freedom (``cutoff_df='p-1'`` reproduces the R code). The
     chi-square cut-off can flag no fit row at all on light-tailed data (a
@@ -79,12 +87,17 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
     estimator : estimator, default=None
         ``None`` is ``RobustShrinkageCovariance()``.
     quantile : float in (0, 1), default=0.975
-        Chi-square quantile of the ``'auto'`` cut-off.
+        Chi-square quantile of the ``'chi2'`` cut-off.
     cutoff_df : {'p', 'p-1'}, default='p'
         Degrees of freedom of the chi-square cut-off.
-    contamination : 'auto' or float in (0, 0.5], default=0.025
+    contamination : float in (0, 0.5], 'auto' or 'chi2', default=0.025
         A float: that share of the fit rows is flagged (weighted by
-        ``sample_weight``); 'auto': the chi-square cut-off.
+        ``sample_weight``). ``'auto'``: ``offset_`` is the conformal threshold
+        of ``predict(X, alpha=0.05)`` once calibration scores exist
+        (``calibration`` or :meth:`calibrate`), so that at most 5% of
+        in-distribution rows are flagged in expectation; before that, the 5%
+        percentile of the fit rows. ``'chi2'``: the chi-square cut-off (the
+        meaning ``'auto'`` had before version 0.2).
     standardize : bool, default=True
         Median-centre and robustly scale each feature before the fit.
     consistency : bool, default=True
@@ -93,6 +106,13 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         Rousseeuw and Van Driessen 1999), so that the chi-square cut-off holds
         at the normal whatever the shrinkage did to the scale. ``False`` with
         ``standardize=False`` and ``cutoff_df='p-1'`` reproduces the R code.
+    calibration : float in (0, 1) or None, default=None
+        Fraction of the fit rows (drawn with ``random_state``) held out of the
+        fit and passed to :meth:`calibrate`: ``pvalues`` and
+        ``predict(X, alpha=...)``/``predict(X, fdr=...)`` then work right after
+        ``fit``. ``None``: call :meth:`calibrate` on held-out rows yourself.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the calibration split.
     verbose : int, default=0
         Passed to the covariance estimator when it has a ``verbose`` parameter.
 
@@ -120,6 +140,11 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         Squared distances of the fit rows.
     outlier_mask_ : ndarray of bool of shape (n_samples,)
         Fit rows beyond the cut-off.
+    n_passes_ : int
+        Block passes over a dask ``X`` in ``fit`` (0 in memory).
+    calibration_scores_ : ndarray of shape (n_calibration,)
+        Sorted ``score_samples`` of the calibration rows (after
+        ``calibration`` or :meth:`calibrate`).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -142,7 +167,10 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         "estimator": [HasMethods(["fit", "mahalanobis"]), None],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
         "cutoff_df": [StrOptions({"p", "p-1"})],
-        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "contamination": [Interval(Real, 0, 0.5, closed="right"),
+                          StrOptions({"auto", "chi2"})],
+        "calibration": [Interval(Real, 0, 1, closed="neither"), None],
+        "random_state": ["random_state"],
         "standardize": ["boolean"],
         "consistency": ["boolean"],
         "verbose": ["verbose"],
@@ -150,13 +178,15 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
 
     def __init__(self, estimator=None, *, quantile=0.975, cutoff_df="p",
                  contamination=0.025, standardize=True, consistency=True,
-                 verbose=0):
+                 calibration=None, random_state=None, verbose=0):
         self.estimator = estimator
         self.quantile = quantile
         self.cutoff_df = cutoff_df
         self.contamination = contamination
         self.standardize = standardize
         self.consistency = consistency
+        self.calibration = calibration
+        self.random_state = random_state
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -165,9 +195,18 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (a dask array is computed: the comedian is a matrix
-            of exact medians over all rows).
+        X : array-like, array-API array or dask array of shape (n_samples, n_features)
+            Training rows. A dask array is never materialised: the
+            standardisation takes one pass for ``max |X|``, two exact
+            distributed selections (5 passes each, see
+            :meth:`RobustShrinkageCovariance.fit`) and two passes for the
+            mean and standard deviation; the covariance estimator then reads
+            the standardised rows lazily (its ``n_passes_``), and one last
+            pass brings the ``n`` fit distances (not the rows) to this
+            process for the threshold. ``n_passes_`` counts them all (about
+            40 for the default estimator); the model equals the in-memory
+            one. An array-API input (with ``array_api_dispatch``) is fitted on
+            its device, the ``d x d`` factorisations on the host in float64.
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -180,36 +219,61 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         self : object
             The fitted detector.
         """
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        w = check_weights(sample_weight, X)
+        X, _, X_cal = self._hold_out_calibration(X, None, sample_weight)
+        in_dtype = getattr(X, "dtype", None)
+        X, w = _validated_rows(self, X, sample_weight)
+        rows = RowAccess(X, w)
         d = X.shape[1]
-        self.centre_, self.scale_ = (robust_standardisation(X, w) if self.standardize
+        self.centre_, self.scale_ = (robust_standardisation(rows, X)
+                                     if self.standardize
                                      else (np.zeros(d), np.ones(d)))
-        Z = (X - self.centre_) / self.scale_
-        self.estimator_ = self._fit_estimator(Z, w)
+        Z = (X - rows.asarray(self.centre_, X)) / rows.asarray(self.scale_, X)
+        self.estimator_ = self._fit_estimator(Z, w, rows)
+        # the n fit distances (not the rows) come to the host: they place the
+        # threshold and are PyOD's decision_scores_
         raw = self.estimator_.mahalanobis(Z)
+        raw = np.asarray(raw.compute() if rows.dask else to_numpy(raw),
+                         dtype=np.float64)
+        self.n_passes_ = rows.passes + getattr(self.estimator_, "n_passes_", 0) + (
+            1 if rows.dask else 0)
+        w = None if w is None else np.asarray(to_numpy(w), dtype=np.float64)
+        self._set_threshold(raw, w, d)
+        self._set_whitener()
+        if rows.array_api:  # fitted arrays in X's namespace, on its device
+            for name in ("centre_", "scale_", "location_", "dist_", "outlier_mask_"):
+                setattr(self, name, rows.asarray(getattr(self, name), in_dtype))
+        if X_cal is not None:
+            # 'auto' moves offset_ to the conformal one
+            self._set_calibration_scores(to_numpy(self.score_samples(X_cal)))
+        return self
+
+    def _set_threshold(self, raw, w, d):
+        """``correction_``, ``dist_``, ``offset_`` and the mask from fit distances."""
         self.correction_ = 1.0
         if self.consistency:
             median = float(weighted_median(raw[:, None], w)[0])
             if median > 0:
                 self.correction_ = median / float(chi2.ppf(0.5, d))
         self.dist_ = raw / self.correction_
-        if self.contamination == "auto":
+        if self.contamination == "chi2":
             df = d - (self.cutoff_df == "p-1")
             threshold = float(chi2.ppf(self.quantile, max(df, 1)))
         else:
-            threshold = weighted_percentile(
-                self.dist_, 100 * (1 - self.contamination), w)
+            level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
+            threshold = weighted_percentile(self.dist_, 100 * (1 - level), w)
         self.offset_ = -threshold  # threshold_ (PyOD's name) is -offset_
         self.outlier_mask_ = self.dist_ > threshold
         # rows of weight 0 count as removed (their scores are not fit scores)
         self._record_fit_scores(-self.dist_ if w is None else -self.dist_[w > 0])
-        self._set_whitener()
-        return self
 
-    def _fit_estimator(self, Z, w):
+    def _fit_estimator(self, Z, w, rows):
         base = RobustShrinkageCovariance() if self.estimator is None else self.estimator
         estimator = clone(base)
+        if (rows.dask or rows.array_api) and not isinstance(
+                estimator, RobustShrinkageCovariance):
+            raise ValueError(
+                f"{type(estimator).__name__} needs NumPy rows; on a dask or "
+                "array-API X use the default estimator (RobustShrinkageCovariance).")
         if "verbose" in estimator.get_params():
             estimator.set_params(verbose=self.verbose)
         if w is None:
@@ -222,9 +286,9 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         return estimator.fit(Z, sample_weight=w)
 
     def _set_whitener(self):
-        """``location_`` and ``whitener_`` in the units of X."""
+        """``location_`` and ``whitener_`` in the units of X (host arrays)."""
         est = self.estimator_
-        self.location_ = self.centre_ + self.scale_ * np.asarray(
+        self.location_ = self.centre_ + self.scale_ * to_numpy(
             getattr(est, "location_", np.zeros_like(self.scale_)))
         whitener = getattr(est, "whitener_", None)
         if whitener is None and hasattr(est, "covariance_"):
@@ -240,9 +304,11 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
 
         Parameters
         ----------
-        X : array-like or dask array of shape (n_samples, n_features)
-            Rows to score (NaN and infinity are rejected); a dask array gives a
-            lazy dask array of scores.
+        X : array-like, array-API array or dask array of shape (n_samples, n_features)
+            Rows to score (NaN and infinity are rejected); an array-API array
+            (with ``array_api_dispatch``) is scored on its device, in its
+            namespace and dtype; a dask array gives a lazy dask array of scores
+            with X's row chunks.
 
         Returns
         -------
@@ -253,6 +319,43 @@ class RobustMahalanobis(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMi
         if is_dask_array(X):
             return dask_rows(X, None).map_blocks(self.score_samples, drop_axis=1,
                                                  dtype=np.float64)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        Z = (X - self.centre_) / self.scale_
+        xp, array_api = get_namespace(X)
+        if not array_api:
+            X = validate_data(self, X, dtype=np.float64, reset=False)
+            Z = (X - to_numpy(self.centre_)) / to_numpy(self.scale_)
+            return -self.estimator_.mahalanobis(Z) / self.correction_
+        X, _ = _validated_rows(self, X, None, reset=False)
+        rows = RowAccess(X)
+        Z = (X - rows.asarray(to_numpy(self.centre_), X)) / rows.asarray(
+            to_numpy(self.scale_), X)
         return -self.estimator_.mahalanobis(Z) / self.correction_
+
+    def predict(self, X, *, fdr=None, alpha=None):
+        """+1 for inliers, -1 for outliers; with an error guarantee if asked.
+
+        As :meth:`ConformalMixin.predict <sklearn_lowdim.ood.KNNOOD.predict>`;
+        an array-API ``X`` without ``fdr``/``alpha`` is labelled on its device
+        (int64 labels in its namespace), a dask ``X`` lazily.
+
+        Parameters
+        ----------
+        X : array-like, array-API array or dask array of shape (n_samples, n_features)
+            Rows to label.
+        fdr : float in (0, 1), default=None
+            Benjamini-Hochberg discoveries at this false-discovery rate among
+            the conformal p-values of the batch (needs calibration).
+        alpha : float in (0, 1), default=None
+            Flag rows with conformal p-value at most ``alpha`` (needs
+            calibration).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 for rows kept as in-distribution, -1 for flagged rows.
+        """
+        xp, array_api = get_namespace(X)
+        if array_api and fdr is None and alpha is None:
+            decision = self.decision_function(X)
+            ones = xp.ones(decision.shape, dtype=xp.int64, device=device(decision))
+            return xp.where(decision < 0, -ones, ones)
+        return super().predict(X, fdr=fdr, alpha=alpha)

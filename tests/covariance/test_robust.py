@@ -66,7 +66,7 @@ def test_flags_about_two_and_a_half_percent_of_clean_gaussian_data():
     rng = np.random.default_rng(2)
     n = 4000
     X = rng.normal(size=(n, 5)) @ np.diag([1.0, 2.0, 0.5, 1.0, 1.5])
-    flagged = RobustMahalanobis(contamination="auto").fit(X).outlier_mask_.sum()
+    flagged = RobustMahalanobis(contamination="chi2").fit(X).outlier_mask_.sum()
     sd = np.sqrt(binom.var(n, 0.025))
     # Shrinkage toward a scaled identity biases the distances on a non-spherical
     # covariance, so the band is 4 binomial standard deviations wide.
@@ -91,7 +91,7 @@ def test_orthogonal_equivariance_of_distances():
 def test_detector_api_and_cutoffs():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(300, 3))
-    det = RobustMahalanobis(cutoff_df="p-1", contamination="auto").fit(X)
+    det = RobustMahalanobis(cutoff_df="p-1", contamination="chi2").fit(X)
     assert det.threshold_ == pytest.approx(chi2.ppf(0.975, 2))
     np.testing.assert_allclose(det.decision_function(X), det.score_samples(X)
                                + det.threshold_)
@@ -110,3 +110,27 @@ def test_plugs_into_mahalanobis_ood():
     det = MahalanobisOOD(covariance=RobustShrinkageCovariance()).fit(X, y)
     assert det.predict([[0.0, 0.0, 0.0]])[0] == 1
     assert det.predict([[40.0, 40.0, 40.0]])[0] == -1
+
+
+@pytest.mark.parametrize("exponent", [-997, -1000, 1000])
+def test_tiny_and_huge_data_fit_exactly_and_warn_about_reported_matrices(exponent):
+    # issue 14 (the input sweep's strict xfail RobustShrinkageCovariance-
+    # scale_1e-300): X * 2**k is fitted exactly as X; precision_ (1e-300: inverse
+    # squares overflow) or covariance_ (1e300) leave float64 with a warning
+    import warnings
+
+    X = np.random.default_rng(7).normal(size=(24, 3))
+    base = RobustShrinkageCovariance().fit(X)
+    scaled_X = np.ldexp(X, exponent)
+    with pytest.warns(UserWarning, match="outside float64's range"):
+        est = RobustShrinkageCovariance().fit(scaled_X)
+    np.testing.assert_array_equal(est.location_, np.ldexp(base.location_, exponent))
+    np.testing.assert_allclose(est.mahalanobis(scaled_X), base.mahalanobis(X),
+                               rtol=1e-12)
+    with np.errstate(over="ignore", under="ignore"):
+        expected = np.ldexp(base.covariance_, 2 * exponent)
+    np.testing.assert_array_equal(est.covariance_, expected)
+    # ordinary magnitudes: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        RobustShrinkageCovariance().fit(np.ldexp(X, 300))

@@ -65,15 +65,15 @@ def test_one_hot_columns_do_not_dominate():
     # issue 14: RobustMahalanobis() flagged 100% of the rows (EllipticEnvelope 10%)
     X = _with_one_hot()
     n = len(X)
-    for det in (RobustMahalanobis(contamination="auto"),
-                RobustMahalanobis(contamination="auto", standardize=False)):
+    for det in (RobustMahalanobis(contamination="chi2"),
+                RobustMahalanobis(contamination="chi2", standardize=False)):
         flagged = det.fit(X).outlier_mask_.sum()
         # the chi-square cut-off's 2.5%, with a wide binomial band
         assert flagged <= 0.025 * n + 5 * np.sqrt(binom.var(n, 0.025))
     # and outliers in the continuous part are still found
     outliers = _with_one_hot(n=40, seed=3)
     outliers[:, :4] += 8.0 * np.sign(outliers[:, :4])
-    det = RobustMahalanobis(contamination="auto").fit(X)
+    det = RobustMahalanobis(contamination="chi2").fit(X)
     assert np.mean(det.predict(outliers) == -1) >= 0.9
     reference = EllipticEnvelope(random_state=0).fit(X)
     assert np.mean(reference.predict(outliers) == -1) >= 0.9
@@ -86,7 +86,7 @@ def test_default_threshold_flags_some_training_rows():
     det = RobustMahalanobis().fit(X)
     assert det.outlier_mask_.sum() > 0
     assert abs(det.outlier_mask_.mean() - 0.025) <= 1 / 300
-    assert RobustMahalanobis(contamination="auto").fit(X).threshold_ == \
+    assert RobustMahalanobis(contamination="chi2").fit(X).threshold_ == \
         pytest.approx(chi2.ppf(0.975, 2))
 
 
@@ -96,7 +96,7 @@ def test_consistency_correction_calibrates_the_chi_square_cut_off():
     rng = np.random.default_rng(4)
     n = 4000
     X = rng.normal(size=(n, 6)) @ np.diag([1.0, 3.0, 0.3, 1.0, 2.0, 0.5])
-    flagged = RobustMahalanobis(contamination="auto").fit(X).outlier_mask_.sum()
+    flagged = RobustMahalanobis(contamination="chi2").fit(X).outlier_mask_.sum()
     assert abs(flagged - 0.025 * n) <= 3 * np.sqrt(binom.var(n, 0.025))
 
 
@@ -120,3 +120,74 @@ def test_estimator_without_sample_weight_is_a_clear_error():
     assert det.whitener_ is not None
     with pytest.raises(ValueError, match="does not accept it"):
         det.fit(X, sample_weight=np.ones(50))
+
+
+# ----- issue 17: calibration=, contamination='auto', p-values -------------------
+def _t_rows(n, seed, d=3):
+    return np.random.default_rng(seed).standard_t(5, size=(n, d))
+
+
+def test_calibration_equals_a_manual_split():
+    from sklearn.model_selection import train_test_split
+
+    X = _t_rows(400, 0)
+    auto = RobustMahalanobis(calibration=0.25, random_state=0).fit(X)
+    X_fit, X_cal = train_test_split(X, test_size=100, random_state=0)
+    manual = RobustMahalanobis().fit(X_fit).calibrate(X_cal)
+    np.testing.assert_allclose(auto.calibration_scores_, manual.calibration_scores_)
+    np.testing.assert_allclose(auto.location_, manual.location_)
+    np.testing.assert_array_equal(auto.predict(X, alpha=0.1),
+                                  manual.predict(X, alpha=0.1))
+    # the p-values count calibration scores at or below the row's score
+    p = auto.pvalues(X[:20])
+    s = auto.score_samples(X[:20])
+    brute = [(1 + np.sum(auto.calibration_scores_ <= v)) / 101 for v in s]
+    np.testing.assert_allclose(p, brute)
+
+
+def test_pvalues_are_super_uniform_over_many_splits():
+    # split conformal: for a new in-distribution row P(p <= t) <= t, marginally
+    # over the calibration draw; 100 splits x 100 new rows, heavy-tailed data
+    pvalues, auto_flags, fdp = [], [], []
+    for seed in range(100):
+        det = RobustMahalanobis(calibration=0.5, random_state=seed,
+                                contamination="auto").fit(_t_rows(160, seed))
+        new = _t_rows(100, 10_000 + seed)
+        pvalues.append(det.pvalues(new))
+        auto_flags.append(np.mean(det.predict(new) == -1))
+        # a batch with 10 far rows: realised false-discovery proportion
+        batch = np.vstack([new[:90], _t_rows(10, 20_000 + seed) * 6])
+        flagged = det.predict(batch, fdr=0.2) == -1
+        fdp.append(flagged[:90].sum() / max(flagged.sum(), 1))
+    pvalues = np.concatenate(pvalues)
+    for t in (0.02, 0.05, 0.1, 0.25, 0.5):
+        # rows share a calibration set, so the spread is over splits: bound it
+        # by the per-split means (100 of them)
+        per_split = np.mean(np.reshape(pvalues <= t, (100, -1)), axis=1)
+        se = per_split.std() / np.sqrt(100)
+        assert per_split.mean() <= t + 3 * se + 1e-12, t
+    # and not trivially conservative: the 81-row calibration set gives
+    # P(p <= 0.05) = floor(0.05 * 81) / 81 = 4 / 81 exactly at exchangeability
+    assert np.mean(pvalues <= 0.05) >= 0.035
+    assert np.mean(auto_flags) <= 0.05 + 0.01
+    assert np.mean(fdp) <= 0.2 + 0.03
+
+
+def test_auto_before_calibration_is_the_five_percent_fit_percentile():
+    X = _t_rows(300, 1)
+    det = RobustMahalanobis(contamination="auto").fit(X)
+    assert det.threshold_ == pytest.approx(np.percentile(det.dist_, 95))
+    assert det.outlier_mask_.mean() == pytest.approx(0.05, abs=1 / 300)
+    chi = RobustMahalanobis(contamination="chi2").fit(X)
+    assert chi.threshold_ == pytest.approx(chi2.ppf(0.975, 3))
+    with pytest.raises(ValueError, match="calibrate"):
+        det.pvalues(X)
+
+
+def test_calibration_refuses_weights_and_dask():
+    da = pytest.importorskip("dask.array")
+    X = _t_rows(100, 2)
+    with pytest.raises(ValueError, match="calibrate"):
+        RobustMahalanobis(calibration=0.2).fit(X, sample_weight=np.ones(100))
+    with pytest.raises(ValueError, match="calibrate"):
+        RobustMahalanobis(calibration=0.2).fit(da.from_array(X, chunks=50))
