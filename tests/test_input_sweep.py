@@ -490,8 +490,6 @@ _FITS_USER_OBJECT = "fits the user's covariance estimator in place instead of a 
 KNOWN_FAILURES = {
     **_each('ResidualOOD', 'scale_1e300',
             'LinAlgError: Eigenvalues did not converge'),
-    **_each('RobustShrinkageCovariance', 'scale_1e-300',
-            'LinAlgError: SVD did not converge'),
     **_each('ViM', 'scale_1e300',
             'LinAlgError: Eigenvalues did not converge'),
 }  # fmt: skip
