@@ -14,10 +14,18 @@ import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import asarray_like, float_dtype, get_namespace, is_dask_array, to_numpy
+from ..utils import (
+    Progress,
+    asarray_like,
+    float_dtype,
+    get_namespace,
+    is_dask_array,
+    to_numpy,
+)
 from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import Interval, StrOptions
+from ._base import check_weights, weighted_percentile
 from ._conformal import AUTO_ALPHA, ConformalMixin
 from ._pyod import PyODMixin
 
@@ -33,13 +41,34 @@ def offset_rows(n_rows):
     return np.linspace(0, n_rows - 1, _OFFSET_ROWS).astype(np.intp)
 
 
+def check_labels(y, n_rows):
+    """``y`` as a 1-D array of ``n_rows`` labels (``None`` stays ``None``)."""
+    if y is None:
+        return None
+    y = np.asarray(y)
+    if y.shape != (n_rows,):
+        raise ValueError(
+            f"y must be 1-D with {n_rows} labels, got shape {y.shape}."
+        )
+    return y
+
+
+def drop_weightless(X, y, sample_weight):
+    """Rows of weight zero removed: a weight is a multiplicity, zero is absent."""
+    if sample_weight is None or np.all(sample_weight > 0):
+        return X, y, sample_weight
+    keep = np.asarray(sample_weight > 0)
+    return X[keep], None if y is None else y[keep], sample_weight[keep]
+
+
 class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMixin,
                        OutlierMixin, BaseEstimator):
     """Base of :class:`KNNOOD`, :class:`ResidualOOD` and :class:`ViM`.
 
-    Subclasses implement ``_fit(X, y)`` and ``_score(X)`` on validated arrays,
-    and may override ``_fit_scores(X)`` (the scores of fit rows that place
-    ``offset_``; KNN scores them leave-one-out).
+    Subclasses implement ``_fit(X, y, sample_weight)`` and ``_score(X)`` on
+    validated arrays, name the fit step in ``_fit_message``, and may override
+    ``_fit_scores(X, rows, sample_weight)`` (the scores of the fit rows
+    ``rows`` that place ``offset_``; KNN scores them leave-one-out).
     """
 
     _parameter_constraints: dict = {
@@ -47,14 +76,17 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
                           StrOptions({"auto"})],
         "calibration": [Interval(Real, 0, 1, closed="neither"), None],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
+
+    _fit_message = "statistics"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fit on in-distribution rows, then place the threshold.
 
         With ``calibration`` set, that fraction of the rows (drawn with
@@ -68,6 +100,11 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
         y : array-like of shape (n_samples,), default=None
             Class labels, used only where the detector says so (``None`` is
             one class).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row multiplicities: a row of integer weight ``w`` fits
+            the same detector as the row repeated ``w`` times (``offset_``
+            included), a row of weight zero the same as the row absent. Not
+            combined with ``calibration`` (call :meth:`calibrate` instead).
 
         Returns
         -------
@@ -76,24 +113,30 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
         """
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        if y is not None:
-            y = np.asarray(y)
-            if y.shape != (X.shape[0],):
-                raise ValueError(
-                    f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}."
-                )
-        X_fit, y_fit, X_cal = self._split_calibration(X, y)
-        self._fit(X_fit, y_fit)
-        scores = np.asarray(self._fit_scores(X_fit), dtype=np.float64)
-        level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
-        self.offset_ = float(np.percentile(scores, 100.0 * level))
-        self._record_fit_scores(scores)
+        y = check_labels(y, X.shape[0])
+        sample_weight = check_weights(sample_weight, X)
+        X, y, X_cal = self._hold_out_calibration(X, y, sample_weight)
+        X, y, sample_weight = drop_weightless(X, y, sample_weight)
+        with Progress(2, self.verbose, desc=type(self).__name__) as progress:
+            self._fit(X, y, sample_weight)
+            progress.update(message=self._fit_message)
+            rows = offset_rows(X.shape[0])
+            self._set_offset(self._fit_scores(X, rows, sample_weight),
+                             None if sample_weight is None else sample_weight[rows])
+            progress.update(message="offset_ from the fit rows' scores")
         if X_cal is not None:
             self._set_calibration_scores(self._score(X_cal))
         return self
 
-    def _fit_scores(self, X):
-        return self._score(X[offset_rows(X.shape[0])])
+    def _set_offset(self, scores, weights):
+        """``offset_`` at the contamination level of the (weighted) fit scores."""
+        scores = np.asarray(scores, dtype=np.float64)
+        level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
+        self.offset_ = weighted_percentile(scores, 100.0 * level, weights)
+        self._record_fit_scores(scores)
+
+    def _fit_scores(self, X, rows, sample_weight):
+        return self._score(X[rows])
 
     def score_samples(self, X):
         """Score of each row; higher is more in-distribution.

@@ -8,16 +8,27 @@ from numbers import Integral
 
 import numpy as np
 
-from ..covariance import Whitener
+from ..covariance import GaussianStatistics, Whitener
 from ..utils import working_memory_budget
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import l2_normalize
-from ._feature_base import _FeatureDetector, offset_rows
+from ._feature_base import _FeatureDetector
 
 __all__ = ["KNNOOD"]
 
 # query rows per block: enough for BLAS to run at full speed
 _QUERY_ROWS = 2048
+
+
+def _blocks(Q, R, k):
+    """Query-row blocks, each with the reference-row blocks of one GEMM."""
+    m, n = Q.shape[0], R.shape[0]
+    block = working_memory_budget() * 2**20 / Q.dtype.itemsize
+    rows = int(max(1, min(m, _QUERY_ROWS)))
+    cols = int(min(n, max(k, block // rows)))
+    for start in range(0, m, rows):
+        yield (slice(start, start + rows),
+               [slice(first, first + cols) for first in range(0, n, cols)])
 
 
 def largest_keys(Q, R, bias, k):
@@ -35,20 +46,64 @@ def largest_keys(Q, R, bias, k):
     """
     from ._kernels import topk_update  # imports Numba on the first search
 
-    dtype = Q.dtype
-    m, n = Q.shape[0], R.shape[0]
-    block = working_memory_budget() * 2**20 / dtype.itemsize
-    rows = int(max(1, min(m, _QUERY_ROWS)))
-    cols = int(min(n, max(k, block // rows)))
-    out = np.empty((m, k), dtype=dtype)
-    for start in range(0, m, rows):
-        heaps = np.full((min(rows, m - start), k), -np.inf, dtype=dtype)
-        queries = Q[start:start + rows]
-        for first in range(0, n, cols):
-            topk_update(queries @ R[first:first + cols].T, bias[first:first + cols],
-                        heaps)
-        out[start:start + rows] = -np.sort(-heaps, axis=1)
+    out = np.empty((Q.shape[0], k), dtype=Q.dtype)
+    for rows, col_blocks in _blocks(Q, R, k):
+        heaps = np.full((Q[rows].shape[0], k), -np.inf, dtype=Q.dtype)
+        for cols in col_blocks:
+            topk_update(Q[rows] @ R[cols].T, bias[cols], heaps)
+        out[rows] = -np.sort(-heaps, axis=1)
     return out
+
+
+def weighted_capacity(weights, threshold):
+    """Rows a weighted candidate set can hold: the fewest (smallest) weights
+    that reach ``threshold``, plus a margin of two for rounding."""
+    cumulative = np.cumsum(np.sort(weights[weights > 0]))
+    needed = int(np.searchsorted(cumulative, threshold)) + 1
+    return min(needed + 1, len(weights)) + 1
+
+
+def weighted_candidates(Q, R, bias, weights, thresholds, capacity):
+    """Per query row, the fewest largest keys whose weights reach its threshold.
+
+    The weighted version of :func:`largest_keys`: the same blocks, with the
+    Numba update of ``_knn_kernels``. A row of weight ``w`` counts as ``w``
+    rows (weights are multiplicities).
+
+    Returns
+    -------
+    keys, wts : ndarrays of shape (n_queries, capacity)
+        Keys in decreasing order with their weights; unused slots hold
+        ``-inf`` and weight 0.
+    """
+    from ._knn_kernels import weighted_update  # imports Numba on first use
+
+    m = Q.shape[0]
+    keys = np.full((m, capacity), -np.inf, dtype=Q.dtype)
+    wts = np.zeros((m, capacity))
+    sizes = np.zeros(m, dtype=np.intp)
+    thresholds = np.array(np.broadcast_to(thresholds, (m,)), dtype=np.float64)
+    for rows, col_blocks in _blocks(Q, R, capacity):
+        for cols in col_blocks:
+            weighted_update(Q[rows] @ R[cols].T, bias[cols], weights[cols],
+                            thresholds[rows], keys[rows], wts[rows], sizes[rows])
+    unused = np.arange(capacity) >= sizes[:, None]
+    keys[unused], wts[unused] = -np.inf, 0.0
+    return keys, wts
+
+
+def kth_key(keys, wts, thresholds):
+    """Largest key at which the cumulative weight (keys decreasing) reaches
+    the threshold, per row of candidate sets; ``-inf`` where it never does."""
+    order = np.argsort(-keys, axis=-1, kind="stable")
+    keys = np.take_along_axis(keys, order, axis=-1)
+    cumulative = np.cumsum(np.take_along_axis(wts, order, axis=-1), axis=-1)
+    thresholds = np.asarray(thresholds, dtype=np.float64)
+    position = np.sum(cumulative < thresholds[..., None], axis=-1)
+    last = keys.shape[-1] - 1
+    kth = np.take_along_axis(keys, np.minimum(position, last)[..., None],
+                             axis=-1)[..., 0]
+    return np.where(position <= last, kth, -np.inf)
 
 
 class KNNOOD(_FeatureDetector):
@@ -75,6 +130,12 @@ class KNNOOD(_FeatureDetector):
     more than ``contamination`` of new in-distribution rows. For that reason
     the detector is a novelty detector like ``LocalOutlierFactor(novelty=True)``:
     it has no ``fit_predict``; ``labels_`` gives the fit rows' labels.
+
+    ``sample_weight`` in :meth:`fit` are row multiplicities: the k-th
+    neighbour of a row is at the smallest radius within which the weights of
+    the fit rows reach ``k`` (integer weights search exactly as the rows
+    repeated, a weight of zero as the row absent; a fit row scored
+    leave-one-out leaves one unit of its own weight out).
 
     Parameters
     ----------
@@ -107,6 +168,9 @@ class KNNOOD(_FeatureDetector):
         ``predict(X, fdr=, alpha=)``.
     random_state : int, RandomState instance or None, default=None
         Draws the calibration rows.
+    verbose : int, default=0
+        Report the steps of ``fit`` on stderr through
+        :class:`~sklearn_lowdim.utils.Progress`.
 
     Attributes
     ----------
@@ -168,9 +232,11 @@ class KNNOOD(_FeatureDetector):
     # as for LocalOutlierFactor(novelty=True).
     novelty = True
 
+    _fit_message = "statistics and search bank of the fit rows"
+
     def __init__(self, n_neighbors=50, *, normalize="l2", whiten=False,
                  class_conditional=False, contamination=0.05, calibration=None,
-                 random_state=None):
+                 random_state=None, verbose=0):
         self.n_neighbors = n_neighbors
         self.normalize = normalize
         self.whiten = whiten
@@ -178,6 +244,7 @@ class KNNOOD(_FeatureDetector):
         self.contamination = contamination
         self.calibration = calibration
         self.random_state = random_state
+        self.verbose = verbose
 
     @property
     def fit_predict(self):
@@ -196,57 +263,89 @@ class KNNOOD(_FeatureDetector):
             Z = Z @ self.whitener_.W_.astype(dtype)
         return np.ascontiguousarray(Z, dtype=dtype)
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight):
         Z = l2_normalize(X) if self.normalize == "l2" else X
-        self.location_ = Z.mean(axis=0, dtype=np.float64)
+        stats = GaussianStatistics.from_data(Z, sample_weight=sample_weight,
+                                             pooled_scatter=self.whiten)
+        self.location_ = stats.means[0]
         self.whitener_ = None
         if self.whiten:
-            centred = Z.astype(np.float64) - self.location_
-            covariance = centred.T @ centred / Z.shape[0]
-            self.whitener_ = Whitener(method="eigh", singular="floor").fit(covariance)
+            self.whitener_ = Whitener(method="eigh", singular="floor").fit(
+                stats.scatter / stats.counts[0])
         labels = (np.zeros(X.shape[0], dtype=int) if y is None or
                   not self.class_conditional else y)
         self.classes_, codes = np.unique(labels, return_inverse=True)
         order = np.argsort(codes, kind="stable")
-        counts = np.bincount(codes, minlength=len(self.classes_))
-        self._set_n_neighbors(counts)
+        counts = np.bincount(codes, weights=sample_weight,
+                             minlength=len(self.classes_))
+        self._set_n_neighbors(counts, sample_weight is not None)
         features = self._transform(X)[order]
         self._features = features
         self._half_bias = -0.5 * np.einsum("ij,ij->i", features, features)
-        self._bounds = np.r_[0, np.cumsum(counts)]
+        self._bounds = np.r_[0, np.cumsum(np.bincount(codes))]
         self._codes = codes
         self._position = np.argsort(order)  # sorted position of each fit row
+        self._weights = None if sample_weight is None else sample_weight[order]
+        if sample_weight is not None:
+            # leave-one-out searches reach n_neighbors_ + 1
+            self._capacity = weighted_capacity(self._weights, self.n_neighbors_ + 1)
 
-    def _set_n_neighbors(self, counts):
-        smallest = int(counts.min())
+    def _set_n_neighbors(self, counts, weighted):
+        smallest = float(counts.min())
         if smallest < 2:
+            what = (f"a class of total weight {smallest:g} (class weights "
+                    f"{np.round(counts, 6).tolist()})" if weighted else
+                    f"1 sample in a class (class counts {counts.tolist()})")
             raise ValueError(
-                f"KNNOOD got 1 sample in a class (class counts {counts.tolist()}); "
-                "it needs at least 2 fit rows per class to score fit rows "
-                "leave-one-out."
+                f"KNNOOD got {what}; it needs at least 2 fit rows (total weight 2) "
+                "per class to score fit rows leave-one-out."
             )
-        self.n_neighbors_ = min(self.n_neighbors, smallest - 1)
+        self.n_neighbors_ = int(min(self.n_neighbors, np.floor(smallest) - 1))
         if self.n_neighbors_ < self.n_neighbors:
             warnings.warn(
                 f"n_neighbors={self.n_neighbors} needs more fit rows per class "
-                f"than the {smallest} available; using n_neighbors_="
-                f"{self.n_neighbors_}.", UserWarning, stacklevel=4,
+                f"than the {smallest:g} available; using n_neighbors_="
+                f"{self.n_neighbors_}.", UserWarning, stacklevel=5,
             )
 
-    def _class_distances(self, Z, c, k):
-        """Squared distances of ``Z``'s rows to the ``k`` nearest rows of class c."""
+    def _class_distances(self, Z, c, thresholds):
+        """Squared k-th-neighbour distances of ``Z``'s rows in class ``c``, the
+        k of each row (its threshold, a weight with ``sample_weight``) given."""
         lo, hi = self._bounds[c], self._bounds[c + 1]
-        keys = largest_keys(Z, self._features[lo:hi],
-                            self._half_bias[lo:hi].astype(Z.dtype), k)
+        R, bias = self._features[lo:hi], self._half_bias[lo:hi].astype(Z.dtype)
+        thresholds = np.broadcast_to(thresholds, (Z.shape[0],))
+        if self._weights is None:
+            keys = largest_keys(Z, R, bias, int(thresholds.max()))
+            kth = np.take_along_axis(keys, thresholds[:, None] - 1, axis=1)[:, 0]
+        else:
+            kth = kth_key(*weighted_candidates(Z, R, bias, self._weights[lo:hi],
+                                               thresholds, self._capacity),
+                          thresholds)
         z2 = np.einsum("ij,ij->i", Z, Z, dtype=np.float64)
-        return np.maximum(z2[:, None] - 2.0 * keys.astype(np.float64), 0.0)
+        return np.maximum(z2 - 2.0 * kth.astype(np.float64), 0.0)
 
     def _score(self, X):
         Z = self._transform(X)
         k = self.n_neighbors_
         nearest = np.full(Z.shape[0], np.inf)
         for c in range(len(self.classes_)):
-            np.minimum(nearest, self._class_distances(Z, c, k)[:, k - 1],
+            np.minimum(nearest, self._class_distances(Z, c, k), out=nearest)
+        return -np.sqrt(nearest)
+
+    def _fit_scores(self, X, rows, sample_weight):
+        """Leave-one-out scores of (up to 20,000 evenly spaced) fit rows.
+
+        A row's own class holds the row itself at distance 0: its threshold
+        there is one more (its own weight, when below 1), which leaves one
+        copy of the row out.
+        """
+        Z = self._features[self._position[rows]]
+        own = self._codes[rows]
+        extra = 1 if sample_weight is None else np.minimum(sample_weight[rows], 1.0)
+        nearest = np.full(Z.shape[0], np.inf)
+        for c in range(len(self.classes_)):
+            thresholds = self.n_neighbors_ + np.where(own == c, extra, 0)
+            np.minimum(nearest, self._class_distances(Z, c, thresholds),
                        out=nearest)
         return -np.sqrt(nearest)
 
@@ -268,20 +367,6 @@ class KNNOOD(_FeatureDetector):
             d2 = xp.clip(xp.sum(Z * Z, axis=1) - 2.0 * kth, min=0.0)
             nearest = d2 if nearest is None else xp.minimum(nearest, d2)
         return -xp.sqrt(nearest)
-
-    def _fit_scores(self, X):
-        """Leave-one-out scores of (up to 20,000 evenly spaced) fit rows."""
-        rows = offset_rows(X.shape[0])
-        Z = self._features[self._position[rows]]
-        own = self._codes[rows]
-        k = self.n_neighbors_
-        nearest = np.full(Z.shape[0], np.inf)
-        for c in range(len(self.classes_)):
-            d2 = self._class_distances(Z, c, k + 1)
-            # a row's own class holds the row itself at distance 0
-            np.minimum(nearest, np.where(own == c, d2[:, k], d2[:, k - 1]),
-                       out=nearest)
-        return -np.sqrt(nearest)
 
 
 def _kth_key_xp(Z, R, bias, k, xp):
