@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..covariance import GaussianStatistics
 from ..utils import (
     Progress,
     asarray_like,
@@ -25,7 +26,7 @@ from ..utils import (
 from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import Interval, StrOptions
-from ._base import check_weights, weighted_percentile
+from ._base import check_weights, dask_rows, power_of_two_unit, weighted_percentile
 from ._conformal import AUTO_ALPHA, ConformalMixin
 from ._pyod import PyODMixin
 
@@ -59,6 +60,85 @@ def drop_weightless(X, y, sample_weight):
         return X, y, sample_weight
     keep = np.asarray(sample_weight > 0)
     return X[keep], None if y is None else y[keep], sample_weight[keep]
+
+
+def _in_memory(values):
+    """Labels or weights of a dask fit (n values, never X) as a NumPy array."""
+    if values is None:
+        return None
+    return np.asarray(values.compute() if is_dask_array(values) else values)
+
+
+def block_parts(X, sample_weight, func, *args):
+    """``func(block, block_weights, *args)`` delayed for each row block of ``X``."""
+    import dask
+
+    bounds = np.cumsum((0,) + tuple(X.chunks[0]))
+    return [dask.delayed(func)(block, None if sample_weight is None
+                               else sample_weight[bounds[i]:bounds[i + 1]], *args)
+            for i, block in enumerate(X.to_delayed().ravel())]
+
+
+def tree_reduce(parts, merge, *args):
+    """Delayed pairwise merge of delayed parts (a tree, depth log2(len))."""
+    import dask
+
+    parts = list(parts)
+    while len(parts) > 1:
+        merged = [dask.delayed(merge)(a, b, *args)
+                  for a, b in zip(parts[::2], parts[1::2])]
+        parts = merged + parts[len(merged) * 2:]
+    return parts[0]
+
+
+def _block_statistics(block, w, scatter, rescale):
+    """Weighted statistics of one block, of ``block / unit`` (a power of two)."""
+    unit = power_of_two_unit(block, per_feature=False)[0] if rescale else 1.0
+    stats = GaussianStatistics.from_data(block if unit == 1 else block / unit,
+                                         sample_weight=w, pooled_scatter=scatter)
+    return stats, unit
+
+
+def _merge_statistics(a, b):
+    """Chan's update of two blocks' statistics, in the larger unit of the two."""
+    unit = max(a[1], b[1])
+    return _rescaled(*a, unit).merge(_rescaled(*b, unit)), unit
+
+
+def _rescaled(stats, unit, target):
+    if unit == target:
+        return stats
+    ratio = unit / target  # at most 1: nothing overflows
+    stats.means = stats.means * ratio
+    stats.sq_dev = stats.sq_dev * ratio**2
+    if stats.scatter is not None:
+        stats.scatter = stats.scatter * ratio**2
+    return stats
+
+
+def block_statistics(X, sample_weight, rows, *, scatter=True, rescale=False):
+    """One pass over a row-chunked dask array: statistics and a row sample.
+
+    Each block is reduced to its weighted mean and scatter (of the block
+    divided by a power of two with ``rescale``), the states are merged by
+    Chan's update on the way, and the rows ``rows`` are gathered in the same
+    computation: X is read once and never materialised.
+
+    Returns
+    -------
+    stats : GaussianStatistics
+        One class: ``counts[0]`` the total weight, ``means[0]``, ``scatter``.
+    unit : float
+        The power of two the statistics are in (1 without ``rescale``).
+    gathered : ndarray of shape (len(rows), n_features)
+        ``X[rows]``.
+    """
+    import dask
+
+    merged = tree_reduce(block_parts(X, sample_weight, _block_statistics, scatter,
+                                     rescale), _merge_statistics)
+    (stats, unit), gathered = dask.compute(merged, X[rows])
+    return stats, unit, np.asarray(gathered)
 
 
 class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMixin,
@@ -112,6 +192,8 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
             The fitted detector.
         """
         self._validate_params()
+        if is_dask_array(X):
+            return self._fit_lazy(X, y, sample_weight)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         y = check_labels(y, X.shape[0])
         sample_weight = check_weights(sample_weight, X)
@@ -127,6 +209,27 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
         if X_cal is not None:
             self._set_calibration_scores(self._score(X_cal))
         return self
+
+    def _fit_lazy(self, X, y, sample_weight):
+        """Fit on a dask array: the passes of ``_fit_dask``, X never whole."""
+        self._hold_out_calibration(X, y, sample_weight)  # no split on dask
+        X = dask_rows(X, None)
+        self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        y = check_labels(_in_memory(y), X.shape[0])
+        sample_weight = check_weights(_in_memory(sample_weight), X)
+        X, y, sample_weight = drop_weightless(X, y, sample_weight)
+        with Progress(1, self.verbose, desc=type(self).__name__) as progress:
+            rows = offset_rows(X.shape[0])
+            scores = self._fit_dask(X, y, sample_weight, rows)
+            self._set_offset(scores, None if sample_weight is None
+                             else sample_weight[rows])
+            progress.update(message=self._fit_message + " and offset_ (dask)")
+        return self
+
+    def _score_dask(self, X):
+        """Lazy scores of a row-chunked dask array, block by block."""
+        return X.map_blocks(self.score_samples, drop_axis=1, dtype=np.float64)
 
     def _set_offset(self, scores, weights):
         """``offset_`` at the contamination level of the (weighted) fit scores."""
@@ -160,9 +263,7 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
         """
         check_is_fitted(self)
         if is_dask_array(X):
-            if X.numblocks[1] != 1:
-                X = X.rechunk({1: -1})
-            return X.map_blocks(self.score_samples, drop_axis=1, dtype=np.float64)
+            return self._score_dask(dask_rows(X, None))
         xp, is_array_api = get_namespace(X)
         if is_array_api:
             validate_data(self, to_numpy(X), dtype=[np.float64, np.float32],

@@ -12,7 +12,12 @@ from ..covariance import GaussianStatistics, Whitener
 from ..utils import working_memory_budget
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import l2_normalize
-from ._feature_base import _FeatureDetector
+from ._feature_base import (
+    _FeatureDetector,
+    block_parts,
+    block_statistics,
+    tree_reduce,
+)
 
 __all__ = ["KNNOOD"]
 
@@ -106,6 +111,66 @@ def kth_key(keys, wts, thresholds):
     return np.where(position <= last, kth, -np.inf)
 
 
+def _centred(Z, location, W):
+    """Rows about the location, whitened when ``W`` is given, in Z's dtype."""
+    dtype = Z.dtype
+    Z = Z - location.astype(dtype)
+    if W is not None:
+        Z = Z @ W.astype(dtype)
+    return np.ascontiguousarray(Z, dtype=dtype)
+
+
+def _query(X, normalize, location, W):
+    """A block of query rows as searched: normalised, centred, whitened."""
+    X = np.asarray(X)
+    return _centred(l2_normalize(X) if normalize == "l2" else X, location, W)
+
+
+def _bank_block(Z, w):
+    return Z, w
+
+
+def _pair_candidates(Q, part, codes, params):
+    """Candidate sets, per query row and class, in one block of the bank."""
+    (Z, w), (location, W, n_classes, reach, capacity) = part, params
+    R = _centred(np.asarray(Z), location, W)
+    bias = -0.5 * np.einsum("ij,ij->i", R, R)
+    keys = np.full((Q.shape[0], n_classes, capacity), -np.inf, dtype=Q.dtype)
+    wts = np.zeros(keys.shape)
+    for c in np.unique(codes):
+        sel = codes == c
+        if w is None:
+            k = min(capacity, int(sel.sum()))
+            keys[:, c, :k] = largest_keys(Q, R[sel], bias[sel], k)
+            wts[:, c, :k] = 1.0
+        else:
+            keys[:, c], wts[:, c] = weighted_candidates(
+                Q, R[sel], bias[sel], w[sel], reach, capacity)
+    return keys, wts
+
+
+def _merge_candidates(a, b, reach, capacity):
+    """The candidate set of two blocks: the merged keys up to the weight
+    ``reach`` (the prefix of each block's own set, so nothing is lost)."""
+    keys = np.concatenate([a[0], b[0]], axis=-1)
+    wts = np.concatenate([a[1], b[1]], axis=-1)
+    order = np.argsort(-keys, axis=-1, kind="stable")[..., :2 * capacity]
+    keys = np.take_along_axis(keys, order, axis=-1)
+    wts = np.take_along_axis(wts, order, axis=-1)
+    before = np.cumsum(wts, axis=-1) - wts
+    drop = before >= reach
+    keys[drop], wts[drop] = -np.inf, 0.0
+    return keys[..., :capacity], wts[..., :capacity]
+
+
+def _scores_from_candidates(Q, candidates, thresholds):
+    """``-(distance to the k-th neighbour)``, the nearest class's."""
+    kth = kth_key(*candidates, np.broadcast_to(thresholds, candidates[0].shape[:2]))
+    z2 = np.einsum("ij,ij->i", Q, Q, dtype=np.float64)
+    d2 = np.maximum(z2[:, None] - 2.0 * kth.astype(np.float64), 0.0)
+    return -np.sqrt(d2.min(axis=1))
+
+
 class KNNOOD(_FeatureDetector):
     """Distance to the k-th nearest fit row, on L2-normalised features.
 
@@ -136,6 +201,15 @@ class KNNOOD(_FeatureDetector):
     the fit rows reach ``k`` (integer weights search exactly as the rows
     repeated, a weight of zero as the row absent; a fit row scored
     leave-one-out leaves one unit of its own weight out).
+
+    On a dask array chunked by rows, ``fit`` reads X twice: one pass for the
+    mean (and covariance with ``whiten``) of the normalised rows, gathering
+    the rows that place ``offset_``, and one for their leave-one-out search.
+    The search bank stays lazy (never materialised): ``score_samples``,
+    ``decision_function`` and ``predict`` return lazy arrays with the query's
+    row chunks, each query block searching every bank block (a GEMM and the
+    k largest keys per class) and merging the candidates by a tree, one read
+    of the bank per call.
 
     Parameters
     ----------
@@ -256,39 +330,101 @@ class KNNOOD(_FeatureDetector):
         )
 
     def _transform(self, X):
-        dtype = X.dtype
         Z = l2_normalize(X) if self.normalize == "l2" else X
-        Z = Z - self.location_.astype(dtype)
-        if self.whitener_ is not None:
-            Z = Z @ self.whitener_.W_.astype(dtype)
-        return np.ascontiguousarray(Z, dtype=dtype)
+        return _centred(Z, self.location_, self._whitening())
 
-    def _fit(self, X, y, sample_weight):
-        Z = l2_normalize(X) if self.normalize == "l2" else X
-        stats = GaussianStatistics.from_data(Z, sample_weight=sample_weight,
-                                             pooled_scatter=self.whiten)
+    def _whitening(self):
+        return None if self.whitener_ is None else self.whitener_.W_
+
+    def _fit_model(self, stats, y, sample_weight):
+        """Location, whitener, classes and ``n_neighbors_`` from the statistics
+        of the (normalised) fit rows; returns each row's class code."""
         self.location_ = stats.means[0]
         self.whitener_ = None
         if self.whiten:
             self.whitener_ = Whitener(method="eigh", singular="floor").fit(
                 stats.scatter / stats.counts[0])
-        labels = (np.zeros(X.shape[0], dtype=int) if y is None or
+        labels = (np.zeros(stats.n_obs[0], dtype=int) if y is None or
                   not self.class_conditional else y)
         self.classes_, codes = np.unique(labels, return_inverse=True)
-        order = np.argsort(codes, kind="stable")
         counts = np.bincount(codes, weights=sample_weight,
                              minlength=len(self.classes_))
         self._set_n_neighbors(counts, sample_weight is not None)
-        features = self._transform(X)[order]
+        # leave-one-out searches reach n_neighbors_ + 1
+        self._reach = self.n_neighbors_ + 1
+        self._capacity = (self._reach if sample_weight is None
+                          else weighted_capacity(sample_weight, self._reach))
+        self._codes = codes
+        self._bank = None
+        return codes
+
+    def _fit(self, X, y, sample_weight):
+        Z = l2_normalize(X) if self.normalize == "l2" else X
+        codes = self._fit_model(
+            GaussianStatistics.from_data(Z, sample_weight=sample_weight,
+                                         pooled_scatter=self.whiten),
+            y, sample_weight)
+        order = np.argsort(codes, kind="stable")
+        features = _centred(Z, self.location_, self._whitening())[order]
         self._features = features
         self._half_bias = -0.5 * np.einsum("ij,ij->i", features, features)
         self._bounds = np.r_[0, np.cumsum(np.bincount(codes))]
-        self._codes = codes
         self._position = np.argsort(order)  # sorted position of each fit row
         self._weights = None if sample_weight is None else sample_weight[order]
-        if sample_weight is not None:
-            # leave-one-out searches reach n_neighbors_ + 1
-            self._capacity = weighted_capacity(self._weights, self.n_neighbors_ + 1)
+
+    def _fit_dask(self, X, y, sample_weight, rows):
+        """Two passes over X: the statistics of the normalised rows with the
+        rows that place ``offset_`` gathered on the way, then their
+        leave-one-out search. The search bank (normalised rows) stays a lazy
+        dask array, read again by each ``score_samples``."""
+        Z = X.map_blocks(l2_normalize, dtype=X.dtype) if self.normalize else X
+        stats, _, gathered = block_statistics(Z, sample_weight, rows,
+                                              scatter=self.whiten)
+        self._fit_model(stats, y, sample_weight)
+        self._bank, self._bank_weights = Z, sample_weight
+        Q = _centred(gathered, self.location_, self._whitening())
+        own = self._loo_thresholds(rows, sample_weight)
+        return self._lazy_scores([Q], [own])[0].compute()
+
+    def _loo_thresholds(self, rows, sample_weight):
+        """Thresholds per row and class: one more in the row's own class, which
+        holds the row itself (one unit of its weight, when below 1)."""
+        extra = 1 if sample_weight is None else np.minimum(sample_weight[rows], 1.0)
+        own = self._codes[rows][:, None] == np.arange(len(self.classes_))
+        return self.n_neighbors_ + own * np.reshape(extra, (-1, 1))
+
+    def _lazy_scores(self, queries, thresholds):
+        """Delayed scores of each (transformed, in-memory or delayed) query
+        block against the lazy bank: per bank block the candidate sets of each
+        class, merged by a tree, never the bank nor an n x n matrix whole."""
+        import dask
+
+        params = (self.location_, self._whitening(), len(self.classes_),
+                  self._reach, self._capacity)
+        bank = block_parts(self._bank, self._bank_weights, _bank_block)
+        bounds = np.cumsum((0,) + tuple(self._bank.chunks[0]))
+        codes = [self._codes[bounds[i]:bounds[i + 1]] for i in range(len(bank))]
+        out = []
+        for Q, thr in zip(queries, thresholds):
+            pairs = [dask.delayed(_pair_candidates)(Q, part, c, params)
+                     for part, c in zip(bank, codes)]
+            merged = tree_reduce(pairs, _merge_candidates, self._reach,
+                                 self._capacity)
+            out.append(dask.delayed(_scores_from_candidates)(Q, merged, thr))
+        return out
+
+    def _score_dask(self, X):
+        if getattr(self, "_bank", None) is None:
+            return super()._score_dask(X)
+        import dask
+        import dask.array as da
+
+        params = (self.normalize, self.location_, self._whitening())
+        queries = [dask.delayed(_query)(block, *params)
+                   for block in X.to_delayed().ravel()]
+        parts = self._lazy_scores(queries, [self.n_neighbors_] * len(queries))
+        return da.concatenate([da.from_delayed(part, shape=(m,), dtype=np.float64)
+                               for part, m in zip(parts, X.chunks[0])])
 
     def _set_n_neighbors(self, counts, weighted):
         smallest = float(counts.min())
@@ -326,6 +462,8 @@ class KNNOOD(_FeatureDetector):
 
     def _score(self, X):
         Z = self._transform(X)
+        if self._bank is not None:
+            return self._lazy_scores([Z], [self.n_neighbors_])[0].compute()
         k = self.n_neighbors_
         nearest = np.full(Z.shape[0], np.inf)
         for c in range(len(self.classes_)):
@@ -333,19 +471,12 @@ class KNNOOD(_FeatureDetector):
         return -np.sqrt(nearest)
 
     def _fit_scores(self, X, rows, sample_weight):
-        """Leave-one-out scores of (up to 20,000 evenly spaced) fit rows.
-
-        A row's own class holds the row itself at distance 0: its threshold
-        there is one more (its own weight, when below 1), which leaves one
-        copy of the row out.
-        """
+        """Leave-one-out scores of (up to 20,000 evenly spaced) fit rows."""
         Z = self._features[self._position[rows]]
-        own = self._codes[rows]
-        extra = 1 if sample_weight is None else np.minimum(sample_weight[rows], 1.0)
+        thresholds = self._loo_thresholds(rows, sample_weight)
         nearest = np.full(Z.shape[0], np.inf)
         for c in range(len(self.classes_)):
-            thresholds = self.n_neighbors_ + np.where(own == c, extra, 0)
-            np.minimum(nearest, self._class_distances(Z, c, thresholds),
+            np.minimum(nearest, self._class_distances(Z, c, thresholds[:, c]),
                        out=nearest)
         return -np.sqrt(nearest)
 

@@ -12,10 +12,10 @@ from sklearn.linear_model import LogisticRegression
 
 from ..covariance import GaussianStatistics
 from ..covariance._whitening import _small_lapack
-from ..utils import gen_row_chunks
+from ..utils import gen_row_chunks, is_dask_array
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import power_of_two_unit
-from ._feature_base import _FeatureDetector
+from ._feature_base import _FeatureDetector, block_parts, block_statistics
 
 __all__ = ["ResidualOOD", "ViM"]
 
@@ -99,6 +99,12 @@ class ResidualOOD(_FeatureDetector):
     point); ``eigenvalues_`` are those of the rescaled rows, while
     ``origin_`` and the scores are in the units of ``X`` (the residual norm
     is equivariant to scaling, so the decisions do not depend on ``scale_``).
+
+    On a dask array chunked by rows, ``fit`` reads X once: the weighted mean
+    and scatter by blocks (merged by Chan's update), with the rows that place
+    ``offset_`` gathered on the way; ``eigh`` of the ``d x d`` moment runs on
+    the host. Scores, decisions and predictions of a dask array are lazy,
+    with its row chunks.
 
     Parameters
     ----------
@@ -193,6 +199,20 @@ class ResidualOOD(_FeatureDetector):
         stats = GaussianStatistics.from_data(X if unit == 1 else X / unit,
                                              sample_weight=sample_weight)
         self._fit_subspace(stats.counts[0], stats.means[0], stats.scatter, unit)
+
+    def _fit_dask(self, X, y, sample_weight, rows):
+        """One pass: weighted mean and scatter by blocks (Chan's merge), and
+        the rows that place ``offset_`` gathered on the way; ``eigh`` of the
+        ``d x d`` moment on the host. Returns the gathered rows' scores."""
+        self._fit_head(X, y, sample_weight)
+        stats, unit, gathered = block_statistics(X, sample_weight, rows,
+                                                 rescale=True)
+        self._fit_subspace(stats.counts[0], stats.means[0], stats.scatter, unit)
+        self._fit_alpha_dask(X, sample_weight)
+        return self._score(gathered)
+
+    def _fit_alpha_dask(self, X, sample_weight):
+        """Nothing to fit after the subspace (see :class:`ViM`)."""
 
     def _fit_head(self, X, y, sample_weight):
         self.coef_, self.intercept_ = (None, None) if self.head is None else (
@@ -309,6 +329,11 @@ class ViM(ResidualOOD):
     :class:`ResidualOOD`; the means in ``alpha`` are weighted too, and a probe
     head (``head=None``) is fitted with the weights.
 
+    On a dask array ``fit`` reads X twice with a head: the pass of
+    :class:`ResidualOOD`, then one for the means in ``alpha`` (the residual
+    norms need the subspace). The probe head needs rows in memory: pass
+    ``head`` with dask input.
+
     Parameters
     ----------
     n_components : int or 'auto', default='auto'
@@ -371,6 +396,12 @@ class ViM(ResidualOOD):
     def _fit_head(self, X, y, sample_weight):
         if self.head is not None or (y is not None and np.unique(y).size >= 2):
             head = self.head
+            if head is None and is_dask_array(X):
+                raise ValueError(
+                    "ViM(head=None) fits a LogisticRegression probe, which needs "
+                    "the rows in memory; on a dask array pass head=(coef, "
+                    "intercept) or a fitted linear classifier."
+                )
             if head is None:
                 head = LogisticRegression(max_iter=1000).fit(
                     X, y, sample_weight=sample_weight)
@@ -391,6 +422,22 @@ class ViM(ResidualOOD):
             self._set_alpha(
                 np.average(self._logits(X).max(axis=1), weights=sample_weight),
                 np.average(self.residual_norms(X), weights=sample_weight))
+
+    def _fit_alpha_dask(self, X, sample_weight):
+        """A second pass: the weighted means of the max logit and the residual
+        norm (the residual needs the subspace of the first pass)."""
+        import dask
+
+        self.alpha_ = 1.0
+        if self.coef_ is not None:
+            sums = sum(dask.compute(*block_parts(X, sample_weight,
+                                                  self._alpha_sums)))
+            self._set_alpha(sums[0] / sums[2], sums[1] / sums[2])
+
+    def _alpha_sums(self, X, sample_weight):
+        w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        return np.array([w @ self._logits(X).max(axis=1),
+                         w @ self.residual_norms(X), w.sum()])
 
     def _set_alpha(self, max_logit, residual):
         """``alpha_`` from the (weighted) means over the fit rows."""
