@@ -18,6 +18,8 @@ from ..covariance import GaussianStatistics
 from ..utils import (
     Progress,
     asarray_like,
+    check_2d,
+    device,
     float_dtype,
     get_namespace,
     is_dask_array,
@@ -194,6 +196,9 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
         self._validate_params()
         if is_dask_array(X):
             return self._fit_lazy(X, y, sample_weight)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            return self._fit_device(X, y, sample_weight, xp)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         y = check_labels(y, X.shape[0])
         sample_weight = check_weights(sample_weight, X)
@@ -226,6 +231,56 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
                              else sample_weight[rows])
             progress.update(message=self._fit_message + " and offset_ (dask)")
         return self
+
+    def _fit_device(self, X, y, sample_weight, xp):
+        """Fit on an array-API array: its rows never leave the device (labels,
+        weights and the ``offset_`` rows' scores come to the host)."""
+        if self.calibration is not None:
+            raise ValueError(
+                "calibration= holds out rows in memory; with array-API input fit "
+                "with calibration=None and call calibrate(X_cal) on held-out "
+                "in-distribution rows."
+            )
+        X = self._check_rows_xp(X, xp, reset=True)
+        n = X.shape[0]
+        y = check_labels(None if y is None else to_numpy(y), n)
+        if sample_weight is not None:
+            sample_weight = check_weights(to_numpy(sample_weight), np.empty((n, 0)))
+            if not np.all(sample_weight > 0):
+                keep = np.flatnonzero(sample_weight > 0)
+                X = xp.take(X, xp.asarray(keep, device=device(X)), axis=0)
+                y = None if y is None else y[keep]
+                sample_weight = sample_weight[keep]
+        with Progress(1, self.verbose, desc=type(self).__name__) as progress:
+            self._fit_xp(X, y, sample_weight, xp)
+            rows = offset_rows(X.shape[0])
+            scores = self._fit_scores_xp(X, rows, sample_weight, xp)
+            self._set_offset(to_numpy(scores).astype(np.float64),
+                             None if sample_weight is None else sample_weight[rows])
+            progress.update(message=self._fit_message + " and offset_ (device)")
+        return self
+
+    def _check_rows_xp(self, X, xp, reset):
+        """Shape, float dtype and finiteness of an array-API array, checked in
+        its namespace (no copy to the host)."""
+        check_2d(X)
+        if reset:
+            self.n_features_in_ = X.shape[1]
+            self.__dict__.pop("feature_names_in_", None)
+        problem = (
+            "0 sample(s) (at least 1 is needed)" if X.shape[0] < 1 else
+            f"{X.shape[1]} features, but {type(self).__name__} is expecting "
+            f"{self.n_features_in_} features as input"
+            if X.shape[1] != self.n_features_in_ else None)
+        if problem:
+            raise ValueError(f"X has {problem}.")
+        X = xp.astype(X, float_dtype(X, xp))
+        if not bool(xp.all(xp.isfinite(X))):
+            raise ValueError(
+                "Input X contains NaN or infinity. Impute them first, for example "
+                "with sklearn.impute.SimpleImputer."
+            )
+        return X
 
     def _score_dask(self, X):
         """Lazy scores of a row-chunked dask array, block by block."""
@@ -266,12 +321,38 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
             return self._score_dask(dask_rows(X, None))
         xp, is_array_api = get_namespace(X)
         if is_array_api:
-            validate_data(self, to_numpy(X), dtype=[np.float64, np.float32],
-                          reset=False)
-            X = xp.astype(X, float_dtype(X, xp))
-            return self._score_xp(X, xp)
+            return self._score_xp(self._check_rows_xp(X, xp, reset=False), xp)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return np.asarray(self._score(X), dtype=np.float64)
+
+    def predict(self, X, *, fdr=None, alpha=None):
+        """+1 for inliers, -1 for outliers; with an error guarantee if asked.
+
+        See :meth:`ConformalMixin.predict`. Array-API rows (without ``fdr``
+        or ``alpha``) get labels in their namespace, on their device; a dask
+        array lazy labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to label.
+        fdr : float in (0, 1), default=None
+            Benjamini-Hochberg false-discovery rate over this batch (needs
+            calibration).
+        alpha : float in (0, 1), default=None
+            Per-row false-alarm rate (needs calibration).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 for rows kept as in-distribution, -1 for flagged rows.
+        """
+        xp, is_array_api = get_namespace(X)
+        if not is_array_api or fdr is not None or alpha is not None:
+            return super().predict(X, fdr=fdr, alpha=alpha)
+        decision = self.decision_function(X)
+        inlier = xp.ones(decision.shape, dtype=xp.int64, device=device(decision))
+        return xp.where(decision < 0, -inlier, inlier)
 
     def _on_device(self, values, X, xp):
         """A fitted NumPy array in ``X``'s namespace, device and float dtype."""

@@ -6,10 +6,11 @@
 import warnings
 from numbers import Integral
 
+import array_api_compat
 import numpy as np
 
 from ..covariance import GaussianStatistics, Whitener
-from ..utils import working_memory_budget
+from ..utils import asarray_like, device, to_numpy, working_memory_budget
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import l2_normalize
 from ._feature_base import (
@@ -444,12 +445,25 @@ class KNNOOD(_FeatureDetector):
                 f"{self.n_neighbors_}.", UserWarning, stacklevel=5,
             )
 
-    def _class_distances(self, Z, c, thresholds):
+    def _class_distances(self, Z, c, thresholds, xp=None):
         """Squared k-th-neighbour distances of ``Z``'s rows in class ``c``, the
-        k of each row (its threshold, a weight with ``sample_weight``) given."""
-        lo, hi = self._bounds[c], self._bounds[c + 1]
-        R, bias = self._features[lo:hi], self._half_bias[lo:hi].astype(Z.dtype)
+        k of each row (its threshold, a weight with ``sample_weight``) given.
+
+        ``xp=None``: NumPy rows, searched by BLAS and the Numba kernels;
+        otherwise rows of the namespace ``xp``, searched on their device.
+        """
+        lo, hi = int(self._bounds[c]), int(self._bounds[c + 1])
         thresholds = np.broadcast_to(thresholds, (Z.shape[0],))
+        if xp is not None:
+            R, bias = (self._bank_on_device(values, lo, hi, Z, xp)
+                       for values in (self._features, self._half_bias))
+            w = (xp.ones(hi - lo, dtype=Z.dtype, device=device(Z))
+                 if self._weights is None
+                 else self._on_device(self._weights[lo:hi], Z, xp))
+            thresholds = self._on_device(np.array(thresholds), Z, xp)
+            kth = _kth_key_xp(Z, R, bias, w, thresholds, self._capacity, xp)
+            return xp.clip(xp.sum(Z * Z, axis=1) - 2.0 * kth, min=0.0)
+        R, bias = self._features[lo:hi], self._half_bias[lo:hi].astype(Z.dtype)
         if self._weights is None:
             keys = largest_keys(Z, R, bias, int(thresholds.max()))
             kth = np.take_along_axis(keys, thresholds[:, None] - 1, axis=1)[:, 0]
@@ -460,57 +474,109 @@ class KNNOOD(_FeatureDetector):
         z2 = np.einsum("ij,ij->i", Z, Z, dtype=np.float64)
         return np.maximum(z2 - 2.0 * kth.astype(np.float64), 0.0)
 
+    def _bank_on_device(self, values, lo, hi, Z, xp):
+        """Rows ``lo:hi`` of a bank array (host or device) on ``Z``'s device."""
+        if isinstance(values, np.ndarray):
+            return self._on_device(values[lo:hi], Z, xp)
+        return xp.astype(values[lo:hi, ...], Z.dtype)
+
+    def _nearest_scores(self, Z, thresholds, xp=None):
+        """``-(k-th neighbour distance)`` in the nearest class; ``thresholds``
+        a number or one column per class."""
+        nearest = None
+        for c in range(len(self.classes_)):
+            column = thresholds if np.ndim(thresholds) == 0 else thresholds[:, c]
+            d2 = self._class_distances(Z, c, column, xp)
+            nearest = d2 if nearest is None else (
+                np.minimum(nearest, d2) if xp is None else xp.minimum(nearest, d2))
+        return -(np.sqrt(nearest) if xp is None else xp.sqrt(nearest))
+
     def _score(self, X):
+        if self._bank is None and not isinstance(self._features, np.ndarray):
+            # fitted on a device: score there, never copy the bank back
+            xp = array_api_compat.array_namespace(self._features)
+            return to_numpy(self._score_xp(asarray_like(X, self._features, xp), xp))
         Z = self._transform(X)
         if self._bank is not None:
             return self._lazy_scores([Z], [self.n_neighbors_])[0].compute()
-        k = self.n_neighbors_
-        nearest = np.full(Z.shape[0], np.inf)
-        for c in range(len(self.classes_)):
-            np.minimum(nearest, self._class_distances(Z, c, k), out=nearest)
-        return -np.sqrt(nearest)
+        return self._nearest_scores(Z, self.n_neighbors_)
 
     def _fit_scores(self, X, rows, sample_weight):
         """Leave-one-out scores of (up to 20,000 evenly spaced) fit rows."""
-        Z = self._features[self._position[rows]]
-        thresholds = self._loo_thresholds(rows, sample_weight)
-        nearest = np.full(Z.shape[0], np.inf)
-        for c in range(len(self.classes_)):
-            np.minimum(nearest, self._class_distances(Z, c, thresholds[:, c]),
-                       out=nearest)
-        return -np.sqrt(nearest)
+        return self._nearest_scores(self._features[self._position[rows]],
+                                    self._loo_thresholds(rows, sample_weight))
+
+    def _fit_xp(self, X, y, sample_weight, xp):
+        """The bank on the device: normalised, centred (whitened) rows in
+        class order; the statistics on the device, ``eigh`` on the host."""
+        Z = _normalized_xp(X, xp) if self.normalize == "l2" else X
+        w = None if sample_weight is None else self._on_device(sample_weight, X, xp)
+        codes = self._fit_model(
+            GaussianStatistics.from_data(Z, sample_weight=w,
+                                         pooled_scatter=self.whiten),
+            y, sample_weight)
+        order = np.argsort(codes, kind="stable")
+        features = xp.take(self._centred_xp(Z, xp),
+                           xp.asarray(order, device=device(X)), axis=0)
+        self._features = features
+        self._half_bias = -0.5 * xp.sum(features * features, axis=1)
+        self._bounds = np.r_[0, np.cumsum(np.bincount(codes))]
+        self._position = np.argsort(order)
+        self._weights = None if sample_weight is None else sample_weight[order]
+
+    def _fit_scores_xp(self, X, rows, sample_weight, xp):
+        Z = xp.take(self._features, xp.asarray(self._position[rows],
+                                               device=device(X)), axis=0)
+        return self._nearest_scores(Z, self._loo_thresholds(rows, sample_weight),
+                                    xp)
+
+    def _centred_xp(self, Z, xp):
+        Z = Z - self._on_device(self.location_, Z, xp)
+        if self.whitener_ is not None:
+            Z = Z @ self._on_device(self.whitener_.W_, Z, xp)
+        return Z
 
     def _score_xp(self, X, xp):
         """The same exact search in ``X``'s namespace: blocks, then a sort."""
-        if self.normalize == "l2":
-            norms = xp.linalg.vector_norm(X, axis=1, keepdims=True)
-            X = X / xp.where(norms > 0, norms, xp.ones_like(norms))
-        Z = X - self._on_device(self.location_, X, xp)
-        if self.whitener_ is not None:
-            Z = Z @ self._on_device(self.whitener_.W_, X, xp)
-        k = self.n_neighbors_
-        nearest = None
-        for c in range(len(self.classes_)):
-            lo, hi = int(self._bounds[c]), int(self._bounds[c + 1])
-            R = self._on_device(self._features[lo:hi], Z, xp)
-            bias = self._on_device(self._half_bias[lo:hi], Z, xp)
-            kth = _kth_key_xp(Z, R, bias, k, xp)
-            d2 = xp.clip(xp.sum(Z * Z, axis=1) - 2.0 * kth, min=0.0)
-            nearest = d2 if nearest is None else xp.minimum(nearest, d2)
-        return -xp.sqrt(nearest)
+        if self._bank is not None:
+            raise ValueError(
+                "This KNNOOD was fitted on a dask array: score dask or NumPy rows "
+                "(or refit on the device)."
+            )
+        Z = _normalized_xp(X, xp) if self.normalize == "l2" else X
+        return self._nearest_scores(self._centred_xp(Z, xp), self.n_neighbors_, xp)
 
 
-def _kth_key_xp(Z, R, bias, k, xp):
-    """k-th largest ``z . r + bias_r`` per row, by blocks of ``R`` and a sort."""
+def _normalized_xp(X, xp):
+    norms = xp.linalg.vector_norm(X, axis=1, keepdims=True)
+    return X / xp.where(norms > 0, norms, xp.ones_like(norms))
+
+
+def _kth_key_xp(Z, R, bias, w, thresholds, capacity, xp):
+    """The weighted k-th largest ``z . r + bias_r`` per row, on the device.
+
+    By blocks of ``R``: each block's keys join the running candidates, a sort
+    per row keeps the ``capacity`` largest (the standard has no partial sort),
+    and the key where the cumulative weight reaches the row's threshold is
+    the answer (``-inf`` where it never does). With unit weights and
+    ``capacity = k`` it is the k-th largest key.
+    """
     # a block, its concatenation and its sort: about 4 copies of 8 bytes each
     block = working_memory_budget() * 2**20 / 32
-    cols = int(min(R.shape[0], max(k, block // max(Z.shape[0], 1))))
-    top = None
+    cols = int(min(R.shape[0], max(capacity, block // max(Z.shape[0], 1))))
+    keys = wts = None
     n = R.shape[0]
     for first in range(0, n, cols):
         last = min(first + cols, n)  # the standard has no out-of-bounds slices
         S = Z @ R[first:last, :].T + bias[first:last]
-        if top is not None:
-            S = xp.concat([top, S], axis=1)
-        top = xp.sort(S, axis=1, descending=True)[:, :k]
-    return top[:, k - 1]
+        W = xp.broadcast_to(w[first:last], S.shape)
+        if keys is not None:
+            S, W = xp.concat([keys, S], axis=1), xp.concat([wts, W], axis=1)
+        order = xp.argsort(S, axis=1, descending=True, stable=True)[:, :capacity]
+        keys = xp.take_along_axis(S, order, axis=1)
+        wts = xp.take_along_axis(W, order, axis=1)
+    reached = xp.cumulative_sum(wts, axis=1) >= thresholds[:, None]
+    position = xp.sum(xp.astype(~reached, xp.int64), axis=1)
+    last = keys.shape[1] - 1
+    kth = xp.take_along_axis(keys, xp.clip(position, max=last)[:, None], axis=1)
+    return xp.where(position <= last, kth[:, 0], xp.full_like(kth[:, 0], -xp.inf))

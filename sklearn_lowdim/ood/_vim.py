@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ..covariance import GaussianStatistics
 from ..covariance._whitening import _small_lapack
-from ..utils import gen_row_chunks, is_dask_array
+from ..utils import device, gen_row_chunks
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import power_of_two_unit
 from ._feature_base import _FeatureDetector, block_parts, block_statistics
@@ -214,6 +214,25 @@ class ResidualOOD(_FeatureDetector):
     def _fit_alpha_dask(self, X, sample_weight):
         """Nothing to fit after the subspace (see :class:`ViM`)."""
 
+    def _fit_xp(self, X, y, sample_weight, xp):
+        """On the device: the power of two, the weighted mean and scatter (one
+        GEMM per row block); ``eigh`` of the ``d x d`` moment on the host."""
+        self._fit_head(X, y, sample_weight)
+        top = float(xp.max(xp.abs(X))) if X.shape[0] else 0.0
+        unit = power_of_two_unit(np.array([[top]]), per_feature=False)[0]
+        w = None if sample_weight is None else self._on_device(sample_weight, X, xp)
+        stats = GaussianStatistics.from_data(X if unit == 1 else X / unit,
+                                             sample_weight=w)
+        self._fit_subspace(stats.counts[0], stats.means[0], stats.scatter, unit)
+        self._fit_alpha_xp(X, w, xp)
+
+    def _fit_alpha_xp(self, X, w, xp):
+        """Nothing to fit after the subspace (see :class:`ViM`)."""
+
+    def _fit_scores_xp(self, X, rows, sample_weight, xp):
+        return self._score_xp(
+            xp.take(X, xp.asarray(rows, device=device(X)), axis=0), xp)
+
     def _fit_head(self, X, y, sample_weight):
         self.coef_, self.intercept_ = (None, None) if self.head is None else (
             _head_arrays(self.head))
@@ -307,9 +326,17 @@ class ResidualOOD(_FeatureDetector):
         return -self.residual_norms(X)
 
     def _residual_xp(self, X, xp):
-        P = (X - self._on_device(self.origin_, X, xp)) @ self._on_device(
-            self.residual_basis_, X, xp)
-        return xp.sqrt(xp.sum(P * P, axis=1))
+        """:meth:`residual_norms` in ``X``'s namespace, on its device."""
+        unit = self.scale_
+        centred = (X if unit == 1 else X / unit) - self._on_device(
+            self._origin_unit, X, xp)
+        P = centred @ self._on_device(self.residual_basis_, X, xp)
+        squares = xp.sum(P * P, axis=1)
+        eps = float(xp.finfo(X.dtype).eps)
+        squares = xp.where(squares > eps * xp.sum(centred * centred, axis=1),
+                           squares, xp.zeros_like(squares))
+        norms = xp.sqrt(squares)
+        return norms if unit == 1 else norms * unit
 
     def _score_xp(self, X, xp):
         return -self._residual_xp(X, xp)
@@ -396,11 +423,11 @@ class ViM(ResidualOOD):
     def _fit_head(self, X, y, sample_weight):
         if self.head is not None or (y is not None and np.unique(y).size >= 2):
             head = self.head
-            if head is None and is_dask_array(X):
+            if head is None and not isinstance(X, np.ndarray):
                 raise ValueError(
                     "ViM(head=None) fits a LogisticRegression probe, which needs "
-                    "the rows in memory; on a dask array pass head=(coef, "
-                    "intercept) or a fitted linear classifier."
+                    "the rows in memory as NumPy; on a dask or array-API array "
+                    "pass head=(coef, intercept) or a fitted linear classifier."
                 )
             if head is None:
                 head = LogisticRegression(max_iter=1000).fit(
@@ -434,6 +461,21 @@ class ViM(ResidualOOD):
                                                   self._alpha_sums)))
             self._set_alpha(sums[0] / sums[2], sums[1] / sums[2])
 
+    def _fit_alpha_xp(self, X, w, xp):
+        """The means in ``alpha_`` on the device (two scalars to the host)."""
+        self.alpha_ = 1.0
+        if self.coef_ is not None:
+            if w is None:
+                w = xp.ones(X.shape[0], dtype=X.dtype, device=device(X))
+            total = float(xp.sum(w))
+            logits = xp.max(self._logits_xp(X, xp), axis=1)
+            self._set_alpha(float(xp.sum(w * logits)) / total,
+                            float(xp.sum(w * self._residual_xp(X, xp))) / total)
+
+    def _logits_xp(self, X, xp):
+        return X @ self._on_device(self.coef_.T, X, xp) + self._on_device(
+            self.intercept_, X, xp)
+
     def _alpha_sums(self, X, sample_weight):
         w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
         return np.array([w @ self._logits(X).max(axis=1),
@@ -457,8 +499,7 @@ class ViM(ResidualOOD):
         virtual = self.alpha_ * self._residual_xp(X, xp)
         if self.coef_ is None:
             return -virtual
-        logits = X @ self._on_device(self.coef_.T, X, xp) + self._on_device(
-            self.intercept_, X, xp)
+        logits = self._logits_xp(X, xp)
         top = xp.max(logits, axis=1, keepdims=True)
         energy = top[:, 0] + xp.log(xp.sum(xp.exp(logits - top), axis=1))
         return energy - virtual

@@ -2,8 +2,16 @@
 
 import numpy as np
 import pytest
+import sklearn
 
 from sklearn_lowdim.ood import KNNOOD, ResidualOOD, ViM, _feature_base
+from sklearn_lowdim.utils._testing import (
+    NAMESPACES,
+    TOLERANCE,
+    namespace_of,
+    to_host,
+    to_namespace,
+)
 
 N, D = 360, 6
 
@@ -87,3 +95,64 @@ def test_dask_residual_at_1e300(unmaterialisable):
     assert lazy.scale_ == memory.scale_ != 1.0
     np.testing.assert_allclose(lazy.eigenvalues_, memory.eigenvalues_, rtol=1e-9)
     assert lazy.offset_ == pytest.approx(memory.offset_, rel=1e-9)
+
+
+# ------------------------------------------------------------ array API
+@pytest.mark.parametrize("namespace, dtype", NAMESPACES)
+@pytest.mark.parametrize("index", range(6), ids=IDS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_device_fit_and_scores_equal_numpy(namespace, dtype, index, weighted):
+    X, y, w, T, head = data()
+    sw = w if weighted else None
+    reference = make_detectors(head)[index].fit(X.astype(dtype), y, sample_weight=sw)
+    xp, (X_dev, T_dev, y_dev) = to_namespace(namespace, dtype, X, T, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        detector = make_detectors(head)[index].fit(X_dev, y_dev, sample_weight=sw)
+        outputs = {method: getattr(detector, method)(T_dev)
+                   for method in ("score_samples", "decision_function", "predict")}
+    tol = TOLERANCE[dtype]
+    assert detector.offset_ == pytest.approx(reference.offset_, rel=tol, abs=tol)
+    for method, out in outputs.items():
+        assert namespace_of(out) == namespace
+        expected = getattr(reference, method)(T.astype(dtype))
+        if method == "predict":
+            # labels may differ only where the decision is within rounding of 0
+            close = np.abs(reference.decision_function(T.astype(dtype))) < 10 * tol
+            assert np.all((to_host(out) == expected) | close)
+        else:
+            assert str(out.dtype).endswith(dtype)
+            np.testing.assert_allclose(to_host(out), expected, rtol=tol, atol=tol)
+
+
+def test_device_fit_keeps_the_knn_bank_on_the_device():
+    xp = pytest.importorskip("array_api_strict")
+    X, _, _, T, _ = data()
+    _, (X_dev, T_dev) = to_namespace("array_api_strict", "float64", X, T)
+    with sklearn.config_context(array_api_dispatch=True):
+        detector = KNNOOD(n_neighbors=5).fit(X_dev)
+        assert namespace_of(detector._features) == "array_api_strict"
+        assert detector._features.device == xp.Device("device1")
+    # NumPy rows are scored on the bank's device, the result comes back
+    np.testing.assert_allclose(detector.score_samples(T),
+                               KNNOOD(n_neighbors=5).fit(X).score_samples(T),
+                               atol=1e-10)
+
+
+def test_device_input_errors():
+    X, y, *_ = data()
+    _, (X_dev, y_dev) = to_namespace("torch", "float64", X, y)
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    _, (bad_dev,) = to_namespace("torch", "float64", bad)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match="NaN"):
+            KNNOOD().fit(bad_dev)
+        with pytest.raises(ValueError, match="head=None"):
+            ViM().fit(X_dev, y_dev)
+        with pytest.raises(ValueError, match="calibration"):
+            ResidualOOD(calibration=0.2).fit(X_dev)
+        fitted = ResidualOOD(n_components=2).fit(X_dev)
+        with pytest.raises(ValueError, match="NaN"):
+            fitted.score_samples(bad_dev)
+        with pytest.raises(ValueError, match="features"):
+            fitted.score_samples(X_dev[:, :3])
