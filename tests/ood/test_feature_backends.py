@@ -156,3 +156,14 @@ def test_device_input_errors():
             fitted.score_samples(bad_dev)
         with pytest.raises(ValueError, match="features"):
             fitted.score_samples(X_dev[:, :3])
+
+
+def test_dask_weights_and_labels_may_be_dask(unmaterialisable):
+    da = pytest.importorskip("dask.array")
+    X, y, w, T, _ = data()
+    memory = KNNOOD(n_neighbors=4, class_conditional=True).fit(X, y, sample_weight=w)
+    lazy = KNNOOD(n_neighbors=4, class_conditional=True).fit(
+        unmaterialisable(X, 70), da.from_array(y, chunks=70),
+        sample_weight=da.from_array(w, chunks=70))
+    np.testing.assert_allclose(lazy.score_samples(T), memory.score_samples(T),
+                               atol=1e-10)
