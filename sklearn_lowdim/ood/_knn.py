@@ -12,7 +12,7 @@ import numpy as np
 from ..covariance import GaussianStatistics, Whitener
 from ..utils import asarray_like, device, to_numpy, working_memory_budget
 from ..utils._sklearn_compat import Interval, StrOptions
-from ._base import l2_normalize
+from ._base import l2_normalize, power_of_two_unit
 from ._feature_base import (
     _FeatureDetector,
     block_parts,
@@ -359,7 +359,19 @@ class KNNOOD(_FeatureDetector):
         self._bank = None
         return codes
 
+    def _check_magnitude(self, unit):
+        """Raw rows (``normalize=None``) whose squared distances leave float64."""
+        if unit != 1.0:
+            raise ValueError(
+                f"KNNOOD(normalize=None) got rows of magnitude about {unit:.0e}: "
+                "their squared distances under- or overflow float64. Rescale X "
+                "(for example with sklearn.preprocessing.StandardScaler) or use "
+                "normalize='l2'."
+            )
+
     def _fit(self, X, y, sample_weight):
+        if self.normalize is None:
+            self._check_magnitude(power_of_two_unit(X, per_feature=False)[0])
         Z = l2_normalize(X) if self.normalize == "l2" else X
         codes = self._fit_model(
             GaussianStatistics.from_data(Z, sample_weight=sample_weight,
@@ -379,8 +391,9 @@ class KNNOOD(_FeatureDetector):
         leave-one-out search. The search bank (normalised rows) stays a lazy
         dask array, read again by each ``score_samples``."""
         Z = X.map_blocks(l2_normalize, dtype=X.dtype) if self.normalize else X
-        stats, _, gathered = block_statistics(Z, sample_weight, rows,
-                                              scatter=self.whiten)
+        stats, unit, gathered = block_statistics(
+            Z, sample_weight, rows, scatter=self.whiten, rescale=not self.normalize)
+        self._check_magnitude(unit)
         self._fit_model(stats, y, sample_weight)
         self._bank, self._bank_weights = Z, sample_weight
         Q = _centred(gathered, self.location_, self._whitening())
@@ -510,6 +523,9 @@ class KNNOOD(_FeatureDetector):
         """The bank on the device: normalised, centred (whitened) rows in
         class order; the statistics on the device, ``eigh`` on the host."""
         Z = _normalized_xp(X, xp) if self.normalize == "l2" else X
+        if self.normalize is None:
+            top = float(xp.max(xp.abs(X)))
+            self._check_magnitude(power_of_two_unit(np.array([[top]]), False)[0])
         w = None if sample_weight is None else self._on_device(sample_weight, X, xp)
         codes = self._fit_model(
             GaussianStatistics.from_data(Z, sample_weight=w,

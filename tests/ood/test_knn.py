@@ -254,3 +254,15 @@ def test_sample_weight_is_routed_and_verbose_reports(capsys):
     KNNOOD(n_neighbors=4, verbose=1).fit(X)
     err = capsys.readouterr().err
     assert "[KNNOOD]" in err and "statistics" in err and "done" in err
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_raw_rows_beyond_float64_raise_and_normalised_rows_do_not(scale):
+    """normalize=None at 1e-300 gave all-zero scores without a word."""
+    X, T = data()
+    with pytest.raises(ValueError, match="normalize='l2'"):
+        KNNOOD(n_neighbors=5, normalize=None).fit(X * scale)
+    # unit rows do not depend on the scale
+    np.testing.assert_allclose(
+        KNNOOD(n_neighbors=5).fit(X * scale).score_samples(T * scale),
+        KNNOOD(n_neighbors=5).fit(X).score_samples(T), atol=1e-10)
