@@ -175,9 +175,17 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
         ``random_state``) is held out of the fit and becomes the conformal
         calibration set (see :meth:`calibrate`).
 
+        A dask array chunked by rows is read in the passes the detector
+        states and never materialised. An array-API array (torch, CuPy, with
+        ``sklearn.set_config(array_api_dispatch=True)``) is fitted on its
+        device: the ``d``-sized fitted parameters are NumPy float64 (small
+        ``d x d`` factorisations run on the host), KNNOOD's search bank stays
+        on the device.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like, dask array or array-API array of shape \
+                (n_samples, n_features)
             In-distribution rows.
         y : array-like of shape (n_samples,), default=None
             Class labels, used only where the detector says so (``None`` is
