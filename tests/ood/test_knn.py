@@ -177,3 +177,92 @@ def test_array_api_scores_stay_in_namespace(namespace, params, monkeypatch):
     assert type(scores).__module__.split(".")[0] == namespace
     np.testing.assert_allclose(np.asarray(scores), detector.score_samples(T),
                                atol=1e-10)
+
+
+# ----------------------------------------------------------- sample_weight
+def repeated(X, w, *others):
+    counts = w.astype(int)
+    return [np.repeat(a, counts, axis=0) for a in (X, *others)]
+
+
+@pytest.mark.parametrize("params", [{}, {"whiten": True}, {"normalize": None},
+                                    {"class_conditional": True}])
+def test_integer_weights_are_repeated_rows(params):
+    X, T = data(n=120)
+    rng = np.random.default_rng(1)
+    w = rng.integers(0, 4, len(X)).astype(float)  # zeros: rows absent
+    y = np.arange(len(X)) % 2
+    weighted = KNNOOD(n_neighbors=6, **params).fit(X, y, sample_weight=w)
+    Xr, yr = repeated(X, w, y)
+    plain = KNNOOD(n_neighbors=6, **params).fit(Xr, yr)
+    np.testing.assert_allclose(weighted.score_samples(T), plain.score_samples(T),
+                               atol=1e-10)
+    assert weighted.offset_ == pytest.approx(plain.offset_, abs=1e-10)
+    np.testing.assert_array_equal(weighted.predict(T), plain.predict(T))
+    # the leave-one-out fit scores: each kept row once, a repeat as its copies
+    np.testing.assert_allclose(np.sort(np.repeat(weighted.decision_scores_,
+                                                 w[w > 0].astype(int))),
+                               np.sort(plain.decision_scores_), atol=1e-10)
+
+
+def test_fractional_weights_against_brute_force():
+    X, T = data(n=80)
+    w = np.random.default_rng(2).uniform(0.05, 1.5, len(X))
+    k = 4
+    d = np.linalg.norm(unit(T)[:, None, :] - unit(X)[None, :, :], axis=2)
+    order = np.argsort(d, axis=1)
+    reach = np.cumsum(w[order], axis=1) >= k  # first radius whose weight reaches k
+    expected = np.take_along_axis(d, order, axis=1)[np.arange(len(T)),
+                                                     reach.argmax(axis=1)]
+    detector = KNNOOD(n_neighbors=k).fit(X, sample_weight=w)
+    np.testing.assert_allclose(detector.score_samples(T), -expected, atol=1e-10)
+    # several blocks give the same answer
+    with sklearn.config_context(working_memory=0.001):
+        np.testing.assert_allclose(detector.score_samples(T), -expected, atol=1e-10)
+
+
+def test_weight_validation_and_small_total_weight():
+    X, _ = data(n=30)
+    with pytest.raises(ValueError, match="sample_weight has negative"):
+        KNNOOD(n_neighbors=3).fit(X, sample_weight=np.r_[-1.0, np.ones(29)])
+    with pytest.raises(ValueError, match="(?i)weight.*(zero|non-zero)"):
+        KNNOOD(n_neighbors=3).fit(X, sample_weight=np.zeros(30))
+    with pytest.raises(ValueError, match="total weight 1.5"):
+        KNNOOD(n_neighbors=3).fit(X, sample_weight=np.r_[1.5, np.zeros(29)])
+    with pytest.raises(ValueError, match="calibration"):
+        KNNOOD(calibration=0.2).fit(X, sample_weight=np.ones(30))
+
+
+def test_sample_weight_is_routed_and_verbose_reports(capsys):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, T = data(n=60)
+    w = np.arange(60) % 3 + 0.5
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
+                             KNNOOD(n_neighbors=4).set_fit_request(sample_weight=True))
+        pipe.fit(X, sample_weight=w)
+    scaled = StandardScaler().fit(X)
+    direct = KNNOOD(n_neighbors=4).fit(scaled.transform(X), sample_weight=w)
+    np.testing.assert_allclose(pipe.score_samples(T),
+                               direct.score_samples(scaled.transform(T)))
+    assert not np.allclose(direct.score_samples(scaled.transform(T)),
+                           KNNOOD(n_neighbors=4).fit(scaled.transform(X))
+                           .score_samples(scaled.transform(T)))
+    assert capsys.readouterr().err == ""
+    KNNOOD(n_neighbors=4, verbose=1).fit(X)
+    err = capsys.readouterr().err
+    assert "[KNNOOD]" in err and "statistics" in err and "done" in err
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_raw_rows_beyond_float64_raise_and_normalised_rows_do_not(scale):
+    """normalize=None at 1e-300 gave all-zero scores without a word."""
+    X, T = data()
+    with pytest.raises(ValueError, match="normalize='l2'"):
+        KNNOOD(n_neighbors=5, normalize=None).fit(X * scale)
+    # unit rows do not depend on the scale
+    np.testing.assert_allclose(
+        KNNOOD(n_neighbors=5).fit(X * scale).score_samples(T * scale),
+        KNNOOD(n_neighbors=5).fit(X).score_samples(T), atol=1e-10)

@@ -128,3 +128,100 @@ def test_array_api_scores_stay_in_namespace(namespace, make):
                                rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(np.asarray(decision), detector.decision_function(T),
                                rtol=1e-9, atol=1e-9)
+
+
+# ----------------------------------------------------------- sample_weight
+@pytest.mark.parametrize("make", [lambda h: ResidualOOD(4), lambda h: ViM(head=h),
+                                  lambda h: ResidualOOD(head=h)])
+def test_integer_weights_are_repeated_rows(make):
+    X, y, W, b, T = data()
+    w = np.random.default_rng(1).integers(0, 4, len(X)).astype(float)
+    counts = w.astype(int)
+    weighted = make((W, b)).fit(X, y, sample_weight=w)
+    plain = make((W, b)).fit(np.repeat(X, counts, axis=0), np.repeat(y, counts))
+    tol = 1e-9
+    np.testing.assert_allclose(weighted.score_samples(T), plain.score_samples(T),
+                               rtol=tol, atol=tol)
+    assert weighted.offset_ == pytest.approx(plain.offset_, rel=tol, abs=tol)
+    np.testing.assert_allclose(weighted.eigenvalues_, plain.eigenvalues_,
+                               rtol=1e-9, atol=1e-12)
+    if isinstance(weighted, ViM) and weighted.head is not None:
+        assert weighted.alpha_ == pytest.approx(plain.alpha_, rel=1e-10)
+
+
+def test_probe_head_gets_the_weights():
+    X, y, *_ = data()
+    w = np.random.default_rng(3).integers(0, 4, len(X)).astype(float)
+    probe = LogisticRegression(max_iter=1000).fit(X, y, sample_weight=w)
+    vim = ViM().fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(vim.coef_, probe.coef_, rtol=1e-8, atol=1e-10)
+    assert not np.allclose(vim.coef_, ViM().fit(X, y).coef_)
+
+
+def test_weighted_official_recipe():
+    """The official recipe on the repeated rows, against fractional-free weights
+    scaled: weights multiplied by a constant give the same detector."""
+    X, y, W, b, T = data()
+    w = np.random.default_rng(2).integers(1, 3, len(X)).astype(float)
+    expected, _ = official(np.repeat(X, w.astype(int), axis=0), W, b, T, 6)
+    for scale in (1.0, 0.25):
+        got = ViM(head=(W, b)).fit(X, sample_weight=scale * w).score_samples(T)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("Detector", [ResidualOOD, ViM])
+def test_weight_validation_and_verbose(Detector, capsys):
+    X, y, W, b, _ = data(n=40)
+    with pytest.raises(ValueError, match="sample_weight has negative"):
+        Detector(head=(W, b)).fit(X, sample_weight=np.r_[-1.0, np.ones(39)])
+    with pytest.raises(ValueError, match="(?i)weight.*(zero|non-zero)"):
+        Detector(head=(W, b)).fit(X, sample_weight=np.zeros(40))
+    Detector(head=(W, b)).fit(X)
+    assert capsys.readouterr().err == ""
+    Detector(head=(W, b), verbose=1).fit(X)
+    err = capsys.readouterr().err
+    assert f"[{Detector.__name__}]" in err and "statistics" in err and "done" in err
+
+
+# ------------------------------------------------------------- magnitudes
+@pytest.mark.parametrize("scale", [2.0**-1000, 1e-300, 1e300, 2.0**1000])
+def test_extreme_magnitudes_give_the_scaled_answer(scale):
+    """Regression (issue 14): data near 1e300 crashed in eigh (LinAlgError)."""
+    X, y, W, b, T = data()
+    reference = ResidualOOD(n_components=4).fit(X)
+    huge = ResidualOOD(n_components=4).fit(X * scale)
+    # the residual norm is equivariant to scaling
+    np.testing.assert_allclose(huge.score_samples(T * scale),
+                               reference.score_samples(T) * scale, rtol=1e-9)
+    np.testing.assert_array_equal(huge.predict(T * scale), reference.predict(T))
+    assert huge.scale_ != 1.0
+    np.testing.assert_allclose(huge.eigenvalues_ * (huge.scale_ / scale) ** 2,
+                               reference.eigenvalues_, rtol=1e-9)
+    np.testing.assert_allclose(huge.origin_, reference.origin_ * scale, rtol=1e-9)
+    # ViM: the head sees the scaled rows through a scaled-down coef
+    vim = ViM(n_components=4, head=(W / scale, b)).fit(X * scale)
+    expected = ViM(n_components=4, head=(W, b)).fit(X).score_samples(T)
+    np.testing.assert_allclose(vim.score_samples(T * scale), expected, rtol=1e-9)
+
+
+def test_residual_norms_beyond_float64_raise():
+    X, *_ = data()
+    detector = ResidualOOD(n_components=4).fit(X * 1e300)
+    with pytest.raises(ValueError, match="overflows float64"):
+        detector.score_samples(np.full((1, X.shape[1]), 1.7e308))
+
+
+def test_rank_deficient_fit_stops_at_the_rank():
+    """n < d: beyond the rank the subspace is not unique; D stops there."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 12))
+    detector = ResidualOOD(n_components=8).fit(X)
+    assert detector.n_components_ == 4  # 5 rows about their mean: rank 4
+    assert np.all(detector.score_samples(X) == 0)  # fit rows lie in the span
+    T = rng.normal(size=(3, 12))
+    centred = T - X.mean(axis=0)
+    _, _, Vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
+    span = Vt[:4].T
+    np.testing.assert_allclose(detector.score_samples(T),
+                               -norm(centred - centred @ span @ span.T, axis=1),
+                               rtol=1e-9)
