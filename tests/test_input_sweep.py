@@ -488,10 +488,6 @@ def _each(name, cases, reason):
 # xfail into a failure, and the entry must go (with its line in SWEEP_FAILURES.md).
 _FITS_USER_OBJECT = "fits the user's covariance estimator in place instead of a clone"
 KNOWN_FAILURES = {
-    **_each('ResidualOOD', 'scale_1e300',
-            'LinAlgError: Eigenvalues did not converge'),
-    **_each('ViM', 'scale_1e300',
-            'LinAlgError: Eigenvalues did not converge'),
 }  # fmt: skip
 
 
