@@ -12,8 +12,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..covariance import GaussianStatistics, covariance_from_statistics
 from ..covariance._dask import is_dask_array, statistics_from_dask
+from ..covariance._statistics_xp import check_rows_in_namespace, device_float
 from ..covariance._whitening import degenerate_features, fit_whitener, warn_singular
-from ..utils import Progress, check_sample_weight_values, get_namespace, to_numpy
+from ..utils import Progress, check_sample_weight_values, device, get_namespace, to_numpy
 from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import (
@@ -21,6 +22,7 @@ from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
     _check_sample_weight,
+    check_same_namespace,
 )
 from ._conformal import AUTO_ALPHA, ConformalMixin
 from ._likelihood import GaussianLikelihoodMixin
@@ -40,10 +42,13 @@ def l2_normalize(X):
     Each row is first divided by its largest absolute entry, so that the norm
     neither underflows (|x| near 1e-300) nor overflows (near 1e300).
     """
-    peaks = np.max(np.abs(X), axis=1, keepdims=True) if X.shape[1] else 1.0
-    X = X / np.where(peaks > 0, peaks, 1.0)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.where(norms > 0, norms, 1.0)
+    if X.shape[1] == 0:
+        return X
+    xp, _ = get_namespace(X)
+    peaks = xp.max(xp.abs(X), axis=1, keepdims=True)
+    X = X / xp.where(peaks > 0, peaks, xp.ones_like(peaks))
+    norms = xp.linalg.vector_norm(X, axis=1, keepdims=True)
+    return X / xp.where(norms > 0, norms, xp.ones_like(norms))
 
 
 # units beyond 2**400 (about 1e120) only: ordinary data are never copied
@@ -64,8 +69,10 @@ def power_of_two_unit(X, per_feature):
     """
     if X.shape[0] == 0:
         return np.ones(X.shape[1])
-    # two reading passes; np.abs(X) would allocate a copy of X
-    top = np.maximum(np.max(X, axis=0), -np.min(X, axis=0)).astype(np.float64)
+    xp, _ = get_namespace(X)
+    # two reading passes (on X's device); abs(X) would allocate a copy of X
+    top = to_numpy(xp.maximum(xp.max(X, axis=0), -xp.min(X, axis=0)))
+    top = np.asarray(top, dtype=np.float64)
     if not per_feature:
         top = np.full(X.shape[1], np.max(top, initial=0.0))
     exponent = np.floor(np.log2(np.where(top > 0, top, 1.0)))
@@ -75,9 +82,12 @@ def power_of_two_unit(X, per_feature):
 
 def _divide(X, unit):
     """``X / unit`` without a copy when every unit is 1."""
-    return X if np.all(unit == 1.0) else X / unit
-
-
+    if np.all(unit == 1.0):
+        return X
+    xp, is_array_api = get_namespace(X)
+    if is_array_api:
+        return X / xp.asarray(unit, dtype=X.dtype, device=device(X))
+    return X / unit
 
 
 def offset_stride(n_rows):
@@ -95,6 +105,9 @@ def weighted_percentile(values, q, weights=None):
     linear interpolation between order statistics); other weights interpolate
     the same way on the cumulative weight.
     """
+    xp, is_array_api = get_namespace(values)
+    if is_array_api:
+        return _weighted_percentile_xp(values, q, weights, xp)
     values = np.asarray(values, dtype=np.float64)
     if weights is None:
         return float(np.percentile(values, q))
@@ -107,17 +120,55 @@ def weighted_percentile(values, q, weights=None):
     idx = np.searchsorted(cumulative, [lo, min(lo + 1.0, np.floor(last))],
                           side="right")
     a, b = sorted_values[np.minimum(idx, len(values) - 1)]
-    t = h - lo
+    return _lerp(float(a), float(b), h - lo)
+
+
+def _lerp(a, b, t):
     # numpy's _lerp, for bit-identical results with unit weights
     return float(a + (b - a) * t if t < 0.5 else b - (b - a) * (1.0 - t))
+
+
+def _weighted_percentile_xp(values, q, weights, xp):
+    """:func:`weighted_percentile` on the device: one sort, two scalars back."""
+    dev = device(values)
+    values = xp.astype(values, device_float(xp, dev))
+    n = values.shape[0]
+    if weights is None:
+        h = q / 100.0 * (n - 1)
+        lo = int(np.floor(h))
+        ordered = xp.sort(values)
+        return _lerp(float(ordered[lo]), float(ordered[min(lo + 1, n - 1)]), h - lo)
+    order = xp.argsort(values, stable=True)
+    cumulative = xp.cumulative_sum(xp.take(xp.astype(weights, values.dtype), order))
+    last = max(float(cumulative[-1]) - 1.0, 0.0)
+    h = q / 100.0 * last
+    lo = np.floor(h)
+    probes = xp.asarray([lo, min(lo + 1.0, np.floor(last))], dtype=values.dtype,
+                        device=dev)
+    idx = xp.clip(xp.searchsorted(cumulative, probes, side="right"), max=n - 1)
+    ab = xp.take(values, xp.take(order, idx))
+    return _lerp(float(ab[0]), float(ab[1]), h - lo)
 
 
 def check_weights(sample_weight, X):
     """Validated float64 weights of the rows of ``X`` (``None`` stays ``None``)."""
     if sample_weight is None:
         return None
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    return check_sample_weight_values(sample_weight)
+    xp, is_array_api = get_namespace(X)
+    if not is_array_api:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        return check_sample_weight_values(sample_weight)
+    # on X's device: shape from the metadata, values checked by reductions
+    w = xp.asarray(sample_weight, device=device(X))
+    w = xp.astype(w, device_float(xp, device(X)))
+    if w.ndim != 1 or w.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"sample_weight.shape == {tuple(w.shape)}, expected ({X.shape[0]},)!")
+    if not bool(xp.all(xp.isfinite(w) & (w >= 0))) or not bool(xp.any(w > 0)):
+        raise ValueError(
+            "sample_weight must be finite and non-negative with a positive sum; "
+            "drop the rows of weight NaN or below zero.")
+    return w
 
 
 class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
@@ -128,10 +179,22 @@ class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
     and ``score_samples``.
     """
 
+    # the fitted attribute whose namespace and device inputs must share
+    _namespace_attribute = "location_"
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+    def _check_namespace(self, X, method):
+        """Rows of another namespace or device than ``fit``'s: a ValueError.
+
+        It names scikit-learn's ``move_estimator_to``, which moves a fitted
+        detector (its array attributes) to the namespace and device of ``X``.
+        """
+        check_same_namespace(X, self, attribute=self._namespace_attribute,
+                             method=method)
 
     def fit_predict(self, X, y=None, **kwargs):
         """Fit on ``(X, y)`` and return +1 (inlier) / -1 (outlier) for ``X``.
@@ -171,7 +234,13 @@ class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
         if not 0 < tpr <= 1:
             raise ValueError(f"tpr must lie in (0, 1], got {tpr!r}.")
         scores = self.score_samples(X_val)
-        self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
+        xp, is_array_api = get_namespace(scores)
+        if not is_array_api:
+            self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
+            return self
+        # numpy's "lower" method: the order statistic below the position
+        position = int(np.floor((1.0 - tpr) * (scores.shape[0] - 1)))
+        self.offset_ = float(xp.sort(scores)[position])
         return self
 
 
@@ -290,10 +359,85 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         X, y, X_cal = self._hold_out_calibration(X, y, sample_weight)
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight)
-        X = self._prepare(X, reset=True, min_samples=2)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            self._fit_namespace(X, y, sample_weight, xp)
+        else:
+            X = self._prepare(X, reset=True, min_samples=2)
+            sample_weight = check_weights(sample_weight, X)
+            self._fit_rows(X, self._encode(self._set_classes(y, X.shape[0])),
+                           sample_weight)
+        if X_cal is not None:
+            self.calibrate(X_cal)
+        return self
+
+    def _fit_namespace(self, X, y, sample_weight, xp):
+        """Fit on an array-API input, on its device (see ``_fit_rows``)."""
+        if hasattr(self.covariance, "fit"):
+            raise ValueError(
+                "A covariance estimator object runs on NumPy rows only; on an "
+                "array-API input pass covariance='empirical', 'ledoit_wolf', "
+                "'oas' or a float, or convert X with numpy.asarray."
+            )
+        X = check_rows_in_namespace(X, xp, min_samples=2,
+                                    owner=type(self).__name__)
+        self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        X = self._prepare_rows(X)
+        y_idx = self._labels_in_namespace(y, X.shape[0], xp, device(X))
+        self._fit_rows(X, y_idx, check_weights(sample_weight, X))
+        self._publish(xp, device(X), X.dtype)
+
+    def _labels_in_namespace(self, y, n_rows, xp, dev):
+        """Class indices on ``dev``; ``classes_`` (one per class) on the host."""
+        if y is None or not get_namespace(y)[1]:
+            y = self._encode(self._set_classes(y, n_rows))
+            return xp.asarray(y, device=dev)
+        if y.ndim != 1 or y.shape[0] != n_rows:
+            raise ValueError(
+                f"y must be 1-D with {n_rows} labels, got shape {tuple(y.shape)}.")
+        labels, y_idx = xp.unique_inverse(y)
+        self.classes_ = to_numpy(labels)
+        check_classification_targets(self.classes_)
+        return y_idx
+
+    def _publish(self, xp, dev, dtype):
+        """Move the fitted arrays used in scoring to the input's device.
+
+        The model (statistics, covariance, whitener) stays on the host in
+        float64; its per-class and per-feature arrays are published in the
+        input's namespace and dtype, and the scoring constants are kept on the
+        device in float64 where it has it.
+        """
+        self._device_params = self._scoring_params(xp, dev)
+        for name in self._device_attributes:
+            value = np.asarray(getattr(self, name), dtype=np.float64)
+            setattr(self, name, xp.asarray(value, dtype=dtype, device=dev))
+
+    # per-class or per-feature fitted arrays published on the input's device
+    _device_attributes = ("means_", "location_")
+
+    def _scoring_params(self, xp, dev):
+        """The scoring constants on ``dev``: kept by a fit there, else moved."""
+        params = getattr(self, "_device_params", None)
+        if params is not None and _lives_on(params["location"], xp, dev):
+            return params
+        dtype = device_float(xp, dev)
+        return {name: xp.asarray(value, dtype=dtype, device=dev)
+                if isinstance(value, np.ndarray) else value
+                for name, value in self._host_params().items()}
+
+    def _host_params(self):
+        """Host float64 scoring constants (``location`` among them)."""
+        raise NotImplementedError
+
+    def _fit_rows(self, X, y_idx, sample_weight):
+        """Statistics (one pass over X, on its device), the host model, offset_.
+
+        The d x d covariance and its whitener are factorised on the host in
+        float64; only ``C x d`` and ``d x d`` statistics leave X's device.
+        """
         self.__dict__.pop("_offset_sample", None)
-        sample_weight = check_weights(sample_weight, X)
-        y_idx = self._encode(self._set_classes(y, X.shape[0]))
         self._unit = power_of_two_unit(X, self.covariance == "empirical")
         X_unit = _divide(X, self._unit)
         with Progress(3, self.verbose, desc=type(self).__name__) as progress:
@@ -305,13 +449,9 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
             self._fit_model(self._tied_covariance(X_unit, y_idx, sample_weight))
             progress.update(message="covariance and whitener")
             stride = offset_stride(X.shape[0])
-            self._set_offset(X[::stride], None if sample_weight is None
+            self._set_offset(X[::stride, ...], None if sample_weight is None
                              else sample_weight[::stride])
             progress.update(message="offset_ from the fit rows' scores")
-        if X_cal is not None:
-            self.calibrate(X_cal)
-        return self
-
 
     def _fit_dask(self, X, y, sample_weight):
         """Statistics per row block merged by Chan's update; only they travel."""
@@ -383,6 +523,10 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         self : object
             The updated detector.
         """
+        if get_namespace(X)[1]:
+            raise ValueError(
+                "partial_fit runs on NumPy batches; fit an array-API input in "
+                "one call with fit, or pass numpy arrays.")
         first = not hasattr(self, "statistics_")
         if first:
             self._validate_params()
@@ -409,6 +553,7 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
     def _fit_model(self, covariance):
         """The model from the statistics of ``X / _unit``, in the units of X."""
         _check_covariance(covariance)
+        self.__dict__.pop("_device_params", None)  # of an earlier fit
         self._warn_constant_features()
         self._finish_fit(covariance)
         unit = self._unit
@@ -455,7 +600,8 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         # 768, C=1000: 2.9 s of 4.2 s); a percentile needs far fewer: every
         # s-th row, 10,000 to 20,000 of them, estimates it to about 0.002 in
         # probability at contamination 0.05.
-        scores = self._score(X)
+        xp, is_array_api = get_namespace(X)
+        scores = self._score_xp(X, xp) if is_array_api else self._score(X)
         level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
         self.offset_ = weighted_percentile(scores, 100.0 * level, sample_weight)
         self._record_fit_scores(scores)
@@ -485,15 +631,21 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         if is_dask_array(X):
             X = dask_rows(X, None)
             return X.map_blocks(self.score_samples, drop_axis=1, dtype=np.float64)
-        xp, is_array_api = get_namespace(X)
+        xp, is_array_api = self._prepared_namespace(X, "score_samples")
         if is_array_api:
-            validate_data(self, to_numpy(X), dtype=[np.float64, np.float32],
-                          reset=False)
-            if self.normalize == "l2":
-                norms = xp.linalg.vector_norm(X, axis=1, keepdims=True)
-                X = X / xp.where(norms > 0, norms, xp.ones_like(norms))
-            return self._score_xp(X, xp)
+            return self._score_xp(self._prepare_xp(X, xp), xp)
         return self._score(self._prepare(X, reset=False))
+
+    def _prepared_namespace(self, X, method):
+        """``(xp, is_array_api)`` of X, checked against the fitted namespace."""
+        self._check_namespace(X, method)
+        return get_namespace(X)
+
+    def _prepare_xp(self, X, xp):
+        """Array-API rows validated on their device, L2-normalised if asked."""
+        X = check_rows_in_namespace(X, xp, n_features=self.n_features_in_,
+                                    owner=type(self).__name__)
+        return self._prepare_rows(X)
 
 
 class _OffsetSample:
@@ -540,6 +692,12 @@ def _check_covariance(covariance):
             "The within-class covariance is zero: no class has two distinct rows. "
             "Fit on more rows per class."
         )
+
+
+def _lives_on(array, xp, dev):
+    """Whether ``array`` is in namespace ``xp`` on device ``dev``."""
+    namespace, is_array_api = get_namespace(array)
+    return is_array_api and namespace is xp and device(array) == dev
 
 
 def dask_rows(X, normalize):

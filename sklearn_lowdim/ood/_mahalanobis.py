@@ -8,8 +8,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..covariance import mahalanobis_distances
 from ..covariance._checks import warn_if_unrepresentable
-from ..covariance._distances import nearest_centres_xp, whiten_xp
+from ..covariance._distances import (
+    centre_distances_xp,
+    nearest_centres_xp,
+    whiten_xp,
+)
 from ..covariance._whitening import fit_whitener
+from ..utils import device, to_numpy
 from ._base import _SupervisedGaussianDetector
 
 __all__ = ["MahalanobisOOD"]
@@ -182,6 +187,11 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
             Squared distances.
         """
         check_is_fitted(self)
+        xp, is_array_api = self._prepared_namespace(X, "class_distances")
+        if is_array_api:
+            p = self._scoring_params(xp, device(X))
+            Z = whiten_xp(self._prepare_xp(X, xp), p["location"], p["W"], xp, p["m2"])
+            return centre_distances_xp(Z, p["centres"], xp)
         X = self._prepare(X, reset=False)
         return mahalanobis_distances(X, self.means_, self.whitener_,
                                      location=self.location_)
@@ -198,13 +208,22 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         )[:, 0]
         return -(closest - background)
 
-    def _score_xp(self, X, xp):
+    def _host_params(self):
+        location = np.asarray(to_numpy(self.location_), dtype=np.float64)
         W = self.whitener_.W_
-        centres = (self.means_ - self.location_) @ W
-        m2 = np.einsum("ij,ij->i", centres, centres)
-        Z = whiten_xp(X, self.location_, W, xp, m2)
-        closest = nearest_centres_xp(Z, centres, xp)
+        centres = (np.asarray(to_numpy(self.means_), dtype=np.float64)
+                   - location) @ W
+        params = {"location": location, "W": W, "centres": centres,
+                  "m2": float(np.max(np.einsum("ij,ij->i", centres, centres)))}
+        if self.relative:
+            params["W_background"] = self.background_whitener_.W_
+        return params
+
+    def _score_xp(self, X, xp):
+        p = self._scoring_params(xp, device(X))
+        Z = whiten_xp(X, p["location"], p["W"], xp, p["m2"])
+        closest = nearest_centres_xp(Z, p["centres"], xp)
         if not self.relative:
             return -closest
-        Zb = whiten_xp(X, self.location_, self.background_whitener_.W_, xp, m2)
+        Zb = whiten_xp(X, p["location"], p["W_background"], xp, p["m2"])
         return -(closest - xp.sum(Zb * Zb, axis=1))

@@ -10,7 +10,7 @@ from scipy.linalg import eigh
 from sklearn.utils.validation import check_is_fitted
 
 from ..covariance._distances import nearest_centres, nearest_centres_xp, whiten_xp
-from ..utils import device, gen_row_chunks
+from ..utils import device, gen_row_chunks, to_numpy
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import _SupervisedGaussianDetector
 
@@ -189,6 +189,9 @@ class WDiscOOD(_SupervisedGaussianDetector):
         self._lifted_centres = (centres @ basis) @ basis.T
         self._splitter = basis if 2 * k <= basis.shape[0] else _complement(basis)
 
+    # the discriminant directions are published on the device too
+    _device_attributes = ("means_", "location_", "discriminants_")
+
     def _rescale(self, unit):
         self.discriminants_ = self.discriminants_ / unit[:, None]
 
@@ -208,6 +211,9 @@ class WDiscOOD(_SupervisedGaussianDetector):
             ``-||(I - G G^T)(x~ - mu~)||``.
         """
         check_is_fitted(self)
+        xp, is_array_api = self._prepared_namespace(X, "score_components")
+        if is_array_api:
+            return self._components_xp(self._prepare_xp(X, xp), xp)
         return self._components(self._prepare(X, reset=False))
 
     def _components(self, X):
@@ -237,16 +243,26 @@ class WDiscOOD(_SupervisedGaussianDetector):
             residual[sl] = outside
         return -np.sqrt(np.maximum(nearest, 0.0)), -np.sqrt(residual)
 
-    def _score_xp(self, X, xp):
-        centres = self._lifted_centres
-        Z = whiten_xp(X, self.location_, self.whitener_.W_, xp,
-                      np.einsum("ij,ij->i", centres, centres))
-        P = Z @ xp.asarray(self._splitter, dtype=Z.dtype, device=device(Z))
+    def _host_params(self):
+        centres = np.asarray(to_numpy(self._lifted_centres), dtype=np.float64)
+        return {"location": np.asarray(to_numpy(self.location_), dtype=np.float64),
+                "W": self.whitener_.W_, "centres": centres,
+                "splitter": np.asarray(to_numpy(self._splitter), dtype=np.float64),
+                "m2": float(np.max(np.einsum("ij,ij->i", centres, centres)))}
+
+    def _components_xp(self, X, xp):
+        p = self._scoring_params(xp, device(X))
+        Z = whiten_xp(X, p["location"], p["W"], xp, p["m2"])
+        P = Z @ xp.astype(p["splitter"], Z.dtype)
         p2, z2 = xp.sum(P * P, axis=1), xp.sum(Z * Z, axis=1)
-        inside_is_split = self._splitter.shape[1] == self.n_discriminants_
+        inside_is_split = p["splitter"].shape[1] == self.n_discriminants_
         outside = xp.clip(z2 - p2, min=0.0) if inside_is_split else p2
-        nearest = xp.clip(nearest_centres_xp(Z, centres, xp) - outside, min=0.0)
-        return -xp.sqrt(nearest) - self.residual_weight * xp.sqrt(outside)
+        nearest = xp.clip(nearest_centres_xp(Z, p["centres"], xp) - outside, min=0.0)
+        return -xp.sqrt(nearest), -xp.sqrt(outside)
+
+    def _score_xp(self, X, xp):
+        discriminative, residual = self._components_xp(X, xp)
+        return discriminative + self.residual_weight * residual
 
     def _score(self, X):
         discriminative, residual = self._components(X)

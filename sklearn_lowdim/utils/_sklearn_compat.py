@@ -21,6 +21,30 @@ from sklearn.utils._set_output import _safe_set_output
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
 
+try:  # scikit-learn >= 1.8
+    from sklearn.utils._array_api import check_same_namespace, move_estimator_to
+except ImportError:  # older releases: the check only, without the move helper
+    move_estimator_to = None
+
+    def check_same_namespace(X, estimator, *, attribute, method):
+        """Fallback: a ValueError when ``X`` and the fitted attribute differ."""
+        import array_api_compat
+        import sklearn
+
+        if not sklearn.get_config().get("array_api_dispatch", False):
+            return
+        attr = getattr(estimator, attribute)
+        if not all(array_api_compat.is_array_api_obj(a) for a in (X, attr)):
+            return
+        same = array_api_compat.array_namespace(X) is array_api_compat.array_namespace(
+            attr) and array_api_compat.device(X) == array_api_compat.device(attr)
+        if not same:
+            raise ValueError(
+                f"Inputs passed to {type(estimator).__name__}.{method}() must use "
+                "the same namespace and device as those passed to fit(); refit "
+                "on the new device."
+            )
+
 __all__ = [
     "HasMethods",
     "Interval",
@@ -32,5 +56,7 @@ __all__ = [
     "_safe_indexing",
     "_safe_set_output",
     "_fit_context",
+    "check_same_namespace",
+    "move_estimator_to",
     "validate_params",
 ]
