@@ -422,13 +422,24 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         params = getattr(self, "_device_params", None)
         if params is not None and _lives_on(params["location"], xp, dev):
             return params
+        # computed where location_ lives (the host after a NumPy fit, the
+        # device after move_estimator_to), in float64 where it has it
+        xq, _ = get_namespace(self.location_)
+        where = device(self.location_)
+        dtype = device_float(xq, where)
+
+        def lift(value):
+            return xq.asarray(value, dtype=dtype, device=where)
+
+        params = self._model_params(lift, xq)
         dtype = device_float(xp, dev)
         return {name: xp.asarray(value, dtype=dtype, device=dev)
-                if isinstance(value, np.ndarray) else value
-                for name, value in self._host_params().items()}
+                if hasattr(value, "shape") else value
+                for name, value in params.items()}
 
-    def _host_params(self):
-        """Host float64 scoring constants (``location`` among them)."""
+    def _model_params(self, lift, xq):
+        """Scoring constants (``location`` among them), ``lift`` puts a fitted
+        array in namespace ``xq`` on the device of ``location_``."""
         raise NotImplementedError
 
     def _fit_rows(self, X, y_idx, sample_weight):

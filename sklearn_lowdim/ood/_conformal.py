@@ -253,11 +253,11 @@ class ConformalMixin:
 
     def _auto_offset(self):
         cal = self.calibration_scores_
-        if AUTO_ALPHA * (cal.size + 1) < 1:
+        if AUTO_ALPHA * (cal.shape[0] + 1) < 1:
             warnings.warn(
                 f"contamination='auto' needs at least {int(np.ceil(1 / AUTO_ALPHA))}"
                 f" calibration rows to flag anything at false-alarm rate "
-                f"{AUTO_ALPHA}; got {cal.size}, so no row is flagged.",
+                f"{AUTO_ALPHA}; got {cal.shape[0]}, so no row is flagged.",
                 UserWarning, stacklevel=3,
             )
         return alpha_threshold(cal, AUTO_ALPHA)

@@ -14,7 +14,7 @@ from ..covariance._distances import (
     whiten_xp,
 )
 from ..covariance._whitening import fit_whitener
-from ..utils import device, to_numpy
+from ..utils import device
 from ._base import _SupervisedGaussianDetector
 
 __all__ = ["MahalanobisOOD"]
@@ -208,15 +208,13 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         )[:, 0]
         return -(closest - background)
 
-    def _host_params(self):
-        location = np.asarray(to_numpy(self.location_), dtype=np.float64)
-        W = self.whitener_.W_
-        centres = (np.asarray(to_numpy(self.means_), dtype=np.float64)
-                   - location) @ W
+    def _model_params(self, lift, xq):
+        location, W = lift(self.location_), lift(self.whitener_.W_)
+        centres = (lift(self.means_) - location) @ W
         params = {"location": location, "W": W, "centres": centres,
-                  "m2": float(np.max(np.einsum("ij,ij->i", centres, centres)))}
+                  "m2": float(xq.max(xq.sum(centres * centres, axis=1)))}
         if self.relative:
-            params["W_background"] = self.background_whitener_.W_
+            params["W_background"] = lift(self.background_whitener_.W_)
         return params
 
     def _score_xp(self, X, xp):

@@ -14,6 +14,8 @@ below follow PyOD's orientation; ``score_samples``, ``decision_function``,
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
+
 import numpy as np
 from scipy.special import erf
 from scipy.stats import binom
@@ -45,7 +47,7 @@ def _erf_xp(x, xp):
     for n in range(1, _ERF_TERMS):
         term = term * a2 / (2.0 * n + 1.0)
         total = total + term
-    return sign * (2.0 / np.sqrt(np.pi)) * xp.exp(-a * a) * total
+    return sign * (2.0 / math.sqrt(math.pi)) * xp.exp(-a * a) * total
 
 
 def _float_of(scores, xp):
@@ -133,7 +135,7 @@ class PyODMixin:
         else:
             sigma = float(xp.std(train))
             sigma = sigma if sigma > 0 else 1.0
-            u = (test - float(xp.mean(train))) / (sigma * np.sqrt(2))
+            u = (test - float(xp.mean(train))) / (sigma * math.sqrt(2.0))
             outlier = xp.clip(_erf_xp(u, xp) if is_array_api else erf(u),
                               min=0.0, max=1.0)
         return xp.stack([1.0 - outlier, outlier], axis=1)

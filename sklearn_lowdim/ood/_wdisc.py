@@ -10,7 +10,7 @@ from scipy.linalg import eigh
 from sklearn.utils.validation import check_is_fitted
 
 from ..covariance._distances import nearest_centres, nearest_centres_xp, whiten_xp
-from ..utils import device, gen_row_chunks, to_numpy
+from ..utils import device, gen_row_chunks
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import _SupervisedGaussianDetector
 
@@ -243,12 +243,11 @@ class WDiscOOD(_SupervisedGaussianDetector):
             residual[sl] = outside
         return -np.sqrt(np.maximum(nearest, 0.0)), -np.sqrt(residual)
 
-    def _host_params(self):
-        centres = np.asarray(to_numpy(self._lifted_centres), dtype=np.float64)
-        return {"location": np.asarray(to_numpy(self.location_), dtype=np.float64),
-                "W": self.whitener_.W_, "centres": centres,
-                "splitter": np.asarray(to_numpy(self._splitter), dtype=np.float64),
-                "m2": float(np.max(np.einsum("ij,ij->i", centres, centres)))}
+    def _model_params(self, lift, xq):
+        centres = lift(self._lifted_centres)
+        return {"location": lift(self.location_), "W": lift(self.whitener_.W_),
+                "centres": centres, "splitter": lift(self._splitter),
+                "m2": float(xq.max(xq.sum(centres * centres, axis=1)))}
 
     def _components_xp(self, X, xp):
         p = self._scoring_params(xp, device(X))
