@@ -317,9 +317,11 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
                 for name, value in params.items()}
 
     def _model_params(self, lift, xq):
-        """Scoring constants (``location`` among them), ``lift`` puts a fitted
-        array in namespace ``xq`` on the device of ``location_``."""
-        raise NotImplementedError
+        """Scoring constants; ``lift`` puts a fitted array in namespace ``xq``
+        on the device of ``location_``. Subclasses add their own."""
+        location, W = lift(self.location_), lift(self.whitener_.W_)
+        return {"location": location, "W": W,
+                "means": (lift(self.means_) - location) @ W}
 
     def _fit_rows(self, X, y_idx, sample_weight):
         """Statistics (one pass over X, on its device), the host model, offset_.

@@ -209,10 +209,9 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         return -(closest - background)
 
     def _model_params(self, lift, xq):
-        location, W = lift(self.location_), lift(self.whitener_.W_)
-        centres = (lift(self.means_) - location) @ W
-        params = {"location": location, "W": W, "centres": centres,
-                  "m2": float(xq.max(xq.sum(centres * centres, axis=1)))}
+        params = super()._model_params(lift, xq)
+        centres = params["centres"] = params["means"]
+        params["m2"] = float(xq.max(xq.sum(centres * centres, axis=1)))
         if self.relative:
             params["W_background"] = lift(self.background_whitener_.W_)
         return params

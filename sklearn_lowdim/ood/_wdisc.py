@@ -245,8 +245,8 @@ class WDiscOOD(_SupervisedGaussianDetector):
 
     def _model_params(self, lift, xq):
         centres = lift(self._lifted_centres)
-        return {"location": lift(self.location_), "W": lift(self.whitener_.W_),
-                "centres": centres, "splitter": lift(self._splitter),
+        return {**super()._model_params(lift, xq), "centres": centres,
+                "splitter": lift(self._splitter),
                 "m2": float(xq.max(xq.sum(centres * centres, axis=1)))}
 
     def _components_xp(self, X, xp):

@@ -215,3 +215,33 @@ def test_erf_series_matches_scipy():
 
     x = np.r_[np.linspace(-7, 7, 2001), 0.0, 1e-300, -1e-8]
     np.testing.assert_allclose(_erf_xp(x, np), erf(x), rtol=1e-14, atol=1e-16)
+
+
+@pytest.mark.parametrize("namespace, dtype", NAMESPACES)
+@pytest.mark.parametrize("detector", [
+    MahalanobisOOD(covariance="ledoit_wolf"), MahalanobisOOD(relative=True),
+    WDiscOOD(covariance=0.3, normalize="l2")], ids=repr)
+def test_device_side_methods_match_numpy(namespace, dtype, detector):
+    # score (mean log-likelihood), class_distances, score_components, set_threshold
+    X, y, T = _data()
+    tol = TOLERANCE[dtype]
+    ref = clone(detector).fit(X.astype(dtype), y)
+    xp, (Xd, yd, Td) = to_namespace(namespace, dtype, X, y, T)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = clone(detector).fit(Xd, yd)
+        score = model.score(Td)
+        extra = ([model.class_distances(Td)] if isinstance(model, MahalanobisOOD)
+                 else list(model.score_components(Td)))
+        model.set_threshold(Xd, tpr=0.9)
+    expected_score = ref.score(T.astype(dtype))
+    assert isinstance(score, float)
+    assert abs(score - expected_score) <= tol * (abs(expected_score) + 1)
+    expected = ([ref.class_distances(T.astype(dtype))]
+                if isinstance(ref, MahalanobisOOD)
+                else list(ref.score_components(T.astype(dtype))))
+    for got, want in zip(extra, expected):
+        assert namespace_of(got) == namespace
+        np.testing.assert_allclose(to_host(got), want, rtol=tol,
+                                   atol=tol * (np.max(np.abs(want)) + 1))
+    ref.set_threshold(X.astype(dtype), tpr=0.9)
+    assert abs(model.offset_ - ref.offset_) <= tol * (abs(ref.offset_) + 1)
