@@ -218,7 +218,9 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         Parameters
         ----------
         X : array-like or dask array of shape (n_samples, n_features)
-            In-distribution features. A dask array chunked by rows is reduced
+            In-distribution features. An array-API array (CuPy, torch; with
+            ``array_api_dispatch=True``) is fitted on its device (see the
+            class docstring). A dask array chunked by rows is reduced
             block by block to the Gaussian core's sufficient statistics (the
             same model as in memory, one pass); the rows that place
             ``offset_`` are then gathered and scored.
@@ -504,10 +506,10 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         float32 rows stay float32 (see
         :func:`~sklearn_lowdim.covariance.mahalanobis_distances` for how the
         nearest-class distance stays accurate on ill-conditioned features).
-        Other array-API arrays (torch, CuPy, with
-        ``sklearn.set_config(array_api_dispatch=True)``) are scored in their own
-        namespace and on their device, in float64 or, where the rounding
-        allows, float32; a dask array gives a lazy dask array of scores.
+        Array-API rows (dispatch on) are validated and scored on their device,
+        in their namespace and float dtype (float64 where float32 rounding
+        would swamp the distances); rows of another namespace or device than
+        ``fit``'s raise a ValueError. A dask array gives lazy dask scores.
 
         Parameters
         ----------

@@ -49,6 +49,13 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
     examples of the OOD data it is later evaluated on**; its numbers are not
     comparable with label-free detectors.
 
+    With ``sklearn.set_config(array_api_dispatch=True)`` an array-API ``X``
+    (CuPy, torch) is fitted and scored on its device: each layer's detector
+    (the Gaussian ones support it) fits its block of columns there, and
+    ``score_mean_``, ``score_std_`` and every per-row output are in ``X``'s
+    namespace. The logistic combination (``X_outlier``) needs NumPy rows.
+    Rows of another namespace or device than ``fit``'s raise a ValueError.
+
     Parameters
     ----------
     layers : list of int or list of array-like of int, default=None

@@ -38,6 +38,20 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     scores do not depend on the features' units. ``fit(X)`` without labels is
     one class (one Gaussian).
 
+    With ``sklearn.set_config(array_api_dispatch=True)`` an array-API ``X``
+    (CuPy, torch) is fitted and scored on its device, never copied to the
+    host: the class statistics are one pass of GEMMs there; only the ``C x d``
+    and ``d x d`` statistics come to the host, where the covariance and its
+    whitener (small ``d x d`` factorisations) are computed in float64.
+    ``means_`` and ``location_`` are then arrays of ``X``'s namespace and
+    dtype on its device, where the scoring constants stay; ``covariance_``,
+    ``whitener_`` and ``statistics_`` stay NumPy float64. Every per-row output (scores, labels, p-values,
+    ``decision_scores_``, ``labels_``, ``predict_proba``) is in ``X``'s
+    namespace; the scores keep float32. Rows of another namespace or device
+    raise a ValueError; scikit-learn's
+    ``sklearn.utils._array_api.move_estimator_to`` (1.9) moves a fitted
+    detector. ``partial_fit`` and a covariance estimator object need NumPy.
+
     Parameters
     ----------
     covariance : {'empirical', 'ledoit_wolf', 'oas'}, float or estimator, \

@@ -45,6 +45,13 @@ class WDiscOOD(_SupervisedGaussianDetector):
     the score is the residual term on the whole whitened space,
     ``-w ||x~ - mu~||`` (minus ``w`` times the Mahalanobis distance).
 
+    With ``sklearn.set_config(array_api_dispatch=True)`` an array-API ``X``
+    (CuPy, torch) is fitted and scored on its device as in
+    :class:`MahalanobisOOD` (the statistics on the device, the ``d x d``
+    factorisations, the generalised eigenproblem included, on the host in
+    float64); ``means_``, ``location_`` and ``discriminants_`` are published
+    in ``X``'s namespace and dtype, and every per-row output is in it.
+
     Parameters
     ----------
     n_discriminants : int or 'auto', default='auto'

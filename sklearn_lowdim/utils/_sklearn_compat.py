@@ -21,9 +21,9 @@ from sklearn.utils._set_output import _safe_set_output
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
 
-try:  # scikit-learn >= 1.8
+try:  # releases with the array API move helpers (1.9 has them)
     from sklearn.utils._array_api import check_same_namespace, move_estimator_to
-except ImportError:  # older releases: the check only, without the move helper
+except ImportError:  # older releases: the check only, no move helper
     move_estimator_to = None
 
     def check_same_namespace(X, estimator, *, attribute, method):
