@@ -47,8 +47,8 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     dtype on its device, where the scoring constants stay; ``covariance_``,
     ``whitener_`` and ``statistics_`` stay NumPy float64. Every per-row
     output (scores, labels, p-values, ``decision_scores_``, ``labels_``,
-    ``predict_proba``) is in ``X``'s namespace; the scores keep float32. Rows of another namespace or device
-    raise a ValueError; scikit-learn's
+    ``predict_proba``) is in ``X``'s namespace; the scores keep float32.
+    Rows of another namespace or device raise a ValueError; scikit-learn's
     ``sklearn.utils._array_api.move_estimator_to`` (1.9) moves a fitted
     detector. ``partial_fit`` and a covariance estimator object need NumPy.
 
