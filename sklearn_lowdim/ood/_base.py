@@ -28,6 +28,7 @@ from ..utils._sklearn_compat import (
     Interval,
     StrOptions,
     check_same_namespace,
+    move_to,
 )
 from ._conformal import AUTO_ALPHA, ConformalMixin
 from ._likelihood import GaussianLikelihoodMixin
@@ -267,13 +268,14 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         X = self._prepare_rows(X)
         y_idx = self._labels_in_namespace(y, X.shape[0], xp, device(X))
         self._fit_rows(X, y_idx, check_weights(sample_weight, X))
-        self._publish(xp, device(X), X.dtype)
+        self._publish(xp, device(X))
 
     def _labels_in_namespace(self, y, n_rows, xp, dev):
         """Class indices on ``dev``; ``classes_`` (one per class) on the host."""
         if y is None or not get_namespace(y)[1]:
             y = self._encode(self._set_classes(y, n_rows))
             return xp.asarray(y, device=dev)
+        y = move_to(y, xp=xp, device=dev)  # labels of another device: to X's
         if y.ndim != 1 or y.shape[0] != n_rows:
             raise ValueError(
                 f"y must be 1-D with {n_rows} labels, got shape {tuple(y.shape)}.")
@@ -282,21 +284,20 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         check_classification_targets(self.classes_)
         return y_idx
 
-    def _publish(self, xp, dev, dtype):
-        """Move the fitted arrays used in scoring to the input's device.
+    def _publish(self, xp, dev):
+        """Move the fitted arrays to the input's device (scikit-learn's rule).
 
-        The model (statistics, covariance, whitener) stays on the host in
-        float64; its per-class and per-feature arrays are published in the
-        input's namespace and dtype, and the scoring constants are kept on the
-        device in float64 where it has it.
+        They are computed on the host in float64 and published in float64
+        where the device has it, as a NumPy fit keeps them; ``classes_`` and
+        the objects (statistics, whiteners) stay on the host.
         """
         self._device_params = self._scoring_params(xp, dev)
-        for name in self._device_attributes:
-            value = np.asarray(getattr(self, name), dtype=np.float64)
-            setattr(self, name, xp.asarray(value, dtype=dtype, device=dev))
-
-    # per-class or per-feature fitted arrays published on the input's device
-    _device_attributes = ("means_", "location_")
+        host_dtype = np.float64 if device_float(xp, dev) == xp.float64 else np.float32
+        for name, value in list(vars(self).items()):
+            if isinstance(value, np.ndarray) and name != "classes_":
+                if value.dtype.kind == "f":
+                    value = value.astype(host_dtype, copy=False)
+                setattr(self, name, xp.asarray(value, device=dev))
 
     def _scoring_params(self, xp, dev):
         """The scoring constants on ``dev``: kept by a fit there, else moved."""

@@ -43,6 +43,14 @@ def _finite_1d(values, name):
     return values
 
 
+def check_fitted_namespace(detector, X, method):
+    """A ValueError naming ``method`` when X's namespace or device is not the
+    fit's (for detectors that fit on array-API devices)."""
+    check = getattr(detector, "_check_namespace", None)
+    if check is not None:
+        check(X, method)
+
+
 def _check_level(value, name):
     if not isinstance(value, Real) or not 0 < value < 1:
         raise ValueError(f"{name} must be a number in (0, 1), got {value!r}.")
@@ -291,7 +299,24 @@ class ConformalMixin:
             ``calibration_scores_``, in ``[1 / (n_cal + 1), 1]``.
         """
         cal = self._check_calibrated()
+        check_fitted_namespace(self, X, "pvalues")
         return conformal_pvalues(cal, self.score_samples(X))
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score (in the namespace and on the device of ``fit``).
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``, in ``X``'s namespace.
+        """
+        check_fitted_namespace(self, X, "decision_function")
+        return super().decision_function(X)
 
     def predict(self, X, *, fdr=None, alpha=None):
         """+1 for inliers, -1 for outliers; with an error guarantee if asked.
@@ -320,6 +345,7 @@ class ConformalMixin:
         """
         if fdr is not None and alpha is not None:
             raise ValueError("Pass fdr or alpha, not both.")
+        check_fitted_namespace(self, X, "predict")
         xp, is_array_api = get_namespace(X)
         if fdr is None and alpha is None:
             if not is_array_api:

@@ -198,11 +198,11 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         w = check_weights(sample_weight, X)
         xp, is_array_api = get_namespace(X)
         if is_array_api and y is not None and get_namespace(y)[1]:
-            # the labels stay on the device: only the distinct ones come back
+            # the labels stay on a device: only the distinct ones come back
             if y.ndim != 1 or y.shape[0] != X.shape[0]:
                 raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got "
                                  f"shape {tuple(y.shape)}.")
-            self.classes_ = to_numpy(xp.unique_values(y))
+            self.classes_ = to_numpy(get_namespace(y)[0].unique_values(y))
         else:
             y = class_labels(y, X.shape[0])
             self.classes_ = np.unique(y)

@@ -42,13 +42,14 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     (CuPy, torch) is fitted and scored on its device, never copied to the
     host: the class statistics are one pass of GEMMs there; only the ``C x d``
     and ``d x d`` statistics come to the host, where the covariance and its
-    whitener (small ``d x d`` factorisations) are computed in float64.
-    ``means_`` and ``location_`` are then arrays of ``X``'s namespace and
-    dtype on its device, where the scoring constants stay; ``covariance_``,
-    ``whitener_`` and ``statistics_`` stay NumPy float64. Every per-row
-    output (scores, labels, p-values, ``decision_scores_``, ``labels_``,
-    ``predict_proba``) is in ``X``'s namespace; the scores keep float32.
-    Rows of another namespace or device raise a ValueError; scikit-learn's
+    whitener (small ``d x d`` factorisations) are computed in float64. The
+    fitted arrays (``means_``, ``location_``, ``covariance_``) are then in
+    ``X``'s namespace on its device, in float64 where it has it (as a NumPy
+    fit keeps them), and so are the scoring constants; ``whitener_`` and
+    ``statistics_`` stay NumPy objects. Every per-row output (scores, labels,
+    p-values, ``decision_scores_``, ``labels_``, ``predict_proba``) is in
+    ``X``'s namespace; the scores keep float32. Rows of another namespace or
+    device raise a ValueError; scikit-learn's
     ``sklearn.utils._array_api.move_estimator_to`` (1.9) moves a fitted
     detector. ``partial_fit`` and a covariance estimator object need NumPy.
 

@@ -22,6 +22,7 @@ from scipy.stats import binom
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import device, get_namespace
+from ._conformal import check_fitted_namespace
 
 __all__ = ["PyODMixin"]
 
@@ -93,9 +94,10 @@ class PyODMixin:
             return xp.astype(self.decision_scores_ > self.threshold_, xp.int64)
         return (self.decision_scores_ > self.threshold_).astype(int)
 
-    def _outlier_scores(self, X):
+    def _outlier_scores(self, X, method):
         """``(-score_samples(X), xp, is_array_api)`` in float64 where possible."""
         check_is_fitted(self, "decision_scores_")
+        check_fitted_namespace(self, X, method)
         scores = self.score_samples(X)
         xp, is_array_api = get_namespace(scores)
         if is_array_api:
@@ -126,7 +128,7 @@ class PyODMixin:
             raise ValueError(
                 f"method must be 'linear' or 'unify', got {method!r}."
             )
-        test, xp, is_array_api = self._outlier_scores(X)
+        test, xp, is_array_api = self._outlier_scores(X, "predict_proba")
         train = self.decision_scores_
         if method == "linear":
             low, high = float(xp.min(train)), float(xp.max(train))
@@ -162,7 +164,7 @@ class PyODMixin:
             gives each row (outlier where its outlier score exceeds
             ``threshold_``).
         """
-        test, xp, is_array_api = self._outlier_scores(X)
+        test, xp, is_array_api = self._outlier_scores(X, "predict_confidence")
         train = xp.sort(xp.astype(self.decision_scores_, test.dtype))
         n = train.shape[0]
         contamination = self.contamination

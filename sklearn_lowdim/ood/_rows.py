@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ..covariance._statistics_xp import device_float
 from ..utils import check_sample_weight_values, device, get_namespace, to_numpy
-from ..utils._sklearn_compat import _check_sample_weight
+from ..utils._sklearn_compat import _check_sample_weight, move_to
 
 
 def l2_normalize(X):
@@ -131,7 +131,9 @@ def check_weights(sample_weight, X):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         return check_sample_weight_values(sample_weight)
     # on X's device: shape from the metadata, values checked by reductions
-    w = xp.asarray(sample_weight, device=device(X))
+    w = (move_to(sample_weight, xp=xp, device=device(X))
+         if get_namespace(sample_weight)[1] else xp.asarray(sample_weight,
+                                                            device=device(X)))
     w = xp.astype(w, device_float(xp, device(X)))
     if w.ndim != 1 or w.shape[0] != X.shape[0]:
         raise ValueError(

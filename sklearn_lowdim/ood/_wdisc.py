@@ -49,8 +49,9 @@ class WDiscOOD(_SupervisedGaussianDetector):
     (CuPy, torch) is fitted and scored on its device as in
     :class:`MahalanobisOOD` (the statistics on the device, the ``d x d``
     factorisations, the generalised eigenproblem included, on the host in
-    float64); ``means_``, ``location_`` and ``discriminants_`` are published
-    in ``X``'s namespace and dtype, and every per-row output is in it.
+    float64); the fitted arrays (``means_``, ``location_``,
+    ``discriminants_``, ...) are published in ``X``'s namespace, in float64
+    where its device has it, and every per-row output is in it.
 
     Parameters
     ----------
@@ -195,9 +196,6 @@ class WDiscOOD(_SupervisedGaussianDetector):
         centres = (self.means_ - self.location_) @ W  # whitened; global mean is 0
         self._lifted_centres = (centres @ basis) @ basis.T
         self._splitter = basis if 2 * k <= basis.shape[0] else _complement(basis)
-
-    # the discriminant directions are published on the device too
-    _device_attributes = ("means_", "location_", "discriminants_")
 
     def _rescale(self, unit):
         self.discriminants_ = self.discriminants_ / unit[:, None]

@@ -22,9 +22,19 @@ from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
 
 try:  # releases with the array API move helpers (1.9 has them)
-    from sklearn.utils._array_api import check_same_namespace, move_estimator_to
+    from sklearn.utils._array_api import (
+        check_same_namespace,
+        move_estimator_to,
+        move_to,
+    )
 except ImportError:  # older releases: the check only, no move helper
     move_estimator_to = None
+
+    def move_to(array, *, xp, device):
+        """Fallback: ``array`` in namespace ``xp`` on ``device``, via the host."""
+        from ._array_api import to_numpy
+
+        return xp.asarray(to_numpy(array), device=device)
 
     def check_same_namespace(X, estimator, *, attribute, method):
         """Fallback: a ValueError when ``X`` and the fitted attribute differ."""
@@ -58,5 +68,6 @@ __all__ = [
     "_fit_context",
     "check_same_namespace",
     "move_estimator_to",
+    "move_to",
     "validate_params",
 ]
