@@ -66,8 +66,5 @@ __all__ = [
     "_safe_indexing",
     "_safe_set_output",
     "_fit_context",
-    "check_same_namespace",
-    "move_estimator_to",
-    "move_to",
     "validate_params",
 ]
