@@ -7,7 +7,6 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..covariance import GaussianStatistics, covariance_from_statistics
@@ -279,9 +278,13 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         if y.ndim != 1 or y.shape[0] != n_rows:
             raise ValueError(
                 f"y must be 1-D with {n_rows} labels, got shape {tuple(y.shape)}.")
+        if xp.isdtype(y.dtype, "real floating") and not bool(
+                xp.all(y == xp.round(y))):
+            raise ValueError(
+                "Unknown label type: continuous. y holds non-integer values; "
+                "pass class labels.")
         labels, y_idx = xp.unique_inverse(y)
         self.classes_ = to_numpy(labels)
-        check_classification_targets(self.classes_)
         return y_idx
 
     def _publish(self, xp, dev):

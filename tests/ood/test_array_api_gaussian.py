@@ -283,3 +283,19 @@ def test_scikit_learn_array_api_checks(check, detector):
         assert ran >= 1
     else:
         checks.check_array_api_same_namespace(name, detector, "array_api_strict")
+
+
+def test_device_labels_of_any_values():
+    # labels on the device: integral floats are classes, continuous ones raise
+    X, y, T = _data(n=150)
+    _, (Xd, yd_float, yd_cont, Td) = to_namespace(
+        "array_api_strict", "float64", X, 10.0 * y - 3.0, y + 0.5, T)
+    ref = MahalanobisOOD().fit(X, 10.0 * y - 3.0)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = MahalanobisOOD().fit(Xd, yd_float)
+        scores = model.score_samples(Td)
+        with pytest.raises(ValueError, match="continuous"):
+            MahalanobisOOD().fit(Xd, yd_cont)
+    np.testing.assert_array_equal(model.classes_, ref.classes_)
+    np.testing.assert_allclose(to_host(scores), ref.score_samples(T), rtol=1e-8,
+                               atol=1e-8)
