@@ -10,6 +10,7 @@ from . import _kernels
 from ._checks import check_finite_result, check_rows
 
 __all__ = [
+    "centre_distances_xp",
     "mahalanobis_distances",
     "nearest_centres",
     "nearest_centres_xp",
@@ -232,21 +233,26 @@ def whiten_xp(X, location, W, xp, centre_sq_norms):
     """``(X - location) @ W`` in ``X``'s array namespace and on its device.
 
     float32 stays float32 unless its rounding would swamp the distances to
-    centres of squared whitened norms ``centre_sq_norms`` (then float64). The
-    location and the whitener are float64 NumPy arrays estimated on the host.
+    centres of squared whitened norms ``centre_sq_norms`` (an array or their
+    maximum; then float64). ``location`` and ``W`` are float64 arrays estimated
+    on the host, NumPy or already on ``X``'s device.
     """
+    norms = np.asarray(centre_sq_norms, dtype=np.float64).reshape(-1)
     dtype = xp.float32 if X.dtype == xp.float32 and not _float32_too_coarse(
-        np.asarray(centre_sq_norms), W.shape[1]) else xp.float64
+        norms, W.shape[1]) else xp.float64
     dev = device(X)
     loc = xp.asarray(location, dtype=dtype, device=dev)
     return (xp.astype(X, dtype) - loc) @ xp.asarray(W, dtype=dtype, device=dev)
 
 
-def nearest_centres_xp(Z, M, xp, working_memory=None):
-    """``min_k ||z_i - m_k||^2`` of whitened namespace rows to NumPy centres ``M``.
+def centre_distances_xp(Z, M, xp, reduce=None, working_memory=None):
+    """Squared distances of whitened namespace rows to centres ``M``, reduced.
 
-    The GEMM form per row chunk, in ``Z``'s dtype and namespace (``Z`` comes
-    from :func:`whiten_xp`, which picks a dtype the distances survive).
+    The GEMM form ``|z|^2 - 2 z.m + |m|^2`` per row chunk, in ``Z``'s dtype and
+    namespace (``Z`` comes from :func:`whiten_xp`, which picks a dtype the
+    distances survive); ``M`` is NumPy or on ``Z``'s device. ``reduce`` maps a
+    chunk's ``(rows, n_centres)`` distances to per-row values (``None``: keep
+    the matrix); never an ``n x n_centres`` block beyond the memory budget.
     """
     Mx = xp.asarray(M, dtype=Z.dtype, device=device(Z))
     m2 = xp.sum(Mx * Mx, axis=1)
@@ -256,8 +262,18 @@ def nearest_centres_xp(Z, M, xp, working_memory=None):
                              working_memory=working_memory):
         Zc = Z[sl.start:sl.stop, ...]
         d2 = xp.sum(Zc * Zc, axis=1)[:, None] - 2.0 * (Zc @ Mx.T) + m2[None, :]
-        parts.append(xp.min(d2, axis=1))
-    return xp.clip(xp.concat(parts), min=0.0)
+        d2 = xp.clip(d2, min=0.0)
+        parts.append(d2 if reduce is None else reduce(d2))
+    return xp.concat(parts, axis=0)
+
+
+def nearest_centres_xp(Z, M, xp, working_memory=None):
+    """``min_k ||z_i - m_k||^2`` of whitened namespace rows to centres ``M``.
+
+    See :func:`centre_distances_xp`.
+    """
+    return centre_distances_xp(Z, M, xp, lambda d2: xp.min(d2, axis=1),
+                               working_memory=working_memory)
 
 
 def _float32_too_coarse(centre_sq_norms, rank):

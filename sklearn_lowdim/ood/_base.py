@@ -7,77 +7,46 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..covariance import GaussianStatistics, covariance_from_statistics
 from ..covariance._dask import is_dask_array, statistics_from_dask
+from ..covariance._statistics_xp import check_rows_in_namespace, device_float
 from ..covariance._whitening import degenerate_features, fit_whitener, warn_singular
-from ..utils import Progress, check_sample_weight_values, get_namespace, to_numpy
+from ..utils import (
+    Progress,
+    check_sample_weight_values,
+    device,
+    get_namespace,
+    to_numpy,
+)
 from ..utils._doc_link import DocLinkMixin
 from ..utils._outlier import OffsetOutlierMixin
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
-    _check_sample_weight,
+    check_same_namespace,
+    move_to,
 )
 from ._conformal import AUTO_ALPHA, ConformalMixin
 from ._likelihood import GaussianLikelihoodMixin
 from ._pyod import PyODMixin
+from ._rows import (  # re-exported: the other detectors import them from here
+    _divide,
+    _lives_on,
+    check_weights,
+    class_labels,
+    dask_rows,
+    l2_normalize,
+    power_of_two_unit,
+    weighted_percentile,
+)
 
 # at most this many fit rows are scored to place offset_ (every s-th row, s the
 # smallest power of two that keeps them under it, so that a stream can keep the
 # same rows as fit)
 _OFFSET_ROWS = 20_000
-# doubles of per-class scatter kept for exact streaming Ledoit-Wolf (128 MiB)
-_CLASS_SCATTER_BUDGET = 2**24
-
-
-def l2_normalize(X):
-    """Rows scaled to unit L2 norm (zero rows stay zero).
-
-    Each row is first divided by its largest absolute entry, so that the norm
-    neither underflows (|x| near 1e-300) nor overflows (near 1e300).
-    """
-    peaks = np.max(np.abs(X), axis=1, keepdims=True) if X.shape[1] else 1.0
-    X = X / np.where(peaks > 0, peaks, 1.0)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.where(norms > 0, norms, 1.0)
-
-
-# units beyond 2**400 (about 1e120) only: ordinary data are never copied
-_SAFE_EXPONENT = 400
-
-
-def power_of_two_unit(X, per_feature):
-    """Powers of two near ``max |X|``, per feature or one for all, shape (d,).
-
-    The statistics are computed on ``X / unit``: exact in floating point, the
-    same model up to rounding, and squares in float64's range for any
-    magnitude from 1e-300 to 1e300. One unit per feature also keeps features
-    of very different magnitudes apart from each other's range; it is used
-    where the model is equivariant to per-feature scaling (the empirical
-    covariance), one common unit where it is not (shrinkage toward a scaled
-    identity). Magnitudes that need no rescaling get unit 1, so that the
-    usual data are not copied.
-    """
-    if X.shape[0] == 0:
-        return np.ones(X.shape[1])
-    # two reading passes; np.abs(X) would allocate a copy of X
-    top = np.maximum(np.max(X, axis=0), -np.min(X, axis=0)).astype(np.float64)
-    if not per_feature:
-        top = np.full(X.shape[1], np.max(top, initial=0.0))
-    exponent = np.floor(np.log2(np.where(top > 0, top, 1.0)))
-    safe = np.abs(exponent) <= _SAFE_EXPONENT
-    return np.where(safe | (top == 0), 1.0, 2.0**exponent)
-
-
-def _divide(X, unit):
-    """``X / unit`` without a copy when every unit is 1."""
-    return X if np.all(unit == 1.0) else X / unit
-
-
 
 
 def offset_stride(n_rows):
@@ -88,36 +57,8 @@ def offset_stride(n_rows):
     return stride
 
 
-def weighted_percentile(values, q, weights=None):
-    """``np.percentile(values, q)`` of the rows repeated ``weights`` times.
-
-    Integer weights give exactly the percentile of the repeated rows (numpy's
-    linear interpolation between order statistics); other weights interpolate
-    the same way on the cumulative weight.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if weights is None:
-        return float(np.percentile(values, q))
-    order = np.argsort(values, kind="stable")
-    sorted_values = values[order]
-    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64)[order])
-    last = max(cumulative[-1] - 1.0, 0.0)
-    h = q / 100.0 * last
-    lo = np.floor(h)
-    idx = np.searchsorted(cumulative, [lo, min(lo + 1.0, np.floor(last))],
-                          side="right")
-    a, b = sorted_values[np.minimum(idx, len(values) - 1)]
-    t = h - lo
-    # numpy's _lerp, for bit-identical results with unit weights
-    return float(a + (b - a) * t if t < 0.5 else b - (b - a) * (1.0 - t))
-
-
-def check_weights(sample_weight, X):
-    """Validated float64 weights of the rows of ``X`` (``None`` stays ``None``)."""
-    if sample_weight is None:
-        return None
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    return check_sample_weight_values(sample_weight)
+# doubles of per-class scatter kept for exact streaming Ledoit-Wolf (128 MiB)
+_CLASS_SCATTER_BUDGET = 2**24
 
 
 class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
@@ -128,10 +69,22 @@ class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
     and ``score_samples``.
     """
 
+    # the fitted attribute whose namespace and device inputs must share
+    _namespace_attribute = "location_"
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+    def _check_namespace(self, X, method):
+        """Rows of another namespace or device than ``fit``'s: a ValueError.
+
+        It names scikit-learn's ``move_estimator_to``, which moves a fitted
+        detector (its array attributes) to the namespace and device of ``X``.
+        """
+        check_same_namespace(X, self, attribute=self._namespace_attribute,
+                             method=method)
 
     def fit_predict(self, X, y=None, **kwargs):
         """Fit on ``(X, y)`` and return +1 (inlier) / -1 (outlier) for ``X``.
@@ -171,19 +124,14 @@ class _SupervisedDetectorAPI(DocLinkMixin, ConformalMixin, PyODMixin,
         if not 0 < tpr <= 1:
             raise ValueError(f"tpr must lie in (0, 1], got {tpr!r}.")
         scores = self.score_samples(X_val)
-        self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
+        xp, is_array_api = get_namespace(scores)
+        if not is_array_api:
+            self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
+            return self
+        # numpy's "lower" method: the order statistic below the position
+        position = int(np.floor((1.0 - tpr) * (scores.shape[0] - 1)))
+        self.offset_ = float(xp.sort(scores)[position])
         return self
-
-
-def class_labels(y, n_rows):
-    """Labels as a 1-D array (a dask array is computed); ``None`` is one class."""
-    if y is None:
-        return np.zeros(n_rows, dtype=np.intp)
-    y = np.asarray(y.compute() if hasattr(y, "compute") else y)
-    if y.ndim != 1 or y.shape[0] != n_rows:
-        raise ValueError(f"y must be 1-D with {n_rows} labels, got shape {y.shape}.")
-    check_classification_targets(y)
-    return y
 
 
 class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAPI):
@@ -270,7 +218,9 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         Parameters
         ----------
         X : array-like or dask array of shape (n_samples, n_features)
-            In-distribution features. A dask array chunked by rows is reduced
+            In-distribution features. An array-API array (CuPy, torch; with
+            ``array_api_dispatch=True``) is fitted on its device (see the
+            class docstring). A dask array chunked by rows is reduced
             block by block to the Gaussian core's sufficient statistics (the
             same model as in memory, one pass); the rows that place
             ``offset_`` are then gathered and scored.
@@ -290,10 +240,102 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         X, y, X_cal = self._hold_out_calibration(X, y, sample_weight)
         if is_dask_array(X):
             return self._fit_dask(X, y, sample_weight)
-        X = self._prepare(X, reset=True, min_samples=2)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            self._fit_namespace(X, y, sample_weight, xp)
+        else:
+            X = self._prepare(X, reset=True, min_samples=2)
+            sample_weight = check_weights(sample_weight, X)
+            self._fit_rows(X, self._encode(self._set_classes(y, X.shape[0])),
+                           sample_weight)
+        if X_cal is not None:
+            self.calibrate(X_cal)
+        return self
+
+    def _fit_namespace(self, X, y, sample_weight, xp):
+        """Fit on an array-API input, on its device (see ``_fit_rows``)."""
+        if hasattr(self.covariance, "fit"):
+            raise ValueError(
+                "A covariance estimator object runs on NumPy rows only; on an "
+                "array-API input pass covariance='empirical', 'ledoit_wolf', "
+                "'oas' or a float, or convert X with numpy.asarray."
+            )
+        X = check_rows_in_namespace(X, xp, min_samples=2,
+                                    owner=type(self).__name__)
+        self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        X = self._prepare_rows(X)
+        y_idx = self._labels_in_namespace(y, X.shape[0], xp, device(X))
+        self._fit_rows(X, y_idx, check_weights(sample_weight, X))
+        self._publish(xp, device(X))
+
+    def _labels_in_namespace(self, y, n_rows, xp, dev):
+        """Class indices on ``dev``; ``classes_`` (one per class) on the host."""
+        if y is None or not get_namespace(y)[1]:
+            y = self._encode(self._set_classes(y, n_rows))
+            return xp.asarray(y, device=dev)
+        y = move_to(y, xp=xp, device=dev)  # labels of another device: to X's
+        if y.ndim != 1 or y.shape[0] != n_rows:
+            raise ValueError(
+                f"y must be 1-D with {n_rows} labels, got shape {tuple(y.shape)}.")
+        if xp.isdtype(y.dtype, "real floating") and not bool(
+                xp.all(y == xp.round(y))):
+            raise ValueError(
+                "Unknown label type: continuous. y holds non-integer values; "
+                "pass class labels.")
+        labels, y_idx = xp.unique_inverse(y)
+        self.classes_ = to_numpy(labels)
+        return y_idx
+
+    def _publish(self, xp, dev):
+        """Move the fitted arrays to the input's device (scikit-learn's rule).
+
+        They are computed on the host in float64 and published in float64
+        where the device has it, as a NumPy fit keeps them; ``classes_`` and
+        the objects (statistics, whiteners) stay on the host.
+        """
+        self._device_params = self._scoring_params(xp, dev)
+        host_dtype = np.float64 if device_float(xp, dev) == xp.float64 else np.float32
+        for name, value in list(vars(self).items()):
+            if isinstance(value, np.ndarray) and name != "classes_":
+                if value.dtype.kind == "f":
+                    value = value.astype(host_dtype, copy=False)
+                setattr(self, name, xp.asarray(value, device=dev))
+
+    def _scoring_params(self, xp, dev):
+        """The scoring constants on ``dev``: kept by a fit there, else moved."""
+        params = getattr(self, "_device_params", None)
+        if params is not None and _lives_on(params["location"], xp, dev):
+            return params
+        # computed where location_ lives (the host after a NumPy fit, the
+        # device after move_estimator_to), in float64 where it has it
+        xq, _ = get_namespace(self.location_)
+        where = device(self.location_)
+        dtype = device_float(xq, where)
+
+        def lift(value):
+            return xq.asarray(value, dtype=dtype, device=where)
+
+        params = self._model_params(lift, xq)
+        dtype = device_float(xp, dev)
+        return {name: xp.asarray(value, dtype=dtype, device=dev)
+                if hasattr(value, "shape") else value
+                for name, value in params.items()}
+
+    def _model_params(self, lift, xq):
+        """Scoring constants; ``lift`` puts a fitted array in namespace ``xq``
+        on the device of ``location_``. Subclasses add their own."""
+        location, W = lift(self.location_), lift(self.whitener_.W_)
+        return {"location": location, "W": W,
+                "means": (lift(self.means_) - location) @ W}
+
+    def _fit_rows(self, X, y_idx, sample_weight):
+        """Statistics (one pass over X, on its device), the host model, offset_.
+
+        The d x d covariance and its whitener are factorised on the host in
+        float64; only ``C x d`` and ``d x d`` statistics leave X's device.
+        """
         self.__dict__.pop("_offset_sample", None)
-        sample_weight = check_weights(sample_weight, X)
-        y_idx = self._encode(self._set_classes(y, X.shape[0]))
         self._unit = power_of_two_unit(X, self.covariance == "empirical")
         X_unit = _divide(X, self._unit)
         with Progress(3, self.verbose, desc=type(self).__name__) as progress:
@@ -305,13 +347,9 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
             self._fit_model(self._tied_covariance(X_unit, y_idx, sample_weight))
             progress.update(message="covariance and whitener")
             stride = offset_stride(X.shape[0])
-            self._set_offset(X[::stride], None if sample_weight is None
+            self._set_offset(X[::stride, ...], None if sample_weight is None
                              else sample_weight[::stride])
             progress.update(message="offset_ from the fit rows' scores")
-        if X_cal is not None:
-            self.calibrate(X_cal)
-        return self
-
 
     def _fit_dask(self, X, y, sample_weight):
         """Statistics per row block merged by Chan's update; only they travel."""
@@ -383,6 +421,10 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         self : object
             The updated detector.
         """
+        if get_namespace(X)[1]:
+            raise ValueError(
+                "partial_fit runs on NumPy batches; fit an array-API input in "
+                "one call with fit, or pass numpy arrays.")
         first = not hasattr(self, "statistics_")
         if first:
             self._validate_params()
@@ -409,6 +451,7 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
     def _fit_model(self, covariance):
         """The model from the statistics of ``X / _unit``, in the units of X."""
         _check_covariance(covariance)
+        self.__dict__.pop("_device_params", None)  # of an earlier fit
         self._warn_constant_features()
         self._finish_fit(covariance)
         unit = self._unit
@@ -455,7 +498,8 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         # 768, C=1000: 2.9 s of 4.2 s); a percentile needs far fewer: every
         # s-th row, 10,000 to 20,000 of them, estimates it to about 0.002 in
         # probability at contamination 0.05.
-        scores = self._score(X)
+        xp, is_array_api = get_namespace(X)
+        scores = self._score_xp(X, xp) if is_array_api else self._score(X)
         level = AUTO_ALPHA if self.contamination == "auto" else self.contamination
         self.offset_ = weighted_percentile(scores, 100.0 * level, sample_weight)
         self._record_fit_scores(scores)
@@ -466,10 +510,10 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         float32 rows stay float32 (see
         :func:`~sklearn_lowdim.covariance.mahalanobis_distances` for how the
         nearest-class distance stays accurate on ill-conditioned features).
-        Other array-API arrays (torch, CuPy, with
-        ``sklearn.set_config(array_api_dispatch=True)``) are scored in their own
-        namespace and on their device, in float64 or, where the rounding
-        allows, float32; a dask array gives a lazy dask array of scores.
+        Array-API rows (dispatch on) are validated and scored on their device,
+        in their namespace and float dtype (float64 where float32 rounding
+        would swamp the distances); rows of another namespace or device than
+        ``fit``'s raise a ValueError. A dask array gives lazy dask scores.
 
         Parameters
         ----------
@@ -485,15 +529,21 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
         if is_dask_array(X):
             X = dask_rows(X, None)
             return X.map_blocks(self.score_samples, drop_axis=1, dtype=np.float64)
-        xp, is_array_api = get_namespace(X)
+        xp, is_array_api = self._prepared_namespace(X, "score_samples")
         if is_array_api:
-            validate_data(self, to_numpy(X), dtype=[np.float64, np.float32],
-                          reset=False)
-            if self.normalize == "l2":
-                norms = xp.linalg.vector_norm(X, axis=1, keepdims=True)
-                X = X / xp.where(norms > 0, norms, xp.ones_like(norms))
-            return self._score_xp(X, xp)
+            return self._score_xp(self._prepare_xp(X, xp), xp)
         return self._score(self._prepare(X, reset=False))
+
+    def _prepared_namespace(self, X, method):
+        """``(xp, is_array_api)`` of X, checked against the fitted namespace."""
+        self._check_namespace(X, method)
+        return get_namespace(X)
+
+    def _prepare_xp(self, X, xp):
+        """Array-API rows validated on their device, L2-normalised if asked."""
+        X = check_rows_in_namespace(X, xp, n_features=self.n_features_in_,
+                                    owner=type(self).__name__)
+        return self._prepare_rows(X)
 
 
 class _OffsetSample:
@@ -540,14 +590,3 @@ def _check_covariance(covariance):
             "The within-class covariance is zero: no class has two distinct rows. "
             "Fit on more rows per class."
         )
-
-
-def dask_rows(X, normalize):
-    """A float dask array chunked by rows only, L2-normalised if asked."""
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D, got {X.ndim} dimension(s).")
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
-    if X.numblocks[1] != 1:
-        X = X.rechunk({1: -1})
-    return X.map_blocks(l2_normalize, dtype=X.dtype) if normalize == "l2" else X

@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import is_dask_array
+from ..utils import device, get_namespace, is_dask_array
 
 __all__ = ["ConformalMixin", "benjamini_hochberg", "conformal_pvalues"]
 
@@ -41,6 +41,14 @@ def _finite_1d(values, name):
             f"{name} contains NaN or infinity; check the detector's input rows."
         )
     return values
+
+
+def check_fitted_namespace(detector, X, method):
+    """A ValueError naming ``method`` when X's namespace or device is not the
+    fit's (for detectors that fit on array-API devices)."""
+    check = getattr(detector, "_check_namespace", None)
+    if check is not None:
+        check(X, method)
 
 
 def _check_level(value, name):
@@ -86,10 +94,57 @@ def conformal_pvalues(cal_scores, test_scores):
     >>> conformal_pvalues([1.0, 2.0, 3.0], [0.5, 2.0, 9.0])
     array([0.25, 0.75, 1.  ])
     """
+    xp, is_array_api = get_namespace(test_scores)
+    if is_array_api:
+        cal = _sorted_scores_xp(cal_scores, xp, "cal_scores")
+        test = _finite_1d_xp(test_scores, xp, "test_scores", cal.dtype)
+        counts = xp.astype(xp.searchsorted(cal, test, side="right"), cal.dtype)
+        return (1.0 + counts) / (cal.shape[0] + 1.0)
     cal = np.sort(_finite_1d(cal_scores, "cal_scores"))
     test = _finite_1d(test_scores, "test_scores")
     counts = np.searchsorted(cal, test, side="right")
     return (1.0 + counts) / (cal.size + 1.0)
+
+
+def _finite_1d_xp(values, xp, name, dtype=None):
+    """:func:`_finite_1d` on the values' device (float64 where it has it)."""
+    values = xp.reshape(xp.asarray(values), (-1,))
+    if dtype is None:
+        dtype = xp.float64 if _has_float64(xp, device(values)) else xp.float32
+    values = xp.astype(values, dtype)
+    if values.shape[0] == 0:
+        raise ValueError(f"{name} is empty; pass at least one score.")
+    if not bool(xp.all(xp.isfinite(values))):
+        raise ValueError(
+            f"{name} contains NaN or infinity; check the detector's input rows."
+        )
+    return values
+
+
+def _sorted_scores_xp(values, xp, name):
+    return xp.sort(_finite_1d_xp(values, xp, name))
+
+
+def _has_float64(xp, dev):
+    try:
+        xp.zeros(1, dtype=xp.float64, device=dev)
+        return True
+    except (TypeError, ValueError, RuntimeError):
+        return False
+
+
+def _benjamini_hochberg_xp(p, q, xp):
+    """1-D Benjamini-Hochberg on the device: reject ``p <= p_(k)``.
+
+    Every row tied with ``p_(k)`` sits among the ``k`` smallest (it is under
+    the line too), so the threshold form equals the rank form.
+    """
+    m = p.shape[0]
+    sorted_p = xp.sort(p)
+    line = q * xp.arange(1, m + 1, dtype=p.dtype, device=device(p)) / m
+    below = sorted_p <= line
+    threshold = xp.max(xp.where(below, sorted_p, xp.full_like(sorted_p, -1.0)))
+    return p <= threshold
 
 
 def benjamini_hochberg(pvalues, q):
@@ -148,7 +203,7 @@ def alpha_threshold(sorted_cal_scores, alpha):
     ``s < cal_(j)`` with ``j = floor(alpha (n + 1))`` (1-based order
     statistic); ``-inf`` (nothing flagged) when ``j = 0``.
     """
-    n = sorted_cal_scores.size
+    n = sorted_cal_scores.shape[0]
     # the largest j with j / (n + 1) <= alpha, in the same floating point as
     # conformal_pvalues, so that predict(alpha=) and pvalues(X) <= alpha agree
     j = int(np.floor(alpha * (n + 1)))
@@ -190,21 +245,27 @@ class ConformalMixin:
             with ``contamination="auto"``).
         """
         check_is_fitted(self)
-        self._set_calibration_scores(np.asarray(self.score_samples(X_cal)))
+        self._set_calibration_scores(self.score_samples(X_cal))
         return self
 
     def _set_calibration_scores(self, scores):
-        self.calibration_scores_ = np.sort(_finite_1d(scores, "calibration scores"))
+        xp, is_array_api = get_namespace(scores)
+        if is_array_api:  # per-row: kept on the device of the rows
+            self.calibration_scores_ = _sorted_scores_xp(
+                scores, xp, "calibration scores")
+        else:
+            self.calibration_scores_ = np.sort(
+                _finite_1d(scores, "calibration scores"))
         if getattr(self, "contamination", None) == "auto":
             self.offset_ = self._auto_offset()
 
     def _auto_offset(self):
         cal = self.calibration_scores_
-        if AUTO_ALPHA * (cal.size + 1) < 1:
+        if AUTO_ALPHA * (cal.shape[0] + 1) < 1:
             warnings.warn(
                 f"contamination='auto' needs at least {int(np.ceil(1 / AUTO_ALPHA))}"
                 f" calibration rows to flag anything at false-alarm rate "
-                f"{AUTO_ALPHA}; got {cal.size}, so no row is flagged.",
+                f"{AUTO_ALPHA}; got {cal.shape[0]}, so no row is flagged.",
                 UserWarning, stacklevel=3,
             )
         return alpha_threshold(cal, AUTO_ALPHA)
@@ -238,7 +299,24 @@ class ConformalMixin:
             ``calibration_scores_``, in ``[1 / (n_cal + 1), 1]``.
         """
         cal = self._check_calibrated()
-        return conformal_pvalues(cal, np.asarray(self.score_samples(X)))
+        check_fitted_namespace(self, X, "pvalues")
+        return conformal_pvalues(cal, self.score_samples(X))
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score (in the namespace and on the device of ``fit``).
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``, in ``X``'s namespace.
+        """
+        check_fitted_namespace(self, X, "decision_function")
+        return super().decision_function(X)
 
     def predict(self, X, *, fdr=None, alpha=None):
         """+1 for inliers, -1 for outliers; with an error guarantee if asked.
@@ -267,15 +345,22 @@ class ConformalMixin:
         """
         if fdr is not None and alpha is not None:
             raise ValueError("Pass fdr or alpha, not both.")
+        check_fitted_namespace(self, X, "predict")
+        xp, is_array_api = get_namespace(X)
         if fdr is None and alpha is None:
-            return super().predict(X)
+            if not is_array_api:
+                return super().predict(X)
+            return _labels(self.decision_function(X) < 0, xp)
         cal = self._check_calibrated()
-        scores = np.asarray(self.score_samples(X))
+        scores = self.score_samples(X)
         if alpha is not None:
             flagged = scores < alpha_threshold(cal, _check_level(alpha, "alpha"))
+        elif is_array_api:
+            flagged = _benjamini_hochberg_xp(conformal_pvalues(cal, scores),
+                                             _check_level(fdr, "fdr"), xp)
         else:
             flagged = benjamini_hochberg(conformal_pvalues(cal, scores), fdr)
-        return np.where(flagged, -1, 1)
+        return _labels(flagged, xp) if is_array_api else np.where(flagged, -1, 1)
 
     # ----- calibration split in fit (for detectors with `calibration`) -------
     def _hold_out_calibration(self, X, y, sample_weight):
@@ -302,6 +387,9 @@ class ConformalMixin:
                 f"and {n - n_cal} fit rows; pass more rows, or calibration=None "
                 "and call calibrate(X_cal)."
             )
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            return _split_on_device(X, y, n_cal, self.random_state, xp)
         parts = train_test_split(
             *([X] if y is None else [X, y]), test_size=n_cal,
             random_state=getattr(self, "random_state", None),
@@ -309,3 +397,27 @@ class ConformalMixin:
         if y is None:
             return parts[0], None, parts[1]
         return parts[0], parts[2], parts[1]
+
+
+def _labels(flagged, xp):
+    """+1 / -1 labels on the device of ``flagged`` (-1 where it is True)."""
+    dev = device(flagged)
+    return xp.where(flagged, xp.asarray(-1, device=dev), xp.asarray(1, device=dev))
+
+
+def _split_on_device(X, y, n_cal, random_state, xp):
+    """The split of ``train_test_split`` (same seed, same rows), on X's device.
+
+    The shuffle draws row indices on the host; the rows are gathered with
+    ``xp.take`` and never leave the device (labels given as NumPy stay NumPy).
+    """
+    fit_rows, cal_rows = train_test_split(np.arange(X.shape[0]), test_size=n_cal,
+                                          random_state=random_state)
+    fit_idx = xp.asarray(fit_rows, device=device(X))
+    cal_idx = xp.asarray(cal_rows, device=device(X))
+    X_fit, X_cal = xp.take(X, fit_idx, axis=0), xp.take(X, cal_idx, axis=0)
+    if y is None:
+        return X_fit, None, X_cal
+    if get_namespace(y)[1]:
+        return X_fit, xp.take(y, xp.asarray(fit_rows, device=device(y)), axis=0), X_cal
+    return X_fit, np.asarray(y)[fit_rows], X_cal

@@ -11,7 +11,15 @@ from sklearn.linear_model import LogisticRegressionCV
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ..covariance import GaussianStatistics
-from ..utils import Progress, check_sample_weight_values, is_dask_array
+from ..covariance._statistics_xp import check_rows_in_namespace
+from ..utils import (
+    Progress,
+    check_sample_weight_values,
+    device,
+    get_namespace,
+    is_dask_array,
+    to_numpy,
+)
 from ..utils._sklearn_compat import HasMethods, Interval, StrOptions
 from ._base import (
     _SupervisedDetectorAPI,
@@ -40,6 +48,13 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
     official Mahalanobis recipe (Lee et al. 2018) does. **That recipe uses
     examples of the OOD data it is later evaluated on**; its numbers are not
     comparable with label-free detectors.
+
+    With ``sklearn.set_config(array_api_dispatch=True)`` an array-API ``X``
+    (CuPy, torch) is fitted and scored on its device: each layer's detector
+    (the Gaussian ones support it) fits its block of columns there, and
+    ``score_mean_``, ``score_std_`` and every per-row output are in ``X``'s
+    namespace. The logistic combination (``X_outlier``) needs NumPy rows.
+    Rows of another namespace or device than ``fit``'s raise a ValueError.
 
     Parameters
     ----------
@@ -114,6 +129,9 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         self.calibration = calibration
         self.random_state = random_state
 
+    # the fitted array whose namespace and device inputs must share
+    _namespace_attribute = "score_mean_"
+
     def _blocks(self, n_features):
         if self.layers is None:
             return [np.arange(n_features)]
@@ -131,16 +149,18 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         return blocks
 
     def _layer_scores(self, X):
-        return np.column_stack([
-            det.score_samples(X[:, block])
+        xp, _ = get_namespace(X)
+        return xp.stack([
+            det.score_samples(_columns(X, block, xp))
             for det, block in zip(self.detectors_, self.blocks_)
-        ])
+        ], axis=1)
 
     def _combine(self, layer_scores):
         standardized = (layer_scores - self.score_mean_) / self.score_std_
         if self.combiner_ is not None:
             return self.combiner_.decision_function(standardized)
-        return standardized.sum(axis=1)
+        xp, _ = get_namespace(standardized)
+        return xp.sum(standardized, axis=1)
 
     def fit(self, X, y=None, X_outlier=None, sample_weight=None):
         """Fit one detector per block; learn the combination if outliers are given.
@@ -174,25 +194,51 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         X, y, X_cal = self._hold_out_calibration(X, y, sample_weight)
         if is_dask_array(X):
             return self._fit_dask(X, y, X_outlier, sample_weight)
-        X = validate_data(self, X, dtype=[np.float64, np.float32],
-                          ensure_min_samples=2)
+        X = self._validate_fit_rows(X, X_outlier)
         w = check_weights(sample_weight, X)
-        y = class_labels(y, X.shape[0])
-        self.classes_ = np.unique(y)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api and y is not None and get_namespace(y)[1]:
+            # the labels stay on a device: only the distinct ones come back
+            if y.ndim != 1 or y.shape[0] != X.shape[0]:
+                raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got "
+                                 f"shape {tuple(y.shape)}.")
+            self.classes_ = to_numpy(get_namespace(y)[0].unique_values(y))
+        else:
+            y = class_labels(y, X.shape[0])
+            self.classes_ = np.unique(y)
         self.blocks_ = self._blocks(X.shape[1])
         self.detectors_ = self._fit_layers(X, y, w)
         stride = offset_stride(X.shape[0])
-        self._fit_combination(X[::stride], None if w is None else w[::stride],
-                              X_outlier)
+        self._fit_combination(X[::stride, ...],
+                              None if w is None else w[::stride], X_outlier)
         return self if X_cal is None else self.calibrate(X_cal)
+
+    def _validate_fit_rows(self, X, X_outlier):
+        """``validate_data`` for NumPy, checks on the device for array-API rows."""
+        xp, is_array_api = get_namespace(X)
+        if not is_array_api:
+            return validate_data(self, X, dtype=[np.float64, np.float32],
+                                 ensure_min_samples=2)
+        if X_outlier is not None:
+            raise ValueError(
+                "X_outlier (the logistic combination) runs on NumPy rows only; "
+                "pass numpy arrays, or drop X_outlier for the label-free sum."
+            )
+        X = check_rows_in_namespace(X, xp, min_samples=2, owner=type(self).__name__)
+        self.n_features_in_ = X.shape[1]
+        self.__dict__.pop("feature_names_in_", None)
+        return X
 
     def _fit_combination(self, rows, w, X_outlier):
         """Standardisation, combiner and ``offset_`` from the offset rows."""
         scores = self._layer_scores(rows)
-        weights = np.ones(rows.shape[0]) if w is None else w
-        self.score_mean_ = weights @ scores / weights.sum()
-        spread = np.sqrt(weights @ (scores - self.score_mean_) ** 2 / weights.sum())
-        self.score_std_ = np.maximum(spread, np.finfo(float).tiny)
+        xp, _ = get_namespace(scores)
+        weights = (xp.ones(rows.shape[0], dtype=scores.dtype, device=device(scores))
+                   if w is None else xp.astype(w, scores.dtype))
+        total = xp.sum(weights)
+        self.score_mean_ = weights @ scores / total
+        spread = xp.sqrt(weights @ (scores - self.score_mean_) ** 2 / total)
+        self.score_std_ = xp.clip(spread, min=xp.finfo(scores.dtype).smallest_normal)
         self.combiner_ = None
         if X_outlier is not None:
             self.combiner_ = self._fit_combiner(scores, X_outlier, w)
@@ -244,8 +290,9 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         detectors = []
         with Progress(len(self.blocks_), self.verbose,
                       desc=type(self).__name__) as progress:
+            xp, _ = get_namespace(X)
             for block in self.blocks_:
-                detectors.append(clone(base).fit(X[:, block], y, **extra))
+                detectors.append(clone(base).fit(_columns(X, block, xp), y, **extra))
                 progress.update(message=f"layer of {len(block)} features")
         return detectors
 
@@ -278,8 +325,23 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         if is_dask_array(X):
             return dask_rows(X, None).map_blocks(self.score_samples, drop_axis=1,
                                                  dtype=np.float64)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        self._check_namespace(X, "score_samples")
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            X = check_rows_in_namespace(X, xp, n_features=self.n_features_in_,
+                                        owner=type(self).__name__)
+        else:
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self._combine(self._layer_scores(X))
+
+
+def _columns(X, block, xp):
+    """``X[:, block]``; on a device a slice where the block is contiguous."""
+    if not get_namespace(X)[1]:
+        return X[:, block]
+    if block.size and np.all(np.diff(block) == 1):
+        return X[:, int(block[0]):int(block[-1]) + 1]
+    return xp.take(X, xp.asarray(block, device=device(X)), axis=1)
 
 
 def _block_layer_statistics(block, y_idx, w, blocks, detectors):

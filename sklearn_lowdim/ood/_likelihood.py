@@ -16,6 +16,8 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..covariance import mahalanobis_distances
+from ..covariance._distances import centre_distances_xp, whiten_xp
+from ..utils import device, get_namespace
 
 __all__ = ["GaussianLikelihoodMixin"]
 
@@ -28,10 +30,14 @@ class GaussianLikelihoodMixin:
         """Per-row ``log sum_c pi_c N(x; mu_c, Sigma)`` of prepared rows."""
         counts = np.asarray(self.statistics_.counts, dtype=np.float64)
         log_priors = np.log(counts / counts.sum())
-        mixture, _ = mahalanobis_distances(
-            X, self.means_, self.whitener_, location=self.location_,
-            reduction="logsumexp", factor=-0.5, bias=log_priors,
-        )
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            mixture = self._log_mixture_xp(X, log_priors, xp)
+        else:
+            mixture, _ = mahalanobis_distances(
+                X, self.means_, self.whitener_, location=self.location_,
+                reduction="logsumexp", factor=-0.5, bias=log_priors,
+            )
         whitener = self.whitener_
         rank = whitener.W_.shape[1]
         if rank < whitener.W_.shape[0]:
@@ -42,8 +48,24 @@ class GaussianLikelihoodMixin:
                 f"{whitener.W_.shape[0]}): the Gaussian log-likelihood is -inf. "
                 "Use covariance='ledoit_wolf', 'oas' or a float shrinkage to "
                 "compare models by score.", UserWarning, stacklevel=3)
-            return np.full(mixture.shape, -np.inf)
-        return mixture - 0.5 * (rank * np.log(2.0 * np.pi) + whitener.logdet_)
+            return xp.full(mixture.shape, -np.inf, dtype=mixture.dtype,
+                           device=device(mixture))
+        return mixture - 0.5 * float(rank * np.log(2.0 * np.pi) + whitener.logdet_)
+
+    def _log_mixture_xp(self, X, log_priors, xp):
+        """``log sum_c pi_c exp(-d_c^2 / 2)`` on X's device, chunk by chunk."""
+        p = self._scoring_params(xp, device(X))
+        means = p["means"]
+        Z = whiten_xp(X, p["location"], p["W"], xp,
+                      float(xp.max(xp.sum(means * means, axis=1))))
+        bias = xp.asarray(log_priors, dtype=Z.dtype, device=device(Z))
+
+        def logsumexp(d2):
+            S = bias[None, :] - 0.5 * d2
+            top = xp.max(S, axis=1, keepdims=True)
+            return top[:, 0] + xp.log(xp.sum(xp.exp(S - top), axis=1))
+
+        return centre_distances_xp(Z, means, xp, logsumexp)
 
     def score(self, X, y=None):
         """Mean log-likelihood of ``X`` under the fitted Gaussian model.
@@ -74,4 +96,7 @@ class GaussianLikelihoodMixin:
             covariance is singular.
         """
         check_is_fitted(self)
+        xp, is_array_api = self._prepared_namespace(X, "score")
+        if is_array_api:
+            return float(xp.mean(self._log_likelihood(self._prepare_xp(X, xp))))
         return float(np.mean(self._log_likelihood(self._prepare(X, reset=False))))

@@ -8,8 +8,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..covariance import mahalanobis_distances
 from ..covariance._checks import warn_if_unrepresentable
-from ..covariance._distances import nearest_centres_xp, whiten_xp
+from ..covariance._distances import (
+    centre_distances_xp,
+    nearest_centres_xp,
+    whiten_xp,
+)
 from ..covariance._whitening import fit_whitener
+from ..utils import device
 from ._base import _SupervisedGaussianDetector
 
 __all__ = ["MahalanobisOOD"]
@@ -32,6 +37,21 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
     per-feature scale before the pseudo-inverse or the eigenvalue floor, so the
     scores do not depend on the features' units. ``fit(X)`` without labels is
     one class (one Gaussian).
+
+    With ``sklearn.set_config(array_api_dispatch=True)`` an array-API ``X``
+    (CuPy, torch) is fitted and scored on its device, never copied to the
+    host: the class statistics are one pass of GEMMs there; only the ``C x d``
+    and ``d x d`` statistics come to the host, where the covariance and its
+    whitener (small ``d x d`` factorisations) are computed in float64. The
+    fitted arrays (``means_``, ``location_``, ``covariance_``) are then in
+    ``X``'s namespace on its device, in float64 where it has it (as a NumPy
+    fit keeps them), and so are the scoring constants; ``whitener_`` and
+    ``statistics_`` stay NumPy objects. Every per-row output (scores, labels,
+    p-values, ``decision_scores_``, ``labels_``, ``predict_proba``) is in
+    ``X``'s namespace; the scores keep float32. Rows of another namespace or
+    device raise a ValueError; scikit-learn's
+    ``sklearn.utils._array_api.move_estimator_to`` (1.9) moves a fitted
+    detector. ``partial_fit`` and a covariance estimator object need NumPy.
 
     Parameters
     ----------
@@ -182,6 +202,11 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
             Squared distances.
         """
         check_is_fitted(self)
+        xp, is_array_api = self._prepared_namespace(X, "class_distances")
+        if is_array_api:
+            p = self._scoring_params(xp, device(X))
+            Z = whiten_xp(self._prepare_xp(X, xp), p["location"], p["W"], xp, p["m2"])
+            return centre_distances_xp(Z, p["centres"], xp)
         X = self._prepare(X, reset=False)
         return mahalanobis_distances(X, self.means_, self.whitener_,
                                      location=self.location_)
@@ -198,13 +223,19 @@ class MahalanobisOOD(_SupervisedGaussianDetector):
         )[:, 0]
         return -(closest - background)
 
+    def _model_params(self, lift, xq):
+        params = super()._model_params(lift, xq)
+        centres = params["centres"] = params["means"]
+        params["m2"] = float(xq.max(xq.sum(centres * centres, axis=1)))
+        if self.relative:
+            params["W_background"] = lift(self.background_whitener_.W_)
+        return params
+
     def _score_xp(self, X, xp):
-        W = self.whitener_.W_
-        centres = (self.means_ - self.location_) @ W
-        m2 = np.einsum("ij,ij->i", centres, centres)
-        Z = whiten_xp(X, self.location_, W, xp, m2)
-        closest = nearest_centres_xp(Z, centres, xp)
+        p = self._scoring_params(xp, device(X))
+        Z = whiten_xp(X, p["location"], p["W"], xp, p["m2"])
+        closest = nearest_centres_xp(Z, p["centres"], xp)
         if not self.relative:
             return -closest
-        Zb = whiten_xp(X, self.location_, self.background_whitener_.W_, xp, m2)
+        Zb = whiten_xp(X, p["location"], p["W_background"], xp, p["m2"])
         return -(closest - xp.sum(Zb * Zb, axis=1))

@@ -14,12 +14,49 @@ below follow PyOD's orientation; ``score_samples``, ``decision_function``,
 # Authors: The sklearn_lowdim developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
+
 import numpy as np
 from scipy.special import erf
 from scipy.stats import binom
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils import device, get_namespace
+from ._conformal import check_fitted_namespace
+
 __all__ = ["PyODMixin"]
+
+# erf(6) = 1 - 2e-17: beyond it erf is 1 in float64
+_ERF_CLIP = 6.0
+# terms of the erf series: the 220th term at x = 6 is below 1e-17 of the sum
+_ERF_TERMS = 220
+
+
+def _erf_xp(x, xp):
+    """``erf(x)`` in any namespace, to about 1e-15 relative (float64).
+
+    The series ``erf(x) = 2/sqrt(pi) exp(-x^2) sum_n (2x^2)^n x / (2n+1)!!``
+    has positive terms only (no cancellation) and converges for every ``x``;
+    ``|x|`` is clipped at 6, where erf is 1 to float64's precision. Used on
+    array-API devices, where SciPy's ``erf`` may need a host copy.
+    """
+    sign = xp.sign(x)
+    a = xp.clip(xp.abs(x), max=_ERF_CLIP)
+    a2 = 2.0 * a * a
+    term = a
+    total = a
+    for n in range(1, _ERF_TERMS):
+        term = term * a2 / (2.0 * n + 1.0)
+        total = total + term
+    return sign * (2.0 / math.sqrt(math.pi)) * xp.exp(-a * a) * total
+
+
+def _float_of(scores, xp):
+    """Scores in float64 where their device has it, else float32."""
+    try:
+        return xp.astype(scores, xp.float64)
+    except (TypeError, ValueError, RuntimeError):
+        return xp.astype(scores, xp.float32)
 
 
 class PyODMixin:
@@ -33,7 +70,11 @@ class PyODMixin:
     """
 
     def _record_fit_scores(self, scores):
-        self.decision_scores_ = -np.asarray(scores, dtype=np.float64).ravel()
+        xp, is_array_api = get_namespace(scores)
+        if is_array_api:  # per-row: kept on the device of the fit rows
+            self.decision_scores_ = -_float_of(xp.reshape(scores, (-1,)), xp)
+        else:
+            self.decision_scores_ = -np.asarray(scores, dtype=np.float64).ravel()
         # every (partial) fit calls this: calibration scores of the previous
         # model would give invalid p-values, so they go
         self.__dict__.pop("calibration_scores_", None)
@@ -48,11 +89,20 @@ class PyODMixin:
     def labels_(self):
         """PyOD's 0 (inlier) / 1 (outlier) labels of the fit rows."""
         check_is_fitted(self, "decision_scores_")
+        xp, is_array_api = get_namespace(self.decision_scores_)
+        if is_array_api:
+            return xp.astype(self.decision_scores_ > self.threshold_, xp.int64)
         return (self.decision_scores_ > self.threshold_).astype(int)
 
-    def _outlier_scores(self, X):
+    def _outlier_scores(self, X, method):
+        """``(-score_samples(X), xp, is_array_api)`` in float64 where possible."""
         check_is_fitted(self, "decision_scores_")
-        return -np.asarray(self.score_samples(X), dtype=np.float64)
+        check_fitted_namespace(self, X, method)
+        scores = self.score_samples(X)
+        xp, is_array_api = get_namespace(scores)
+        if is_array_api:
+            return -_float_of(scores, xp), xp, True
+        return -np.asarray(scores, dtype=np.float64), xp, False
 
     def predict_proba(self, X, method="linear"):
         """Probability of being an outlier, PyOD's two conversions.
@@ -74,21 +124,23 @@ class PyODMixin:
         proba : ndarray of shape (n_samples, 2)
             Columns: probability of inlier, of outlier (PyOD's order).
         """
-        test = self._outlier_scores(X)
-        train = self.decision_scores_
-        if method == "linear":
-            low, high = train.min(), train.max()
-            span = high - low if high > low else 1.0
-            outlier = np.clip((test - low) / span, 0.0, 1.0)
-        elif method == "unify":
-            sigma = train.std()
-            sigma = sigma if sigma > 0 else 1.0
-            outlier = np.clip(erf((test - train.mean()) / (sigma * np.sqrt(2))), 0, 1)
-        else:
+        if method not in ("linear", "unify"):
             raise ValueError(
                 f"method must be 'linear' or 'unify', got {method!r}."
             )
-        return np.column_stack([1.0 - outlier, outlier])
+        test, xp, is_array_api = self._outlier_scores(X, "predict_proba")
+        train = self.decision_scores_
+        if method == "linear":
+            low, high = float(xp.min(train)), float(xp.max(train))
+            span = high - low if high > low else 1.0
+            outlier = xp.clip((test - low) / span, min=0.0, max=1.0)
+        else:
+            sigma = float(xp.std(train))
+            sigma = sigma if sigma > 0 else 1.0
+            u = (test - float(xp.mean(train))) / (sigma * math.sqrt(2.0))
+            outlier = xp.clip(_erf_xp(u, xp) if is_array_api else erf(u),
+                              min=0.0, max=1.0)
+        return xp.stack([1.0 - outlier, outlier], axis=1)
 
     def predict_confidence(self, X):
         """Confidence that the label would stay under a resampled fit set.
@@ -112,15 +164,18 @@ class PyODMixin:
             gives each row (outlier where its outlier score exceeds
             ``threshold_``).
         """
-        test = self._outlier_scores(X)
-        train = np.sort(self.decision_scores_)
-        n = train.size
+        test, xp, is_array_api = self._outlier_scores(X, "predict_confidence")
+        train = xp.sort(xp.astype(self.decision_scores_, test.dtype))
+        n = train.shape[0]
         contamination = self.contamination
         if not isinstance(contamination, (int, float)):
-            contamination = self.labels_.sum() / n
-        counts = np.searchsorted(train, test, side="right")
-        posterior = (1.0 + counts) / (2.0 + n)
-        confidence = 1.0 - binom.cdf(n - int(n * contamination), n, posterior)
-        inlier = test <= self.threshold_
-        confidence[inlier] = 1.0 - confidence[inlier]
-        return confidence
+            contamination = float(xp.sum(self.labels_)) / n
+        counts = xp.searchsorted(train, test, side="right")
+        # the confidence takes n + 1 values, one per count: a table on the
+        # host, looked up on the rows' device
+        posterior = (1.0 + np.arange(n + 1)) / (2.0 + n)
+        table = 1.0 - binom.cdf(n - int(n * contamination), n, posterior)
+        if is_array_api:
+            table = xp.asarray(table, dtype=test.dtype, device=device(test))
+        confidence = xp.take(table, counts)
+        return xp.where(test <= self.threshold_, 1.0 - confidence, confidence)

@@ -45,6 +45,14 @@ class WDiscOOD(_SupervisedGaussianDetector):
     the score is the residual term on the whole whitened space,
     ``-w ||x~ - mu~||`` (minus ``w`` times the Mahalanobis distance).
 
+    With ``sklearn.set_config(array_api_dispatch=True)`` an array-API ``X``
+    (CuPy, torch) is fitted and scored on its device as in
+    :class:`MahalanobisOOD` (the statistics on the device, the ``d x d``
+    factorisations, the generalised eigenproblem included, on the host in
+    float64); the fitted arrays (``means_``, ``location_``,
+    ``discriminants_``, ...) are published in ``X``'s namespace, in float64
+    where its device has it, and every per-row output is in it.
+
     Parameters
     ----------
     n_discriminants : int or 'auto', default='auto'
@@ -208,6 +216,9 @@ class WDiscOOD(_SupervisedGaussianDetector):
             ``-||(I - G G^T)(x~ - mu~)||``.
         """
         check_is_fitted(self)
+        xp, is_array_api = self._prepared_namespace(X, "score_components")
+        if is_array_api:
+            return self._components_xp(self._prepare_xp(X, xp), xp)
         return self._components(self._prepare(X, reset=False))
 
     def _components(self, X):
@@ -237,16 +248,25 @@ class WDiscOOD(_SupervisedGaussianDetector):
             residual[sl] = outside
         return -np.sqrt(np.maximum(nearest, 0.0)), -np.sqrt(residual)
 
-    def _score_xp(self, X, xp):
-        centres = self._lifted_centres
-        Z = whiten_xp(X, self.location_, self.whitener_.W_, xp,
-                      np.einsum("ij,ij->i", centres, centres))
-        P = Z @ xp.asarray(self._splitter, dtype=Z.dtype, device=device(Z))
+    def _model_params(self, lift, xq):
+        centres = lift(self._lifted_centres)
+        return {**super()._model_params(lift, xq), "centres": centres,
+                "splitter": lift(self._splitter),
+                "m2": float(xq.max(xq.sum(centres * centres, axis=1)))}
+
+    def _components_xp(self, X, xp):
+        p = self._scoring_params(xp, device(X))
+        Z = whiten_xp(X, p["location"], p["W"], xp, p["m2"])
+        P = Z @ xp.astype(p["splitter"], Z.dtype)
         p2, z2 = xp.sum(P * P, axis=1), xp.sum(Z * Z, axis=1)
-        inside_is_split = self._splitter.shape[1] == self.n_discriminants_
+        inside_is_split = p["splitter"].shape[1] == self.n_discriminants_
         outside = xp.clip(z2 - p2, min=0.0) if inside_is_split else p2
-        nearest = xp.clip(nearest_centres_xp(Z, centres, xp) - outside, min=0.0)
-        return -xp.sqrt(nearest) - self.residual_weight * xp.sqrt(outside)
+        nearest = xp.clip(nearest_centres_xp(Z, p["centres"], xp) - outside, min=0.0)
+        return -xp.sqrt(nearest), -xp.sqrt(outside)
+
+    def _score_xp(self, X, xp):
+        discriminative, residual = self._components_xp(X, xp)
+        return discriminative + self.residual_weight * residual
 
     def _score(self, X):
         discriminative, residual = self._components(X)

@@ -83,15 +83,26 @@ def test_dask_rejects_covariance_objects_and_missing_labels():
 @pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
 @pytest.mark.parametrize("detector", DETECTORS, ids=repr)
 def test_array_api_scores_stay_in_namespace(namespace, detector):
+    # a NumPy fit scores device rows once moved there with scikit-learn's
+    # move_estimator_to (unmoved, the namespaces differ: a ValueError)
+    import array_api_compat
     import sklearn
 
+    from sklearn_lowdim.utils._sklearn_compat import move_estimator_to
+
+    if move_estimator_to is None:
+        pytest.skip("scikit-learn < 1.8 has no move_estimator_to")
     xp = pytest.importorskip(namespace)
     X, y, X_test = _data()
     model = detector.fit(X, y)
     Xx = xp.asarray(X_test)
     with sklearn.config_context(array_api_dispatch=True):
-        scores = model.score_samples(Xx)
-        decision = model.decision_function(Xx)
+        with pytest.raises(ValueError, match="move_estimator_to"):
+            model.score_samples(Xx)
+        moved = move_estimator_to(model, array_api_compat.array_namespace(Xx),
+                                  array_api_compat.device(Xx))
+        scores = moved.score_samples(Xx)
+        decision = moved.decision_function(Xx)
     assert type(scores).__module__.split(".")[0] == type(Xx).__module__.split(".")[0]
     np.testing.assert_allclose(np.asarray(scores), model.score_samples(X_test),
                                rtol=1e-9, atol=1e-9)
