@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import validate_data
 
-from ..utils import check_sample_weight_values
+from ..utils import get_namespace, is_dask_array, to_numpy
 from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     Interval,
@@ -22,7 +22,8 @@ from ..utils._sklearn_compat import (
     _fit_context,
     _safe_indexing,
 )
-from . import _linalg
+from . import _backend, _linalg
+from ._dask_estimators import fit_dask
 from ._numeric import P_MIN, bernoulli_probabilities, half_power
 from ._scores import leverage_scores, lewis_weights
 
@@ -43,7 +44,8 @@ def _scores_for(A, p, scores, score_method, random_state, verbose=0):
     public score functions read block by block (sketched) or build (exact).
     """
     if scores == "uniform":
-        return np.ones(A.shape[0]), min(A.shape)
+        ones = _backend.put_like(np.ones(A.shape[0]), A)
+        return ones, min(A.shape)
     if scores in ("leverage", "root_leverage"):
         tau = _leverage(A, score_method, random_state)
         rank = int(round(float(tau.sum()))) if score_method == "exact" else min(A.shape)
@@ -56,17 +58,22 @@ def _scores_for(A, p, scores, score_method, random_state, verbose=0):
         random_state=random_state,
         verbose=verbose,
     )
-    w = np.asarray(w, np.float64)
+    w = _backend.to_float64(w)
     if scores == "lewis":
         return w, info["rank"]
     # mixture: Lewis plus leverage, each normalised to sum 1 (Woodruff-Yasuda)
     tau = _leverage(A, score_method, random_state)
-    return w / max(w.sum(), 1e-300) + tau / max(tau.sum(), 1e-300), info["rank"]
+    return w / max(_sum(w), 1e-300) + tau / max(_sum(tau), 1e-300), info["rank"]
+
+
+def _sum(v):
+    xp, _ = get_namespace(v)
+    return float(xp.sum(v))
 
 
 def _leverage(A, score_method, random_state):
     tau = leverage_scores(A=A, method=score_method, random_state=random_state)
-    return np.asarray(tau, np.float64)
+    return _backend.to_float64(tau)
 
 
 class SensitivitySampler(DocLinkMixin, BaseEstimator):
@@ -282,6 +289,8 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         self : SensitivitySampler
             The fitted sampler.
         """
+        if is_dask_array(X):
+            return fit_dask(self, X, y, sample_weight)
         X, y, sw = self._validate(X, y, sample_weight)
         n = X.shape[0]
         B = self._scoring_matrix(X, y, sw)
@@ -297,18 +306,21 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
                 B, self.p, self.scores, self.score_method_, rng, self.verbose
             )
         else:
-            scores, rank = self._given_scores(n), min(B.shape)
+            scores, rank = _backend.put_like(self._given_scores(n), X), min(B.shape)
         m = self._target_size(n, rank)
         self._warn_below_rank(m, rank)
-        keep, weight, self.probabilities_ = self._draw(scores, m, rng)
+        # the draw runs on the host from the n scores (never X), with NumPy's
+        # generator, so a seed keeps the same rows on every backend
+        keep, weight, pi = self._draw(to_numpy(scores), m, rng)
         if sw is not None:
-            weight = weight * sw[keep]
+            weight = weight * to_numpy(_backend.take_rows(sw, keep))
         self.scores_ = scores
-        self.sample_indices_ = keep
-        self.sample_weight_ = weight
+        self.probabilities_ = _backend.put_like(pi, X)
+        self.sample_indices_ = _backend.put_like(keep, X)
+        self.sample_weight_ = _backend.put_like(weight, X)
         self.n_samples_ = m
         self.rank_ = rank
-        self.total_sensitivity_ = float(scores.sum())
+        self.total_sensitivity_ = _sum(scores)
         return self
 
     def _validate(self, X, y, sample_weight):
@@ -321,23 +333,26 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
                     f"Lewis weights are computed (scores={self.scores!r}); use "
                     "p >= 0.5, or scores='root_leverage' for smaller p."
                 )
+        dtypes = _backend.float_dtypes(X)
         if y is None:
-            X = validate_data(self, X, dtype=[np.float64, np.float32],
-                              ensure_all_finite=False)
+            X = validate_data(self, X, dtype=dtypes, ensure_all_finite=False)
         else:
             X, y = validate_data(
-                self, X, y, dtype=[np.float64, np.float32], multi_output=True,
+                self, X, y, dtype=dtypes, multi_output=True,
                 y_numeric=True, ensure_all_finite=False,
             )
         sw = None
         if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-            check_sample_weight_values(sw)
+            sw = _check_sample_weight(sample_weight, X, dtype=dtypes[0])
+            _backend.check_weights(sw)
         return X, y, sw
 
     def _given_scores(self, n):
+        given = self.scores
+        if _linalg.namespace_of(given) is not None:
+            given = to_numpy(given)  # one number per row, for the host draw
         scores = check_array(
-            self.scores, ensure_2d=False, dtype=np.float64, input_name="scores"
+            given, ensure_2d=False, dtype=np.float64, input_name="scores"
         )
         if scores.shape != (n,) or np.any(scores < 0):
             raise ValueError(
@@ -392,6 +407,13 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         )
 
     def _scoring_matrix(self, X, y, sw):
+        xp = _linalg.namespace_of(X)
+        if xp is not None:
+            extra = [_backend.ones_column(X, xp)] if self.fit_intercept else []
+            if y is not None and self.augment_y:
+                extra.append(y)
+            scale = None if sw is None else sw ** (1.0 / self.p)
+            return _backend.device_scoring_matrix(X, extra, scale, xp)
         X = np.asarray(X, dtype=np.float64)
         extra = []
         if self.fit_intercept:
@@ -440,6 +462,8 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
 
 def _take_rows(data, idx):
     """Rows ``idx`` of ``data`` in its own container (DataFrame, Series, array)."""
+    if _linalg.namespace_of(data) is not None:
+        return _backend.take_rows(data, idx)
     if isinstance(data, (list, tuple)):
         data = np.asarray(data)
     return _safe_indexing(data, idx, axis=0)
