@@ -165,18 +165,20 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         y_num = y if _is_numeric(y) else None
         self.sampler_.fit(X, y_num, sample_weight=sample_weight)
         idx = self.sampler_.sample_indices_
-        self._fit_estimator(X_in, X, y_in, y, idx, fit_params)
+        X_s = self._rows_for_estimator(X_in, X, idx)
+        y_s = None if y is None else self._rows_for_estimator(y_in, y, idx)
+        self._fit_estimator(X_s, y_s, idx, X.shape[0], fit_params)
         return self
 
-    def _fit_estimator(self, X_in, X, y_in, y, idx, fit_params):
-        """Fit a clone of the estimator on rows ``idx`` with the sampling weights."""
-        params = self._estimator_fit_params(fit_params, idx, X.shape[0])
+    def _fit_estimator(self, X_s, y_s, idx, n, fit_params):
+        """Fit a clone of the estimator on the coreset ``X_s`` (rows ``idx`` of
+        ``n``) with the sampling weights."""
+        params = self._estimator_fit_params(fit_params, idx, n)
         self.estimator_ = clone(self.estimator)
         config = getattr(self, "_sklearn_output_config", {}).get("transform")
         if config is not None:
             _safe_set_output(self.estimator_, transform=config)
-        X_s = self._rows_for_estimator(X_in, X, idx)
-        args = () if y is None else (self._rows_for_estimator(y_in, y, idx),)
+        args = () if y_s is None else (y_s,)
         self.estimator_.fit(X_s, *args, **params)
 
     def _validate(self, X, y, sample_weight):

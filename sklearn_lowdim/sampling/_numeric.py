@@ -7,7 +7,14 @@ other module of the package, so every other one may import it)."""
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj
 
-__all__ = ["P_MIN", "bernoulli_probabilities", "cast_out", "half_power", "out_dtype"]
+__all__ = [
+    "P_MIN",
+    "bernoulli_probabilities",
+    "bernoulli_scale",
+    "cast_out",
+    "half_power",
+    "out_dtype",
+]
 
 #: Smallest ``p`` for which the Lewis weights are computed. Towards 0 the
 #: weights enter as ``w ** (1 - 2 / p)`` (exponent -199 at p = 0.01: NaN from
@@ -107,15 +114,27 @@ def bernoulli_probabilities(scores, n_samples):
     order = np.argpartition(-s, top)[: top + 1]
     order = order[np.argsort(-s[order], kind="stable")]
     ss = s[order]
-    # with the k largest capped, c_k = (m - k) / (sum of the other scores)
     others = np.ones(len(s), dtype=bool)
     others[order] = False
-    tail = s[others].sum() + np.cumsum(ss[::-1])[::-1]  # no cancellation
-    k = np.arange(len(ss))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = (n_samples - k) / tail
-        valid = (k < n_samples) & (c * ss <= 1.0)
-    k_star = int(np.argmax(valid))
-    pi = np.minimum(1.0, c[k_star] * s)
+    c, k_star = bernoulli_scale(ss, s[others].sum(), n_samples)
+    pi = np.minimum(1.0, c * s)
     pi[order[:k_star]] = 1.0
     return pi
+
+
+def bernoulli_scale(top, rest_sum, n_samples):
+    """``(c, k)`` of :func:`bernoulli_probabilities` from the largest scores.
+
+    ``top`` holds the ``min(n_samples, n - 1) + 1`` largest scores in decreasing
+    order and ``rest_sum`` the sum of all the others; the ``k`` largest rows are
+    kept with probability one and the rest with ``c * s_i``. The dask path
+    calls it with the same numbers reduced from the blocks.
+    """
+    # with the k largest capped, c_k = (m - k) / (sum of the other scores)
+    tail = rest_sum + np.cumsum(top[::-1])[::-1]  # no cancellation
+    k = np.arange(len(top))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = (n_samples - k) / tail
+        valid = (k < n_samples) & (c * top <= 1.0)
+    k_star = int(np.argmax(valid))
+    return float(c[k_star]), k_star
