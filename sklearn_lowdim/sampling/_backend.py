@@ -24,7 +24,9 @@ from . import _linalg
 
 __all__ = [
     "check_weights",
+    "device_scoring_matrix",
     "float_dtypes",
+    "ones_column",
     "put_like",
     "take_rows",
     "to_float64",

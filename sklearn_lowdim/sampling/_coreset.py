@@ -62,6 +62,16 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     ``cross_validate``. All prediction methods are delegated to the fitted
     estimator, and :meth:`set_output` is available when it transforms.
 
+    On a device (``array_api_dispatch=True`` and a CuPy/PyTorch/... ``X``) the
+    coreset is drawn there (see :class:`SensitivitySampler`) and the estimator
+    receives the kept rows and their weights as arrays of ``X``'s namespace on
+    its device (it must support the array API, as ``Ridge(solver="svd")`` or
+    ``LinearRegression`` do). On a row-chunked dask array only the coreset is
+    materialised: the sampler's passes (see :class:`SensitivitySampler`) plus
+    one pass that gathers the kept rows; the estimator is fitted on NumPy rows,
+    and ``predict``, ``predict_proba``, ``decision_function`` and ``transform``
+    of a dask array are lazy, block by block, with its row chunks.
+
     With metadata routing enabled, an ``estimator`` whose
     ``set_fit_request(sample_weight=False)`` was called is fitted on the kept
     rows without the sampling weights (the coreset loss is then no longer an

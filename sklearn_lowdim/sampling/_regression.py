@@ -43,6 +43,18 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
     ``O(m d^2)`` per iteration instead of ``O(n d^2)``; the coreset is re-drawn at
     every ``fit`` (so every cross-validation fold gets its own).
 
+    On a device (``array_api_dispatch=True`` and a CuPy/PyTorch/... ``X``) the
+    coreset, the standardisation and the IRLS/Newton steps run there (one
+    weighted ``d x d`` Gram matrix per step comes to the host for the solve);
+    the HiGHS linear program of ``p = 1`` runs on the host and is used there
+    only for a coreset (``solver="auto"`` otherwise uses IRLS, and
+    ``solver="linprog"`` without ``coreset_size`` is refused). ``coef_`` and
+    ``predict`` are then arrays of ``X``'s namespace on its device. On a
+    row-chunked dask array ``coreset_size`` is required: the coreset is drawn
+    as by :class:`SensitivitySampler` (its passes), gathered in one more pass
+    and solved in memory, and one last block pass computes
+    ``full_objective_``; ``predict`` is lazy with ``X``'s row chunks.
+
     The solvers see the rows centred (with an intercept) and scaled per column
     (weighted by the row weights), and ``y`` likewise; ``coef_`` and
     ``intercept_`` are mapped back. The fit is therefore translation-equivariant
@@ -98,6 +110,9 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
     objective_ : float
         ``sum_i s_i |y_i - x_i coef_ - intercept_|^p`` on the rows the solver saw
         (the weighted coreset when ``coreset_size`` is set).
+    full_objective_ : float
+        ``sum_i s_i |y_i - x_i coef_ - intercept_|^p`` over all rows of ``X``
+        (one more pass over ``X`` with a coreset; ``objective_`` without one).
     coreset_indices_ : ndarray of shape (n_kept,) or None
         Rows of the coreset (``None`` without one).
     coreset_weights_ : ndarray of shape (n_kept,) or None

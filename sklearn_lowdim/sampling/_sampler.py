@@ -171,6 +171,25 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
 
     Notes
     -----
+    **Devices.** Under ``sklearn.config_context(array_api_dispatch=True)`` an
+    array-API ``X`` (CuPy, PyTorch, ...) is scored on its device in float64
+    (QR or CountSketch there; only ``d x d`` factors reach the host); the ``n``
+    scores, never ``X``, come to the host for the draw, which uses NumPy's
+    generator as for NumPy input, so the same ``random_state`` keeps the same
+    rows on every backend. ``scores_``, ``probabilities_``, ``sample_indices_``
+    and ``sample_weight_`` are then arrays of ``X``'s namespace on its device.
+
+    **Dask.** A row-chunked ``dask.array.Array`` is scored out of core with the
+    exact TSQR paths of :func:`leverage_scores` and :func:`lewis_weights`
+    (``score_method_`` is ``"exact"``; ``scheme="bernoulli"`` and string
+    ``scores`` only). Passes over ``X``: 2 for ``"leverage"`` and
+    ``"root_leverage"`` (TSQR, scores), 2 plus 2 per Lewis iteration for
+    ``"lewis"`` (3 plus 2 per iteration for ``"mixture"``), 0 for
+    ``"uniform"``; the draw then reads only the scores, which stay on the
+    workers. ``scores_`` and ``probabilities_`` are lazy with ``X``'s row
+    chunks; ``sample_indices_`` and ``sample_weight_`` (the coreset, ``m``
+    numbers) are NumPy arrays.
+
     :meth:`fit_resample` follows imbalanced-learn's contract (it returns
     ``(X_sampled, y_sampled)``), so the sampler is a step of
     ``imblearn.pipeline.Pipeline``; the weights stay on the fitted sampler, and
@@ -464,6 +483,8 @@ def _take_rows(data, idx):
     """Rows ``idx`` of ``data`` in its own container (DataFrame, Series, array)."""
     if _linalg.namespace_of(data) is not None:
         return _backend.take_rows(data, idx)
+    if is_dask_array(data):
+        return data[idx]  # the coreset, lazy
     if isinstance(data, (list, tuple)):
         data = np.asarray(data)
     return _safe_indexing(data, idx, axis=0)

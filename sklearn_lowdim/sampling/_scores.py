@@ -69,7 +69,10 @@ def leverage_scores(
         The matrix. A ``dask.array.Array`` chunked along rows is handled out of
         core: a TSQR reduction computes the ``R`` factor only, then a second pass
         computes the scores (returned as a lazy dask array). Sparse matrices need
-        ``method="sketch"``. The augmented-rows operand of
+        ``method="sketch"``. Under ``array_api_dispatch=True`` an array-API
+        ``A`` (CuPy, PyTorch, ...) is scored on its device in float64 (its QR or
+        CountSketch there; only the small ``R`` reaches the host) and the
+        scores are returned there. The augmented-rows operand of
         :class:`SensitivitySampler` (``[X, 1, y]`` times row scales, built block
         by block) is read in place by ``method="sketch"``.
     method : {"exact", "sketch"}, default="exact"
@@ -245,7 +248,10 @@ def lewis_weights(
         the basis, then one pass over the blocks per iteration); the weights are
         then returned as a dask array. The augmented-rows operand of
         :class:`SensitivitySampler` is read in place by ``"sketch"`` and
-        ``"approximate"``.
+        ``"approximate"``. An array-API ``A`` (``array_api_dispatch=True``)
+        iterates on its device in float64; only the ``r x r`` Gram matrix of
+        each step comes to the host (and, for ``"approximate"``, the ``n``
+        sampling scores of the subproblem's draw).
     p : float, default=1.0
         The exponent, ``p >= 0.5``. Below that, ``w ** (1 - 2 / p)`` leaves the
         range of float64 and the fixed point stops converging; use

@@ -161,3 +161,13 @@ def test_dask_estimators_refuse_what_needs_all_rows(unmaterialisable):
         SensitivitySampler().fit(X_d, y[:-1])
     with pytest.raises(ValueError, match="negative"):
         SensitivitySampler().fit(X_d, sample_weight=-np.ones(500))
+
+
+def test_fit_resample_on_dask_returns_the_lazy_coreset(unmaterialisable):
+    X, y, _ = _regression(5, n=1000)
+    sampler = SensitivitySampler(p=2, n_samples=80, scores="leverage",
+                                 random_state=0)
+    X_s, y_s = sampler.fit_resample(unmaterialisable(X, 250), y)
+    idx = sampler.sample_indices_
+    np.testing.assert_array_equal(X_s.compute(), X[idx])
+    np.testing.assert_array_equal(np.asarray(y_s), y[idx])
