@@ -169,13 +169,41 @@ def _draw(pi, u, sw):
     return keep, np.concatenate([r[1] for r in results])
 
 
+def _count_below(cdf_block, uniforms):
+    return np.searchsorted(cdf_block, uniforms, side="right")
+
+
+def _draw_with_replacement(s, m, rng, sw):
+    """``m`` i.i.d. draws with ``q = s / sum(s)``, as ``rng.choice`` draws them.
+
+    NumPy inverts the normalised cumulative sum at ``m`` uniforms; the cdf is
+    non-decreasing, so the global position of a uniform is the sum over blocks
+    of its position in each block (one ``m``-vector per block comes back).
+    """
+    import dask
+
+    total = float(s.sum().compute())
+    if not total > 0:
+        raise ValueError(
+            "every row has score 0 (the scored matrix is zero), so there is "
+            "nothing to sample; check X, or set fit_intercept=True."
+        )
+    q = s / total
+    cdf = q.cumsum(axis=0)
+    cdf = cdf / cdf[-1]
+    uniforms = rng.random_sample(m)
+    counts = dask.compute(*[dask.delayed(_count_below)(b, uniforms)
+                            for b in cdf.to_delayed().ravel()])
+    keep, n_draws = np.unique(np.sum(counts, axis=0), return_counts=True)
+    q_kept = _gather(q, keep)
+    weight = n_draws / (m * q_kept)
+    if sw is not None:
+        weight = weight * _gather(sw, keep)
+    return q, keep.astype(np.int64), weight
+
+
 def fit_dask(sampler, X, y, sample_weight):
     """:meth:`SensitivitySampler.fit` on a row-chunked dask array."""
-    if sampler.scheme != "bernoulli":
-        raise ValueError(
-            "scheme='with_replacement' needs the probabilities of all rows on the "
-            "client; on a dask array use scheme='bernoulli'."
-        )
     if not isinstance(sampler.scores, str):
         raise ValueError(
             "precomputed scores are not supported on a dask array; pass "
@@ -190,8 +218,11 @@ def fit_dask(sampler, X, y, sample_weight):
     n = X.shape[0]
     m = sampler._target_size(n, rank)
     sampler._warn_below_rank(m, rank)
-    pi = bernoulli_dask(scores, m)
-    keep, weight = _draw(pi, rng.random_sample(n), sw)
+    if sampler.scheme == "bernoulli":
+        pi = bernoulli_dask(scores, m)
+        keep, weight = _draw(pi, rng.random_sample(n), sw)
+    else:
+        pi, keep, weight = _draw_with_replacement(scores, m, rng, sw)
     sampler.scores_ = scores
     sampler.probabilities_ = pi
     sampler.sample_indices_ = keep

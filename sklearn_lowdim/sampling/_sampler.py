@@ -181,8 +181,9 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
 
     **Dask.** A row-chunked ``dask.array.Array`` is scored out of core with the
     exact TSQR paths of :func:`leverage_scores` and :func:`lewis_weights`
-    (``score_method_`` is ``"exact"``; ``scheme="bernoulli"`` and string
-    ``scores`` only). Passes over ``X``: 2 for ``"leverage"`` and
+    (``score_method_`` is ``"exact"``; string ``scores`` only; both schemes
+    draw as in memory, ``"with_replacement"`` by inverting the cumulative sum
+    of the scores block by block). Passes over ``X``: 2 for ``"leverage"`` and
     ``"root_leverage"`` (TSQR, scores), 2 plus 2 per Lewis iteration for
     ``"lewis"`` (3 plus 2 per iteration for ``"mixture"``), 0 for
     ``"uniform"``; the draw then reads only the scores, which stay on the

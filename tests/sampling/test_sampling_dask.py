@@ -76,6 +76,8 @@ SAMPLER_CASES = [
     ({"p": 1.0}, 1e-6),
     ({"p": 3.0, "scores": "mixture"}, 1e-6),
     ({"p": 1.0, "scores": "uniform"}, 1e-10),
+    ({"p": 2.0, "scores": "leverage", "scheme": "with_replacement"}, 1e-10),
+    ({"p": 1.0, "scheme": "with_replacement"}, 1e-6),
 ]
 
 
@@ -155,8 +157,8 @@ def test_dask_estimators_refuse_what_needs_all_rows(unmaterialisable):
     X_d = unmaterialisable(X, 100)
     with pytest.raises(ValueError, match="coreset_size"):
         LpRegression(p=1).fit(X_d, y)
-    with pytest.raises(ValueError, match="bernoulli"):
-        SensitivitySampler(scheme="with_replacement").fit(X_d)
+    with pytest.raises(ValueError, match="precomputed"):
+        SensitivitySampler(scores=np.ones(500)).fit(X_d)
     with pytest.raises(ValueError, match="rows"):
         SensitivitySampler().fit(X_d, y[:-1])
     with pytest.raises(ValueError, match="negative"):
