@@ -14,8 +14,9 @@ block):
 
 * ``scores="leverage"``/``"root_leverage"``: 2 (TSQR, then the scores);
 * ``scores="lewis"``: 2 + 2 per Lewis iteration (a Gram reduction and an
-  update per iteration); ``"mixture"``: one more than ``"lewis"``;
-* ``scores="uniform"``: 0;
+  update per iteration); ``"mixture"``: 2 more than ``"lewis"`` (its
+  leverage scores);
+* ``scores="uniform"``: 0 (no NaN check but that of the gathered rows);
 * :class:`CoresetEstimator` and :class:`LpRegression` add 1 to gather the
   coreset; :class:`LpRegression` 1 more for the objective over all rows.
 """

@@ -185,8 +185,9 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
     draw as in memory, ``"with_replacement"`` by inverting the cumulative sum
     of the scores block by block). Passes over ``X``: 2 for ``"leverage"`` and
     ``"root_leverage"`` (TSQR, scores), 2 plus 2 per Lewis iteration for
-    ``"lewis"`` (3 plus 2 per iteration for ``"mixture"``), 0 for
-    ``"uniform"``; the draw then reads only the scores, which stay on the
+    ``"lewis"`` (4 plus 2 per iteration for ``"mixture"``), 0 for
+    ``"uniform"`` (``X`` is then checked for NaN only where rows are
+    gathered); the draw then reads only the scores, which stay on the
     workers. ``scores_`` and ``probabilities_`` are lazy with ``X``'s row
     chunks; ``sample_indices_`` and ``sample_weight_`` (the coreset, ``m``
     numbers) are NumPy arrays.
