@@ -173,3 +173,31 @@ def test_fit_resample_on_dask_returns_the_lazy_coreset(unmaterialisable):
     idx = sampler.sample_indices_
     np.testing.assert_array_equal(X_s.compute(), X[idx])
     np.testing.assert_array_equal(np.asarray(y_s), y[idx])
+
+
+def _counted(X, rows):
+    """A dask array whose block reads are counted (passes = reads / blocks)."""
+    reads = []
+
+    def read(block):
+        reads.append(block.shape[0])
+        return block
+
+    X_d = da.from_array(X, chunks=(rows, X.shape[1])).map_blocks(read, dtype=X.dtype)
+    return X_d, lambda: sum(reads) / X.shape[0]
+
+
+@pytest.mark.parametrize("scores, passes", [("leverage", 2), ("uniform", 0)])
+def test_stated_number_of_passes(scores, passes):
+    X, y, _ = _regression(6, n=2000)
+    X_d, count = _counted(X, 500)
+    SensitivitySampler(p=2, n_samples=200, scores=scores, random_state=0).fit(X_d)
+    assert count() == passes
+    X_d, count = _counted(X, 500)
+    CoresetEstimator(LinearRegression(),
+                     SensitivitySampler(p=2, n_samples=200, scores=scores),
+                     random_state=0).fit(X_d, y)
+    assert count() == passes + 1  # + the gathered coreset
+    X_d, count = _counted(X, 500)
+    LpRegression(p=2, coreset_size=200, scores=scores, random_state=0).fit(X_d, y)
+    assert count() == passes + 2  # + the coreset and the objective
