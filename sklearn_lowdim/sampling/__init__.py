@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._coreset import CoresetEstimator
+from ._distortion import subspace_distortion
 from ._numeric import bernoulli_probabilities
 from ._regression import LpRegression
-from ._sampler import SensitivitySampler, subspace_distortion
+from ._sampler import SensitivitySampler
 from ._scores import (
     leverage_scores,
     lewis_weights,

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..utils import check_sample_weight_values
+from ..utils import is_dask_array
 from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -30,6 +30,8 @@ from ..utils._sklearn_compat import (
     _safe_indexing,
     _safe_set_output,
 )
+from . import _backend, _linalg
+from ._dask_estimators import coreset_fit_dask, predict_dask
 from ._sampler import SensitivitySampler
 
 __all__ = ["CoresetEstimator"]
@@ -59,6 +61,16 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
     ``fit``, so it composes with ``Pipeline``, ``GridSearchCV`` and
     ``cross_validate``. All prediction methods are delegated to the fitted
     estimator, and :meth:`set_output` is available when it transforms.
+
+    On a device (``array_api_dispatch=True`` and a CuPy/PyTorch/... ``X``) the
+    coreset is drawn there (see :class:`SensitivitySampler`) and the estimator
+    receives the kept rows and their weights as arrays of ``X``'s namespace on
+    its device (it must support the array API, as ``Ridge(solver="svd")`` or
+    ``LinearRegression`` do). On a row-chunked dask array only the coreset is
+    materialised: the sampler's passes (see :class:`SensitivitySampler`) plus
+    one pass that gathers the kept rows; the estimator is fitted on NumPy rows,
+    and ``predict``, ``predict_proba``, ``decision_function`` and ``transform``
+    of a dask array are lazy, block by block, with its row chunks.
 
     With metadata routing enabled, an ``estimator`` whose
     ``set_fit_request(sample_weight=False)`` was called is fitted on the kept
@@ -155,21 +167,29 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
                 "sample_weight; a coreset needs it to carry the sampling weights. "
                 "Pick an estimator that supports sample_weight."
             )
+        if is_dask_array(X):
+            return coreset_fit_dask(self, X, y, sample_weight, fit_params)
         X_in, y_in = X, y
         X, y, sample_weight = self._validate(X, y, sample_weight)
         self.sampler_ = self._make_sampler(y)
-        y_num = y if y is not None and np.issubdtype(y.dtype, np.number) else None
+        y_num = y if _is_numeric(y) else None
         self.sampler_.fit(X, y_num, sample_weight=sample_weight)
         idx = self.sampler_.sample_indices_
-        params = self._estimator_fit_params(fit_params, idx, X.shape[0])
+        X_s = self._rows_for_estimator(X_in, X, idx)
+        y_s = None if y is None else self._rows_for_estimator(y_in, y, idx)
+        self._fit_estimator(X_s, y_s, idx, X.shape[0], fit_params)
+        return self
+
+    def _fit_estimator(self, X_s, y_s, idx, n, fit_params):
+        """Fit a clone of the estimator on the coreset ``X_s`` (rows ``idx`` of
+        ``n``) with the sampling weights."""
+        params = self._estimator_fit_params(fit_params, idx, n)
         self.estimator_ = clone(self.estimator)
         config = getattr(self, "_sklearn_output_config", {}).get("transform")
         if config is not None:
             _safe_set_output(self.estimator_, transform=config)
-        X_s = self._rows_for_estimator(X_in, X, idx)
-        args = () if y is None else (self._rows_for_estimator(y_in, y, idx),)
+        args = () if y_s is None else (y_s,)
         self.estimator_.fit(X_s, *args, **params)
-        return self
 
     def _validate(self, X, y, sample_weight):
         if y is None and not get_tags(self).target_tags.required:
@@ -178,17 +198,19 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
             X, y = validate_data(
                 self, X, y, dtype=None, multi_output=True, ensure_all_finite=True
             )
-            y = np.asarray(y)
+            if _linalg.namespace_of(y) is None:
+                y = np.asarray(y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-            check_sample_weight_values(sample_weight)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=_backend.float_dtypes(X)[0])
+            _backend.check_weights(sample_weight)
         return X, y, sample_weight
 
     def _make_sampler(self, y):
         sampler = clone(SensitivitySampler() if self.sampler is None else self.sampler)
         if self.random_state is not None and "random_state" in sampler.get_params():
             sampler.set_params(random_state=self.random_state)
-        numeric = y is not None and np.issubdtype(y.dtype, np.number)
+        numeric = _is_numeric(y)
         if y is not None and not numeric and getattr(sampler, "augment_y", False):
             sampler.set_params(augment_y=False)
         return sampler
@@ -218,7 +240,7 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         """The kept rows, as a DataFrame/Series when the input was one."""
         if hasattr(original, "iloc") or hasattr(original, "__dataframe__"):
             return _safe_indexing(original, idx, axis=0)
-        return validated[idx]
+        return _backend.take_rows(validated, idx)
 
     @property
     def classes_(self):
@@ -228,6 +250,8 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _delegate(self, method, X):
         check_is_fitted(self)
+        if is_dask_array(X):
+            return predict_dask(self.estimator_, method, X, self.n_features_in_)
         X_checked = validate_data(
             self, X, dtype=None, reset=False, ensure_all_finite=True
         )
@@ -412,6 +436,16 @@ class CoresetEstimator(DocLinkMixin, MetaEstimatorMixin, BaseEstimator):
         tags.target_tags.multi_output = inner.target_tags.multi_output
         tags.input_tags.sparse = False
         return tags
+
+
+def _is_numeric(y):
+    """Whether ``y`` (host or device) holds numbers (regression targets)."""
+    if y is None:
+        return False
+    xp = _linalg.namespace_of(y)
+    if xp is None:
+        return np.issubdtype(y.dtype, np.number)
+    return xp.isdtype(y.dtype, "numeric")
 
 
 def _subset(value, idx, n):

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..utils import Progress
+from ..utils import Progress, asarray_like, device, get_namespace, to_numpy
 from . import _linalg
 from ._numeric import bernoulli_probabilities, half_power
 
@@ -71,12 +71,14 @@ def lewis_iterate(U, p, tol, max_iter, verbose=0, w0=None):
 
     Returns ``(w, n_iter, residual, history)``. ``residual`` is the fixed-point
     residual ``max_i |(u_i^T M(w)^{-1} u_i)^{p/2} - w_i| / w_i`` *at the returned*
-    ``w``, with ``M(w) = U^T W^{1-2/p} U``.
+    ``w``, with ``M(w) = U^T W^{1-2/p} U``. ``U`` may live on a device: the
+    weights stay there, only ``M`` (r x r) and the residual come to the host.
     """
+    xp, _ = get_namespace(U)
     n, r = U.shape
     if r == 0:
-        return np.zeros(n), 0, 0.0, []
-    w = np.einsum("ij,ij->i", U, U) if w0 is None else np.array(w0, dtype=np.float64)
+        return xp.zeros(n, dtype=U.dtype, device=device(U)), 0, 0.0, []
+    w = _linalg.row_sq_norms(U) if w0 is None else xp.asarray(w0, copy=True)
     if p == 2:
         # Lewis weights at p = 2 are the leverage scores; one step certifies them.
         max_iter = max(max_iter, 1)
@@ -87,31 +89,31 @@ def lewis_iterate(U, p, tol, max_iter, verbose=0, w0=None):
             q = _lewis_quadratic_forms(U, w, p)
             g = q ** (p / 2)
             pos = w > 0
-            residual = (
-                float(np.max(np.abs(g[pos] - w[pos]) / w[pos])) if pos.any() else 0.0
-            )
+            w_safe = xp.where(pos, w, 1.0)
+            rel = xp.where(pos, xp.abs(g - w) / w_safe, 0.0)
+            residual = float(xp.max(rel)) if bool(xp.any(pos)) else 0.0
             history.append(residual)
             progress.update(message=f"residual {residual:.2e}")
             if residual <= tol:
                 break
-            step = np.zeros_like(w)
-            step[pos] = np.log(g[pos] / w[pos])
+            step = xp.where(pos, xp.log(xp.where(pos, g, 1.0) / w_safe), 0.0)
             schedule.update(history)
-            w = np.where(pos, w * np.exp(schedule.beta * step), np.where(q > 0, g, 0.0))
-            w *= r / w.sum()
+            w = xp.where(pos, w * xp.exp(schedule.beta * step),
+                         xp.where(q > 0, g, 0.0))
+            w = w * (r / float(xp.sum(w)))
     return w, n_iter, residual, history
 
 
 def lewis_gram(U, w, p):
-    """``U^T W^{1-2/p} U`` (chunked BLAS-3)."""
+    """``U^T W^{1-2/p} U`` (chunked BLAS-3), a float64 NumPy ``r x r`` matrix."""
+    xp, _ = get_namespace(U)
     n, r = U.shape
-    v = np.zeros_like(w)
     pos = w > 0
-    v[pos] = w[pos] ** (1.0 - 2.0 / p)
+    root_v = xp.where(pos, xp.where(pos, w, 1.0) ** (0.5 - 1.0 / p), 0.0)
     M = np.zeros((r, r))
     for rows in _linalg.row_chunks(n, 8 * 2 * r):
-        Y = U[rows] * np.sqrt(v[rows])[:, None]
-        M += Y.T @ Y
+        Y = U[rows, :] * root_v[rows, None]
+        M += to_numpy(Y.T @ Y)
     return M
 
 
@@ -150,16 +152,32 @@ def approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
     if SUBPROBLEM_JL_DIM < rank:
         G = rng.standard_normal((rank, SUBPROBLEM_JL_DIM))
         T_tau = T @ (G / math.sqrt(SUBPROBLEM_JL_DIM))
-    tau = _linalg.row_sq_norms_of_product(A, T_tau)
+    # the n scores (not A) come to the host for the draw
+    tau = to_numpy(_linalg.row_sq_norms_of_product(A, T_tau))
     pi = bernoulli_probabilities(np.maximum(tau, half_power(tau, p)), m0)
     keep = np.flatnonzero(rng.random_sample(n) < pi)
-    Us = (np.asarray(A[keep], dtype=np.float64) @ T) * (pi[keep] ** (-1.0 / p))[:, None]
+    Us = _rows_times(A, keep, T) * _column(pi[keep] ** (-1.0 / p), A)
     ws, n_iter, residual, history = lewis_iterate(Us, p, tol, max_iter, verbose)
     M = lewis_gram(Us, ws, p)
     # q_i = a_i T M^{-1} T^T a_i^T = ||a_i T F||^2 with F F^T = M^{-1}: one pass
     q = _linalg.row_sq_norms_of_product(A, T @ _linalg.inverse_root(M))
     w = half_power(q, p)
-    total = w.sum()
+    total = float(get_namespace(w)[0].sum(w))
     if total > 0:
-        w *= rank / total
+        w = w * (rank / total)
     return w, _info(n_iter, residual, history, rank, sample_size=len(keep))
+
+
+def _column(values, A):
+    """Host ``values`` as a column on ``A``'s device (NumPy for host ``A``)."""
+    xp = _linalg.namespace_of(A)
+    return values[:, None] if xp is None else asarray_like(values[:, None], A, xp)
+
+
+def _rows_times(A, rows, T):
+    """``A[rows] @ T`` in float64, on ``A``'s device."""
+    xp = _linalg.namespace_of(A)
+    if xp is None:
+        return np.asarray(A[rows], dtype=np.float64) @ T
+    sub = xp.take(A, asarray_like(rows, A, xp), axis=0)
+    return sub @ xp.astype(asarray_like(T, A, xp), A.dtype)

@@ -9,6 +9,12 @@ One factorisation serves everything: from the ``R`` factor of a QR decomposition
 ``A`` (or of a sketch of ``A``) an SVD of the small ``R`` gives a ``d x r`` matrix
 ``T`` with ``A @ T`` an orthonormal basis of the column space of ``A`` (``r`` is the
 numerical rank). Leverage scores are the squared row norms of ``A @ T``.
+
+Array-API inputs (CuPy, PyTorch, ... under ``array_api_dispatch=True``) take the
+device branch of the same functions: the QR, the sketch and every product with
+``A`` run on the device in float64 (:func:`device_work_copy`); only ``d x d``
+objects (``R``, ``T``, Gram matrices) come to the host, where the SVD and the
+small inverses run in float64, as for NumPy input.
 """
 
 # Authors: The sklearn_lowdim developers
@@ -18,12 +24,45 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array
 
+from ..sketching._device import countsketch_device
 from ..sketching._kernels import countsketch_left
-from ..utils import gen_row_chunks
+from ..utils import (
+    asarray_like,
+    device,
+    gen_row_chunks,
+    get_namespace,
+    supported_float_dtypes,
+    to_numpy,
+)
 from ..utils._validation import raise_not_finite
 from . import _kernels
 
 _NO_SCALE = np.empty(0)
+
+
+def namespace_of(A):
+    """The namespace of a device (array-API, non-NumPy) array, else ``None``."""
+    if sp.issparse(A) or isinstance(A, AugmentedRows):
+        return None
+    xp, is_array_api = get_namespace(A)
+    return xp if is_array_api else None
+
+
+def device_work_copy(A, xp):
+    """``A`` in float64 on its device (the dtype the scores are computed in),
+    or in its own dtype on a device without float64."""
+    try:
+        return xp.astype(A, xp.float64, copy=False)
+    except (TypeError, ValueError, RuntimeError):
+        return A
+
+
+def row_sq_norms(U):
+    """``||u_i||^2`` for all rows of ``U``, in its namespace."""
+    xp = namespace_of(U)
+    if xp is None:
+        return np.einsum("ij,ij->i", U, U)
+    return xp.sum(U * U, axis=1)
 
 
 def qr_r(A):
@@ -75,10 +114,11 @@ def check_matrix(A, accept_sparse=False, name="A", build=True):
         if not build:
             return A
         A = np.asarray(A)
+    xp, _ = get_namespace(A)
     return check_array(
         A,
         accept_sparse=["csr", "csc"] if accept_sparse else False,
-        dtype=[np.float64, np.float32],
+        dtype=list(supported_float_dtypes(xp)),
         ensure_all_finite=True,
         ensure_min_samples=1,
         ensure_min_features=1,
@@ -103,10 +143,18 @@ def exact_factor(A, rcond):
     the units of the columns, and ``R`` neither overflows nor underflows for
     magnitudes from 1e-300 to 1e300. Scores do not depend on column scales.
     """
-    A = np.asarray(A)
-    col_max = np.max(np.abs(A), axis=0) if A.shape[0] else np.ones(A.shape[1])
+    xp = namespace_of(A)
+    if xp is None:
+        A = np.asarray(A)
+        col_max = np.max(np.abs(A), axis=0) if A.shape[0] else np.ones(A.shape[1])
+    else:
+        col_max = to_numpy(xp.max(xp.abs(A), axis=0))
     scale = np.where(col_max > 0, col_max, 1.0)
-    T, rank = factor_from_r(qr_r(np.asarray(A, dtype=np.float64) / scale), rcond)
+    if xp is None:
+        R = qr_r(np.asarray(A, dtype=np.float64) / scale)
+    else:  # the QR on the device; only R (d x d) comes to the host
+        R = to_numpy(xp.linalg.qr(A / asarray_like(scale, A, xp))[1])
+    T, rank = factor_from_r(R, rcond)
     return T / scale[:, None], rank
 
 
@@ -142,6 +190,9 @@ def block_product(A, rows, T):
 def row_sq_norms_of_product(A, T):
     """``((A @ T) ** 2).sum(axis=1)`` computed in chunks (dense or sparse ``A``)."""
     n = A.shape[0]
+    xp = namespace_of(A)
+    if xp is not None:
+        return _device_row_sq_norms(A, T, xp)
     out = np.empty(n, dtype=np.float64)
     if T.shape[1] == 0:
         out[:] = 0.0
@@ -154,8 +205,22 @@ def row_sq_norms_of_product(A, T):
     return out
 
 
+def _device_row_sq_norms(A, T, xp):
+    """``((A @ T) ** 2).sum(axis=1)`` on ``A``'s device, by row blocks."""
+    if T.shape[1] == 0:
+        return xp.zeros(A.shape[0], dtype=A.dtype, device=device(A))
+    T = xp.astype(asarray_like(T, A, xp), A.dtype)
+    parts = [row_sq_norms(A[rows, :] @ T)
+             for rows in row_chunks(A.shape[0], 8 * (A.shape[1] + 2 * T.shape[1]))]
+    return xp.concat(parts) if parts else xp.zeros(0, dtype=A.dtype,
+                                                   device=device(A))
+
+
 def apply_in_chunks(A, T):
-    """``A @ T`` as a float64 array, chunk by chunk."""
+    """``A @ T`` as a float64 array, chunk by chunk (one product on a device)."""
+    xp = namespace_of(A)
+    if xp is not None:
+        return A @ xp.astype(asarray_like(T, A, xp), A.dtype)
     n = A.shape[0]
     out = np.empty((n, T.shape[1]), dtype=np.float64)
     for rows in row_chunks(n, 8 * (A.shape[1] + T.shape[1])):
@@ -173,6 +238,9 @@ def count_sketch(A, sketch_size, rng):
     n = A.shape[0]
     buckets = rng.randint(0, sketch_size, size=n)
     signs = rng.choice(np.array([-1.0, 1.0]), size=n)
+    xp = namespace_of(A)
+    if xp is not None:  # on the device; the (sketch_size x d) result comes back
+        return to_numpy(countsketch_device(A, buckets, signs, sketch_size, xp))
     if isinstance(A, AugmentedRows):
         return A.count_sketch(buckets, signs, int(sketch_size))
     if not sp.issparse(A):

@@ -5,8 +5,16 @@ other module of the package, so every other one may import it)."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from array_api_compat import array_namespace, is_array_api_obj
 
-__all__ = ["P_MIN", "bernoulli_probabilities", "half_power", "out_dtype"]
+__all__ = [
+    "P_MIN",
+    "bernoulli_probabilities",
+    "bernoulli_scale",
+    "cast_out",
+    "half_power",
+    "out_dtype",
+]
 
 #: Smallest ``p`` for which the Lewis weights are computed. Towards 0 the
 #: weights enter as ``w ** (1 - 2 / p)`` (exponent -199 at p = 0.01: NaN from
@@ -20,22 +28,35 @@ def half_power(x, p):
     """``x ** (p / 2)`` for ``x >= 0``, with square roots for p in {1, 2, 3, 4}.
 
     ``numpy.power`` with a fractional exponent is 3x slower than ``sqrt``; the
-    result is a new array (``x`` is never modified).
+    result is a new array (``x`` is never modified), in the namespace of ``x``.
     """
+    xp = array_namespace(x)  # the array's own namespace, whatever the dispatch
     if p == 1:
-        return np.sqrt(x)
+        return xp.sqrt(x)
     if p == 2:
-        return x.copy()
+        return x * 1.0
     if p == 3:
-        return x * np.sqrt(x)
+        return x * xp.sqrt(x)
     if p == 4:
         return x * x
     return x ** (p / 2)
 
 
 def out_dtype(A):
-    """Float32 for float32 input, float64 otherwise (scores are computed in float64)."""
-    return np.float32 if A.dtype == np.float32 else np.float64
+    """Float32 for float32 input, float64 otherwise (scores are computed in float64).
+
+    The dtype is ``A``'s namespace's (NumPy's for NumPy input).
+    """
+    if not is_array_api_obj(A):  # sparse matrices, the augmented-rows operand
+        return np.float32 if A.dtype == np.float32 else np.float64
+    xp = array_namespace(A)
+    return xp.float32 if A.dtype == xp.float32 else xp.float64
+
+
+def cast_out(values, A):
+    """``values`` (float64) in the output dtype of ``A``, without a needless copy."""
+    xp = array_namespace(values)
+    return xp.astype(values, out_dtype(A), copy=False)
 
 
 def bernoulli_probabilities(scores, n_samples):
@@ -93,15 +114,27 @@ def bernoulli_probabilities(scores, n_samples):
     order = np.argpartition(-s, top)[: top + 1]
     order = order[np.argsort(-s[order], kind="stable")]
     ss = s[order]
-    # with the k largest capped, c_k = (m - k) / (sum of the other scores)
     others = np.ones(len(s), dtype=bool)
     others[order] = False
-    tail = s[others].sum() + np.cumsum(ss[::-1])[::-1]  # no cancellation
-    k = np.arange(len(ss))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = (n_samples - k) / tail
-        valid = (k < n_samples) & (c * ss <= 1.0)
-    k_star = int(np.argmax(valid))
-    pi = np.minimum(1.0, c[k_star] * s)
+    c, k_star = bernoulli_scale(ss, s[others].sum(), n_samples)
+    pi = np.minimum(1.0, c * s)
     pi[order[:k_star]] = 1.0
     return pi
+
+
+def bernoulli_scale(top, rest_sum, n_samples):
+    """``(c, k)`` of :func:`bernoulli_probabilities` from the largest scores.
+
+    ``top`` holds the ``min(n_samples, n - 1) + 1`` largest scores in decreasing
+    order and ``rest_sum`` the sum of all the others; the ``k`` largest rows are
+    kept with probability one and the rest with ``c * s_i``. The dask path
+    calls it with the same numbers reduced from the blocks.
+    """
+    # with the k largest capped, c_k = (m - k) / (sum of the other scores)
+    tail = rest_sum + np.cumsum(top[::-1])[::-1]  # no cancellation
+    k = np.arange(len(top))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = (n_samples - k) / tail
+        valid = (k < n_samples) & (c * top <= 1.0)
+    k_star = int(np.argmax(valid))
+    return float(c[k_star]), k_star

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_sample_weight_values
+from ..utils import get_namespace, is_dask_array, to_numpy
 from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     Interval,
@@ -19,7 +19,10 @@ from ..utils._sklearn_compat import (
     _check_sample_weight,
     _fit_context,
 )
+from . import _backend, _linalg
+from ._dask_estimators import lp_fit_dask, predict_dask
 from ._linalg import row_chunks
+from ._objective import full_objective, standardise
 from ._sampler import SensitivitySampler
 from ._solvers import lp_objective, solve_irls, solve_l2, solve_linprog
 
@@ -39,6 +42,18 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
     drawn by :class:`SensitivitySampler` on ``[X, 1, y]``, so the solve costs
     ``O(m d^2)`` per iteration instead of ``O(n d^2)``; the coreset is re-drawn at
     every ``fit`` (so every cross-validation fold gets its own).
+
+    On a device (``array_api_dispatch=True`` and a CuPy/PyTorch/... ``X``) the
+    coreset, the standardisation and the IRLS/Newton steps run there (one
+    weighted ``d x d`` Gram matrix per step comes to the host for the solve);
+    the HiGHS linear program of ``p = 1`` runs on the host and is used there
+    only for a coreset (``solver="auto"`` otherwise uses IRLS, and
+    ``solver="linprog"`` without ``coreset_size`` is refused). ``coef_`` and
+    ``predict`` are then arrays of ``X``'s namespace on its device. On a
+    row-chunked dask array ``coreset_size`` is required: the coreset is drawn
+    as by :class:`SensitivitySampler` (its passes), gathered in one more pass
+    and solved in memory, and one last block pass computes
+    ``full_objective_``; ``predict`` is lazy with ``X``'s row chunks.
 
     The solvers see the rows centred (with an intercept) and scaled per column
     (weighted by the row weights), and ``y`` likewise; ``coef_`` and
@@ -95,6 +110,9 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
     objective_ : float
         ``sum_i s_i |y_i - x_i coef_ - intercept_|^p`` on the rows the solver saw
         (the weighted coreset when ``coreset_size`` is set).
+    full_objective_ : float
+        ``sum_i s_i |y_i - x_i coef_ - intercept_|^p`` over all rows of ``X``
+        (one more pass over ``X`` with a coreset; ``objective_`` without one).
     coreset_indices_ : ndarray of shape (n_kept,) or None
         Rows of the coreset (``None`` without one).
     coreset_weights_ : ndarray of shape (n_kept,) or None
@@ -198,11 +216,14 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         self : LpRegression
             The fitted regressor.
         """
+        if is_dask_array(X):
+            return lp_fit_dask(self, X, y, sample_weight)
         X, y, sw = self._validate(X, y, sample_weight)
         if self.coreset_size is not None:
             sampler = self._sampler().fit(X, y, sample_weight=sample_weight)
             idx = sampler.sample_indices_
-            Xs, ys, ws = X[idx], y[idx], sampler.sample_weight_
+            take = _backend.take_rows
+            Xs, ys, ws = take(X, idx), take(y, idx), sampler.sample_weight_
             self.coreset_indices_ = idx
             self.coreset_weights_ = ws
         else:
@@ -210,27 +231,45 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
             self.coreset_indices_ = None
             self.coreset_weights_ = None
         coef, intercept, self.n_iter_, self.objective_ = self._solve(Xs, ys, ws)
-        self.coef_ = coef.astype(X.dtype)
-        self.intercept_ = intercept
+        self._set_coef(coef, intercept, X)
+        self.full_objective_ = (
+            self.objective_ if self.coreset_size is None
+            else full_objective(X, y, sw, coef, intercept, self.p))
         return self
+
+    def _set_coef(self, coef, intercept, X):
+        """``coef_`` in ``X``'s namespace, device and dtype; ``intercept_``."""
+        xp, _ = get_namespace(X)
+        self.coef_ = xp.astype(_backend.put_like(coef, X), X.dtype)
+        self.intercept_ = intercept
 
     def _validate(self, X, y, sample_weight):
         """Checked ``(X, y, sample_weight)``; ``y`` and the weights in float64."""
         # X's NaN/inf check: by the sampler when there is a coreset (which may
         # get it for free from its CountSketch), here otherwise
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
+        dtypes = _backend.float_dtypes(X)
+        X, y = validate_data(self, X, y, dtype=dtypes,
                              y_numeric=True, ensure_all_finite=False)
         if self.coreset_size is None:
             _assert_all_finite(X, input_name="X")
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        check_sample_weight_values(sw)
+        sw = _check_sample_weight(sample_weight, X, dtype=dtypes[0])
+        _backend.check_weights(sw)
+        self._check_solver(_linalg.namespace_of(X) is not None)
+        self._check_coreset_size(*X.shape)
+        return X, _backend.to_float64(y), sw
+
+    def _check_solver(self, on_device):
         if self.solver == "linprog" and self.p != 1:
             raise ValueError(
                 f"solver='linprog' solves p=1 only, got p={self.p:g}; use "
                 "solver='irls' or 'auto'."
             )
-        self._check_coreset_size(*X.shape)
-        return X, np.asarray(y, dtype=np.float64), sw
+        if self.solver == "linprog" and on_device and self.coreset_size is None:
+            raise ValueError(
+                "solver='linprog' solves its LP on the host, which would copy X "
+                "there; on a device use it with a coreset (coreset_size) or use "
+                "solver='irls' or 'auto'."
+            )
 
     def _check_coreset_size(self, n, d):
         size = self.coreset_size
@@ -250,7 +289,8 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
 
     def _solve(self, X, y, w):
         """``(coef, intercept, n_iter, objective)`` from the standardised rows."""
-        Z, yz, shift = _standardise(X, y, w, self.fit_intercept)
+        w = _backend.to_float64(w)
+        Z, yz, shift = standardise(X, y, w, self.fit_intercept)
         beta, n_iter = self._run_solver(Z, yz, w)
         objective = lp_objective(Z, yz, beta, self.p, w)
         x_mean, x_scale, y_mean, y_scale = shift
@@ -268,14 +308,16 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         if solver == "auto":
             if self.p == 2:
                 solver = "lstsq"
-            elif self.p == 1 and Z.shape[0] <= _LINPROG_MAX_ROWS:
-                solver = "linprog"
+            elif self.p == 1 and Z.shape[0] <= _LINPROG_MAX_ROWS and (
+                self.coreset_size is not None or _linalg.namespace_of(Z) is None
+            ):
+                solver = "linprog"  # on the host: all rows or a coreset only
             else:
                 solver = "irls"
         if solver == "lstsq":
             return solve_l2(Z, y, w), 1
         if solver == "linprog":
-            return solve_linprog(Z, y, w)
+            return solve_linprog(*(to_numpy(a) for a in (Z, y, w)))
         beta, n_iter, _ = solve_irls(
             Z, y, w, self.p, tol=self.tol, max_iter=self.max_iter,
             verbose=self.verbose,
@@ -308,7 +350,12 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
             The predictions.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        if is_dask_array(X):
+            return predict_dask(self, "predict", X, self.n_features_in_)
+        X = validate_data(self, X, dtype=_backend.float_dtypes(X), reset=False)
+        xp = _linalg.namespace_of(X)
+        if xp is not None:
+            return X @ xp.astype(self.coef_, X.dtype) + self.intercept_
         out = np.empty(X.shape[0], dtype=X.dtype)
         for rows in row_chunks(X.shape[0], 8 * (X.shape[1] + 1)):
             out[rows] = X[rows] @ self.coef_ + self.intercept_
@@ -318,57 +365,3 @@ class LpRegression(DocLinkMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
-
-
-def _weighted_scale(Z, w, total):
-    """Weighted root mean square of the columns of ``Z`` (1 where it is 0)."""
-    sq = np.zeros(Z.shape[1])
-    for rows in row_chunks(Z.shape[0], 8 * 2 * Z.shape[1]):
-        sq += w[rows] @ np.square(Z[rows])
-    scale = np.sqrt(sq / total)
-    scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
-    return scale
-
-
-def _max_abs(Z):
-    """Largest magnitude of each column (1 for a zero column)."""
-    m = np.max(np.abs(Z), axis=0) if Z.shape[0] else np.ones(Z.shape[1])
-    return np.where(m > 0, m, 1.0)
-
-
-def _centre_and_scale(Z, w, total, centre):
-    """Centre (optionally) and scale the columns of ``Z`` in place.
-
-    Dividing by the largest magnitude first keeps the weighted sums inside
-    float64 for any units (1e-300 to 1e300). Returns ``(mean, scale)`` with
-    ``Z_new = (Z_old - mean) / scale``.
-    """
-    first = _max_abs(Z)
-    Z /= first
-    mean = (w @ Z) / total if centre else np.zeros(Z.shape[1])
-    Z -= mean
-    second = _weighted_scale(Z, w, total)
-    Z /= second
-    return mean * first, first * second
-
-
-def _standardise(X, y, w, fit_intercept):
-    """``(Z, y_z, (x_mean, x_scale, y_mean, y_scale))`` for the solvers.
-
-    ``Z = [(X - x_mean) / x_scale, 1]`` (without the ones column and the
-    centring when there is no intercept) and ``y_z = (y - y_mean) / y_scale``.
-    The l_p problem in these variables has the same minimiser up to the affine
-    map undone in :meth:`LpRegression._solve`; the centring is what keeps
-    features with a large common offset from losing their digits in the
-    normal equations of the IRLS steps. One copy of ``X`` (as before).
-    """
-    n, d = X.shape
-    total = float(w.sum())
-    Z = np.empty((n, d + int(fit_intercept)))
-    Z[:, :d] = X
-    x_mean, x_scale = _centre_and_scale(Z[:, :d], w, total, fit_intercept)
-    if fit_intercept:
-        Z[:, d] = 1.0
-    yz = np.array(y, dtype=np.float64)[:, None]
-    y_mean, y_scale = _centre_and_scale(yz, w, total, fit_intercept)
-    return Z, yz[:, 0], (x_mean, x_scale, float(y_mean[0]), float(y_scale[0]))

@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import validate_data
 
-from ..utils import check_sample_weight_values
+from ..utils import get_namespace, is_dask_array, to_numpy
 from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import (
     Interval,
@@ -21,13 +21,13 @@ from ..utils._sklearn_compat import (
     _check_sample_weight,
     _fit_context,
     _safe_indexing,
-    validate_params,
 )
-from . import _linalg
+from . import _backend, _linalg
+from ._dask_estimators import fit_dask
 from ._numeric import P_MIN, bernoulli_probabilities, half_power
 from ._scores import leverage_scores, lewis_weights
 
-__all__ = ["SensitivitySampler", "subspace_distortion"]
+__all__ = ["SensitivitySampler"]
 
 #: Constant of ``n_samples="auto"``: ``C * r * log(r)`` rows for ``p <= 2`` and
 #: ``C * r^{p/2} * log(r)`` for ``p > 2`` (``r`` the rank of the scored matrix).
@@ -44,7 +44,8 @@ def _scores_for(A, p, scores, score_method, random_state, verbose=0):
     public score functions read block by block (sketched) or build (exact).
     """
     if scores == "uniform":
-        return np.ones(A.shape[0]), min(A.shape)
+        ones = _backend.put_like(np.ones(A.shape[0]), A)
+        return ones, min(A.shape)
     if scores in ("leverage", "root_leverage"):
         tau = _leverage(A, score_method, random_state)
         rank = int(round(float(tau.sum()))) if score_method == "exact" else min(A.shape)
@@ -57,17 +58,22 @@ def _scores_for(A, p, scores, score_method, random_state, verbose=0):
         random_state=random_state,
         verbose=verbose,
     )
-    w = np.asarray(w, np.float64)
+    w = _backend.to_float64(w)
     if scores == "lewis":
         return w, info["rank"]
     # mixture: Lewis plus leverage, each normalised to sum 1 (Woodruff-Yasuda)
     tau = _leverage(A, score_method, random_state)
-    return w / max(w.sum(), 1e-300) + tau / max(tau.sum(), 1e-300), info["rank"]
+    return w / max(_sum(w), 1e-300) + tau / max(_sum(tau), 1e-300), info["rank"]
+
+
+def _sum(v):
+    xp, _ = get_namespace(v)
+    return float(xp.sum(v))
 
 
 def _leverage(A, score_method, random_state):
     tau = leverage_scores(A=A, method=score_method, random_state=random_state)
-    return np.asarray(tau, np.float64)
+    return _backend.to_float64(tau)
 
 
 class SensitivitySampler(DocLinkMixin, BaseEstimator):
@@ -165,6 +171,27 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
 
     Notes
     -----
+    **Devices.** Under ``sklearn.config_context(array_api_dispatch=True)`` an
+    array-API ``X`` (CuPy, PyTorch, ...) is scored on its device in float64
+    (QR or CountSketch there; only ``d x d`` factors reach the host); the ``n``
+    scores, never ``X``, come to the host for the draw, which uses NumPy's
+    generator as for NumPy input, so the same ``random_state`` keeps the same
+    rows on every backend. ``scores_``, ``probabilities_``, ``sample_indices_``
+    and ``sample_weight_`` are then arrays of ``X``'s namespace on its device.
+
+    **Dask.** A row-chunked ``dask.array.Array`` is scored out of core with the
+    exact TSQR paths of :func:`leverage_scores` and :func:`lewis_weights`
+    (``score_method_`` is ``"exact"``; string ``scores`` only; both schemes
+    draw as in memory, ``"with_replacement"`` by inverting the cumulative sum
+    of the scores block by block). Passes over ``X``: 2 for ``"leverage"`` and
+    ``"root_leverage"`` (TSQR, scores), 2 plus 2 per Lewis iteration for
+    ``"lewis"`` (4 plus 2 per iteration for ``"mixture"``), 0 for
+    ``"uniform"`` (``X`` is then checked for NaN only where rows are
+    gathered); the draw then reads only the scores, which stay on the
+    workers. ``scores_`` and ``probabilities_`` are lazy with ``X``'s row
+    chunks; ``sample_indices_`` and ``sample_weight_`` (the coreset, ``m``
+    numbers) are NumPy arrays.
+
     :meth:`fit_resample` follows imbalanced-learn's contract (it returns
     ``(X_sampled, y_sampled)``), so the sampler is a step of
     ``imblearn.pipeline.Pipeline``; the weights stay on the fitted sampler, and
@@ -283,6 +310,8 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         self : SensitivitySampler
             The fitted sampler.
         """
+        if is_dask_array(X):
+            return fit_dask(self, X, y, sample_weight)
         X, y, sw = self._validate(X, y, sample_weight)
         n = X.shape[0]
         B = self._scoring_matrix(X, y, sw)
@@ -298,18 +327,21 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
                 B, self.p, self.scores, self.score_method_, rng, self.verbose
             )
         else:
-            scores, rank = self._given_scores(n), min(B.shape)
+            scores, rank = _backend.put_like(self._given_scores(n), X), min(B.shape)
         m = self._target_size(n, rank)
         self._warn_below_rank(m, rank)
-        keep, weight, self.probabilities_ = self._draw(scores, m, rng)
+        # the draw runs on the host from the n scores (never X), with NumPy's
+        # generator, so a seed keeps the same rows on every backend
+        keep, weight, pi = self._draw(to_numpy(scores), m, rng)
         if sw is not None:
-            weight = weight * sw[keep]
+            weight = weight * to_numpy(_backend.take_rows(sw, keep))
         self.scores_ = scores
-        self.sample_indices_ = keep
-        self.sample_weight_ = weight
+        self.probabilities_ = _backend.put_like(pi, X)
+        self.sample_indices_ = _backend.put_like(keep, X)
+        self.sample_weight_ = _backend.put_like(weight, X)
         self.n_samples_ = m
         self.rank_ = rank
-        self.total_sensitivity_ = float(scores.sum())
+        self.total_sensitivity_ = _sum(scores)
         return self
 
     def _validate(self, X, y, sample_weight):
@@ -322,23 +354,26 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
                     f"Lewis weights are computed (scores={self.scores!r}); use "
                     "p >= 0.5, or scores='root_leverage' for smaller p."
                 )
+        dtypes = _backend.float_dtypes(X)
         if y is None:
-            X = validate_data(self, X, dtype=[np.float64, np.float32],
-                              ensure_all_finite=False)
+            X = validate_data(self, X, dtype=dtypes, ensure_all_finite=False)
         else:
             X, y = validate_data(
-                self, X, y, dtype=[np.float64, np.float32], multi_output=True,
+                self, X, y, dtype=dtypes, multi_output=True,
                 y_numeric=True, ensure_all_finite=False,
             )
         sw = None
         if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-            check_sample_weight_values(sw)
+            sw = _check_sample_weight(sample_weight, X, dtype=dtypes[0])
+            _backend.check_weights(sw)
         return X, y, sw
 
     def _given_scores(self, n):
+        given = self.scores
+        if _linalg.namespace_of(given) is not None:
+            given = to_numpy(given)  # one number per row, for the host draw
         scores = check_array(
-            self.scores, ensure_2d=False, dtype=np.float64, input_name="scores"
+            given, ensure_2d=False, dtype=np.float64, input_name="scores"
         )
         if scores.shape != (n,) or np.any(scores < 0):
             raise ValueError(
@@ -393,6 +428,13 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         )
 
     def _scoring_matrix(self, X, y, sw):
+        xp = _linalg.namespace_of(X)
+        if xp is not None:
+            extra = [_backend.ones_column(X, xp)] if self.fit_intercept else []
+            if y is not None and self.augment_y:
+                extra.append(y)
+            scale = None if sw is None else sw ** (1.0 / self.p)
+            return _backend.device_scoring_matrix(X, extra, scale, xp)
         X = np.asarray(X, dtype=np.float64)
         extra = []
         if self.fit_intercept:
@@ -441,114 +483,10 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
 
 def _take_rows(data, idx):
     """Rows ``idx`` of ``data`` in its own container (DataFrame, Series, array)."""
+    if _linalg.namespace_of(data) is not None:
+        return _backend.take_rows(data, idx)
+    if is_dask_array(data):
+        return data[idx]  # the coreset, lazy
     if isinstance(data, (list, tuple)):
         data = np.asarray(data)
     return _safe_indexing(data, idx, axis=0)
-
-
-def _check_sample(sample_indices, sample_weight, n):
-    """Validated ``(indices, weights)`` of a weighted row sample of ``n`` rows."""
-    idx = check_array(sample_indices, ensure_2d=False, dtype=None,
-                      ensure_min_samples=0, input_name="sample_indices")
-    w = check_array(sample_weight, ensure_2d=False, dtype=np.float64,
-                    ensure_min_samples=0, input_name="sample_weight")
-    if idx.shape != w.shape or idx.ndim != 1:
-        raise ValueError(
-            f"sample_indices and sample_weight must be 1-D with the same shape, got "
-            f"{idx.shape} and {w.shape}."
-        )
-    if idx.size and not np.issubdtype(idx.dtype, np.integer):
-        raise ValueError(
-            f"sample_indices must be integer row indices, got dtype {idx.dtype}."
-        )
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise ValueError("sample_indices must be row indices of A in [0, n_samples).")
-    if np.any(w < 0):
-        raise ValueError("sample_weight must be non-negative.")
-    return idx, w
-
-
-def _direction_set(A, n_directions, rng):
-    """Test directions: Gaussian in a whitened basis, coordinates, R^{-1} columns."""
-    T, rank = _linalg.factor_from_r(_linalg.qr_r(A))
-    d = A.shape[1]
-    dirs = [T @ rng.standard_normal((rank, n_directions)), np.eye(d), T]
-    return np.hstack(dirs)
-
-
-@validate_params(
-    {
-        "A": ["array-like"],
-        "sample_indices": ["array-like"],
-        "sample_weight": ["array-like"],
-        "p": [Interval(Real, 0, None, closed="neither")],
-        "n_directions": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-    },
-    prefer_skip_nested_validation=True,
-)
-def subspace_distortion(
-    A, sample_indices, sample_weight, p=2.0, *, n_directions=300, random_state=None
-):
-    """Measured distortion of a weighted row sample: ``max_x |S(x) / F(x) - 1|``.
-
-    ``F(x) = ||A x||_p^p`` and ``S(x) = sum_j w_j |a_{i_j} x|^p`` over the sampled
-    rows. The maximum is over ``n_directions`` random directions (Gaussian in a
-    whitened basis of the column space), the coordinate vectors and the columns
-    of ``R^{-1}`` from a QR of ``A``; directions with ``Ax = 0`` are skipped. It is a
-    lower bound on the true sup-distortion; a value below ``eps`` on many
-    directions is the practical check that the sample is a subspace embedding.
-
-    Parameters
-    ----------
-    A : array-like of shape (n_samples, n_features)
-        The full matrix (for regression, ``[X, y]``, with a ones column when
-        the model has an intercept).
-    sample_indices : array-like of shape (n_kept,)
-        Integer row indices of the sample (``SensitivitySampler.sample_indices_``).
-    sample_weight : array-like of shape (n_kept,)
-        Non-negative weights on ``|.|^p`` (``SensitivitySampler.sample_weight_``).
-    p : float, default=2.0
-        The exponent of the norm, ``p > 0``.
-    n_directions : int, default=300
-        Number of random test directions.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the random directions.
-
-    Returns
-    -------
-    distortion : float
-        The largest ``|S(x) / F(x) - 1|`` over the test directions.
-
-    See Also
-    --------
-    SensitivitySampler : Draws the weighted row sample checked here.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_lowdim.sampling import SensitivitySampler, subspace_distortion
-    >>> rng = np.random.default_rng(0)
-    >>> A = rng.standard_normal((5000, 4))
-    >>> s = SensitivitySampler(p=1, n_samples=2000, fit_intercept=False,
-    ...                        random_state=0).fit(A)
-    >>> d = subspace_distortion(A, s.sample_indices_, s.sample_weight_, p=1)
-    >>> bool(d < 0.2)
-    True
-    """
-    A = check_array(A, dtype=[np.float64, np.float32], input_name="A")
-    idx, w = _check_sample(sample_indices, sample_weight, A.shape[0])
-    # S(x) / F(x) does not change when a column is rescaled (x absorbs it):
-    # unit columns keep |A x|^p inside float64 for any units
-    col_max = np.max(np.abs(A), axis=0)
-    A = np.asarray(A, dtype=np.float64) / np.where(col_max > 0, col_max, 1.0)
-    rng = check_random_state(random_state)
-    D = _direction_set(A, n_directions, rng)
-    full = np.zeros(D.shape[1])
-    for rows in _linalg.row_chunks(A.shape[0], 8 * 2 * D.shape[1]):
-        full += np.sum(np.abs(A[rows] @ D) ** p, axis=0)
-    sampled = w @ (np.abs(A[idx] @ D) ** p) if idx.size else np.zeros(D.shape[1])
-    ok = full > 1e-12 * full.max() if full.size and full.max() > 0 else full > 0
-    if not ok.any():
-        return 0.0
-    return float(np.max(np.abs(sampled[ok] / full[ok] - 1.0)))

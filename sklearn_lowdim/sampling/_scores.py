@@ -18,7 +18,7 @@ from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from . import _linalg
 from ._dask import dask_leverage_scores, dask_lewis_weights
 from ._lewis import approximate_lewis, exact_lewis, warn_not_converged
-from ._numeric import P_MIN, half_power, out_dtype
+from ._numeric import P_MIN, cast_out, half_power, out_dtype
 from ._solvers import solve_irls, solve_linprog
 
 __all__ = [
@@ -69,7 +69,10 @@ def leverage_scores(
         The matrix. A ``dask.array.Array`` chunked along rows is handled out of
         core: a TSQR reduction computes the ``R`` factor only, then a second pass
         computes the scores (returned as a lazy dask array). Sparse matrices need
-        ``method="sketch"``. The augmented-rows operand of
+        ``method="sketch"``. Under ``array_api_dispatch=True`` an array-API
+        ``A`` (CuPy, PyTorch, ...) is scored on its device in float64 (its QR or
+        CountSketch there; only the small ``R`` reaches the host) and the
+        scores are returned there. The augmented-rows operand of
         :class:`SensitivitySampler` (``[X, 1, y]`` times row scales, built block
         by block) is read in place by ``method="sketch"``.
     method : {"exact", "sketch"}, default="exact"
@@ -113,13 +116,20 @@ def leverage_scores(
     """
     if is_dask_array(A):
         return dask_leverage_scores(A, rcond=rcond)
-    A = _linalg.check_matrix(A, accept_sparse=True, build=method == "exact")
+    A_in = A = _linalg.check_matrix(A, accept_sparse=True, build=method == "exact")
+    A = _work_copy(A)
     if method == "exact":
         T, _ = _exact_factor(A, rcond)
         scores = _linalg.row_sq_norms_of_product(A, T)
     else:
         scores = _sketched_leverage(A, sketch_size, jl_dim, random_state, rcond)
-    return scores.astype(out_dtype(A), copy=False)
+    return cast_out(scores, A_in)
+
+
+def _work_copy(A):
+    """A device ``A`` in float64 on its device; anything else as it is."""
+    xp = _linalg.namespace_of(A)
+    return A if xp is None else _linalg.device_work_copy(A, xp)
 
 
 def _sketched_leverage(A, sketch_size, jl_dim, random_state, rcond):
@@ -235,10 +245,14 @@ def lewis_weights(
     ----------
     A : {array-like, dask array} of shape (n_samples, n_features)
         The matrix. A row-chunked ``dask.array.Array`` runs out of core (TSQR for
-        the basis, then one pass over the blocks per iteration); the weights are
+        the basis, one pass for the starting weights, then two passes per
+        iteration: the Gram reduction and the update); the weights are
         then returned as a dask array. The augmented-rows operand of
         :class:`SensitivitySampler` is read in place by ``"sketch"`` and
-        ``"approximate"``.
+        ``"approximate"``. An array-API ``A`` (``array_api_dispatch=True``)
+        iterates on its device in float64; only the ``r x r`` Gram matrix of
+        each step comes to the host (and, for ``"approximate"``, the ``n``
+        sampling scores of the subproblem's draw).
     p : float, default=1.0
         The exponent, ``p >= 0.5``. Below that, ``w ** (1 - 2 / p)`` leaves the
         range of float64 and the fixed point stops converging; use
@@ -315,6 +329,7 @@ def lewis_weights(
         method = "sketch" if n >= 40 * d * d else "exact"
     if method == "exact":
         A = _linalg.check_matrix(A)  # builds an augmented-rows operand
+    A_in, A = A, _work_copy(A)
     rng = check_random_state(random_state)
     if method == "approximate":
         w, info = approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose)
@@ -325,7 +340,7 @@ def lewis_weights(
             T, rank = _linalg.sketch_factor(A, None, rng, rcond)
         w, info = exact_lewis(A, T, rank, p, tol, max_iter, verbose)
         warn_not_converged(p, info["residual"], tol, info["n_iter"])
-    w = w.astype(out_dtype(A), copy=False)
+    w = cast_out(w, A_in)
     return (w, info) if return_info else w
 
 
@@ -434,6 +449,12 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
                 f"p={p:g} < 1); use method='lewis' for an upper bound."
             )
         A = _linalg.check_matrix(A)
+        if _linalg.namespace_of(A) is not None:
+            raise TypeError(
+                "lp_sensitivities(method='exact') solves one convex program per "
+                "row on the host and takes NumPy input only; convert A to NumPy, "
+                "or use method='lewis' (which runs on the device)."
+            )
         sigma = _exact_sensitivities(A, p, rcond)
         return sigma.astype(out_dtype(A), copy=False)
     if method in ("lewis", "mixture") and p < P_MIN:
@@ -456,6 +477,6 @@ def lp_sensitivities(A, p=1.0, *, method="lewis", rcond=None, random_state=None)
     rank = max(info["rank"], 1)
     factor = rank ** (p / 2 - 1) if p > 2 else 1.0
     if method == "lewis":
-        return (factor * w).astype(w.dtype, copy=False)
+        return factor * w
     tau = leverage_scores(A, rcond=rcond)
-    return (factor * (w + tau)).astype(w.dtype, copy=False)
+    return factor * (w + tau)

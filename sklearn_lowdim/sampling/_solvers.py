@@ -2,6 +2,11 @@
 
 All of them minimise ``sum_i w_i |x_i @ beta - y_i| ** p`` over ``beta`` on dense
 float64 arrays; the callers handle the intercept column and validation.
+
+``X``, ``y`` and ``w`` may live on a device (array-API arrays, float64): IRLS and
+Newton then run there, one weighted ``d x d`` Gram matrix and one ``d``-vector per
+step coming to the host, where the small solves run; ``beta`` is a host vector.
+HiGHS (``solve_linprog``) is host-only: its callers pass it a coreset.
 """
 
 # Authors: The sklearn_lowdim developers
@@ -15,7 +20,9 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
-from ..utils import Progress, blas_threads
+from ..utils import Progress, blas_threads, get_namespace, to_numpy
+from . import _linalg
+from ._backend import put_like, take_rows
 from ._linalg import row_chunks
 
 #: ``n d^2`` up to which the IRLS/Newton solvers run BLAS on one thread.
@@ -24,10 +31,12 @@ _ONE_THREAD_FLOPS = 2**24
 
 def lp_objective(X, y, beta, p, w):
     """``sum_i w_i |x_i beta - y_i|^p`` (chunked)."""
+    xp, _ = get_namespace(X)
+    beta = put_like(beta, X)
     total = 0.0
     for rows in row_chunks(X.shape[0], 8 * 4):
-        r = np.abs(X[rows] @ beta - y[rows])
-        total += float(np.dot(w[rows], r**p))
+        r = xp.abs(X[rows, :] @ beta - y[rows])
+        total += float(xp.sum(w[rows] * r**p))
     return total
 
 
@@ -37,10 +46,10 @@ def _weighted_gram(X, c, rhs):
     G = np.zeros((d, d))
     b = np.zeros(d)
     for rows in row_chunks(X.shape[0], 8 * (d + 2)):
-        Xc = X[rows]
+        Xc = X[rows, :]
         cc = c[rows]
-        G += Xc.T @ (Xc * cc[:, None])
-        b += Xc.T @ (cc * rhs[rows])
+        G += to_numpy(Xc.T @ (Xc * cc[:, None]))
+        b += to_numpy(Xc.T @ (cc * rhs[rows]))
     return G, b
 
 
@@ -56,6 +65,9 @@ def _solve_psd(G, b):
 
 def solve_l2(X, y, w):
     """Weighted least squares, the minimum-norm solution when rank-deficient."""
+    xp = _linalg.namespace_of(X)
+    if xp is not None:
+        return _device_l2(X, y, w, xp)
     sw = np.sqrt(w)
     # singular values below max(n, d) * eps of the largest are zero (numpy's
     # rule): with LAPACK's default (eps) the noise directions of a
@@ -66,6 +78,20 @@ def solve_l2(X, y, w):
         lapack_driver="gelsy",
     )
     return beta[0]
+
+
+def _device_l2(X, y, w, xp):
+    """:func:`solve_l2` on a device: QR of ``sqrt(w) X`` there, ``R`` on the host.
+
+    With ``A T`` an orthonormal basis of the column space of ``A = sqrt(w) X``
+    (``T`` from the SVD of ``R``, the same rank rule as LAPACK's ``lstsq``
+    above), the minimum-norm solution is ``T T^T A^T sqrt(w) y``.
+    """
+    sw = xp.sqrt(w)
+    A = X * sw[:, None]
+    R = to_numpy(xp.linalg.qr(A)[1])
+    T, _ = _linalg.factor_from_r(R, max(X.shape) * np.finfo(np.float64).eps)
+    return T @ (T.T @ to_numpy(A.T @ (y * sw)))
 
 
 def solve_linprog(X, y, w):
@@ -105,30 +131,37 @@ def solve_linprog(X, y, w):
 
 
 def _smoothed_objective(X, y, beta, p, w, eta):
+    xp, _ = get_namespace(X)
+    beta = put_like(beta, X)
     total = 0.0
     for rows in row_chunks(X.shape[0], 8 * 4):
-        r = X[rows] @ beta - y[rows]
-        total += float(np.dot(w[rows], (r * r + eta * eta) ** (p / 2)))
+        r = X[rows, :] @ beta - y[rows]
+        total += float(xp.sum(w[rows] * (r * r + eta * eta) ** (p / 2)))
     return total
+
+
+def _newton_weights(r, w, p, eta, xp):
+    """Per-row gradient and curvature of ``w (r^2 + eta^2)^(p/2)`` in ``r``."""
+    s = r * r + eta * eta
+    if p >= 2:
+        return w * p * r * s ** (p / 2 - 1), w * p * (p - 1) * s ** (p / 2 - 1)
+    pos = s > 0
+    s_safe = xp.where(pos, s, 1.0)  # rows with s = 0 contribute nothing
+    grad_r = xp.where(pos, w * p * r * s_safe ** (p / 2 - 1), 0.0)
+    hess_r = xp.where(
+        pos, w * p * s_safe ** (p / 2 - 2) * ((p - 1) * r * r + eta * eta), 0.0)
+    return grad_r, hess_r
 
 
 def _newton(X, y, w, p, beta, eta, tol, max_iter, progress):
     """Damped Newton on ``sum w (r^2 + eta^2)^(p/2)`` (``eta = 0`` for ``p >= 2``)."""
+    xp, _ = get_namespace(X)
     f = _smoothed_objective(X, y, beta, p, w, eta)
     for n_iter in range(1, max_iter + 1):
-        r = X @ beta - y
-        s = r * r + eta * eta
-        if p >= 2:
-            grad_r = w * p * r * s ** (p / 2 - 1)
-            hess_r = w * p * (p - 1) * s ** (p / 2 - 1)
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_r = w * p * r * np.where(s > 0, s ** (p / 2 - 1), 0.0)
-                hess_r = w * p * np.where(
-                    s > 0, s ** (p / 2 - 2) * ((p - 1) * r * r + eta * eta), 0.0
-                )
+        r = X @ put_like(beta, X) - y
+        grad_r, hess_r = _newton_weights(r, w, p, eta, xp)
         G, _ = _weighted_gram(X, hess_r, r)
-        step = -_solve_psd(G, X.T @ grad_r)
+        step = -_solve_psd(G, to_numpy(X.T @ grad_r))
         t = 1.0
         while True:
             beta_try = beta + t * step
@@ -181,8 +214,9 @@ def _solve_irls(X, y, w, p, tol, max_iter, beta0, progress):
         beta = np.asarray(beta0, dtype=np.float64).copy()
     if p == 2:
         return beta, 1, True
-    r = y - X @ beta
-    scale = float(np.max(np.abs(r))) if r.size else 0.0
+    xp, _ = get_namespace(X)
+    r = y - X @ put_like(beta, X)
+    scale = float(xp.max(xp.abs(r))) if X.shape[0] else 0.0
     if scale == 0.0:
         return beta, 0, True
     if p > 1:
@@ -214,25 +248,36 @@ def _l1_vertex(X, y, w, r, n_tries=3):
     ``n_tries``. Returns the certified ``beta`` or ``None``.
     """
     d = X.shape[1]
-    eligible = np.flatnonzero(w > 0)
-    if len(eligible) <= d:
+    xp, _ = get_namespace(X)
+    order = _smallest_residuals(w, r, d, n_tries, xp)
+    if order is None:
         return None
-    order = eligible[np.argsort(np.abs(r[eligible]), kind="stable")]
-    for extra in order[d - 1 : d - 1 + n_tries]:
+    for extra in order[d - 1 :]:
         cand = np.append(order[: d - 1], extra)
-        XB = X[cand]
+        XB, yB, wB = (to_numpy(take_rows(a, cand)) for a in (X, y, w))
         try:
-            beta = np.linalg.solve(XB, y[cand])
-            ws = w * np.sign(y - X @ beta)
-            ws[cand] = 0.0  # the basis rows carry u_B instead
-            v = np.linalg.solve(XB.T, -(X.T @ ws))
+            beta = np.linalg.solve(XB, yB)
+            ws = w * xp.sign(y - X @ put_like(beta, X))
+            # the basis rows carry u_B instead: their terms leave the sum
+            rhs = to_numpy(X.T @ ws) - XB.T @ to_numpy(take_rows(ws, cand))
+            v = np.linalg.solve(XB.T, -rhs)
         except np.linalg.LinAlgError:
             continue
         if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(v))):
             continue
-        if np.max(np.abs(v / w[cand])) <= 1 + 1e-9:
+        if np.max(np.abs(v / wB)) <= 1 + 1e-9:
             return beta
     return None
+
+
+def _smallest_residuals(w, r, d, n_tries, xp):
+    """Host indices of the ``d - 1 + n_tries`` weighted rows of smallest ``|r|``
+    (stable order), or ``None`` when at most ``d`` rows have weight."""
+    n_weighted = int(xp.sum(xp.astype(w > 0, xp.int64)))
+    if n_weighted <= d:
+        return None
+    key = xp.where(w > 0, xp.abs(r), xp.inf)
+    return to_numpy(xp.argsort(key, stable=True)[: min(d - 1 + n_tries, n_weighted)])
 
 
 def _irls_l1(X, y, w, beta, r, scale, tol, max_iter, progress):
@@ -241,20 +286,21 @@ def _irls_l1(X, y, w, beta, r, scale, tol, max_iter, progress):
     tol = max(tol, 1e-7)
     f = lp_objective(X, y, beta, 1.0, w)
     eta = 0.1 * scale
-    eta_floor = 1e-6 * float(np.average(np.abs(r), weights=w))
+    xp, _ = get_namespace(X)
+    eta_floor = 1e-6 * float(xp.sum(w * xp.abs(r))) / float(xp.sum(w))
     # the vertex check costs a few passes over X: every 4th step on small
     # problems, only at the end on large ones
     check_every_step = X.shape[0] * X.shape[1] <= 2_000_000
     converged = False
     for n_iter in range(1, max_iter + 1):
-        c = w / np.sqrt(r * r + eta * eta)
+        c = w / xp.sqrt(r * r + eta * eta)
         G, b = _weighted_gram(X, c, y)
         beta_new = _solve_psd(G, b)
         f_new = lp_objective(X, y, beta_new, 1.0, w)
         rel = (f - f_new) / f if f > 0 else 0.0
         if f_new <= f:
             beta, f = beta_new, f_new
-            r = y - X @ beta
+            r = y - X @ put_like(beta, X)
         progress.update(message=f"objective {f:.8g}")
         if check_every_step and eta < 1e-2 * scale and n_iter % 4 == 0:
             vertex = _l1_vertex(X, y, w, r)

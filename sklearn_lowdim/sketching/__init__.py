@@ -11,7 +11,11 @@ row subsampling). The returned :class:`Sketch` has
 * ``toarray()``      -> ``S`` dense.
 
 Outputs keep the floating dtype of ``A`` (float32 in, float32 out); ``A`` is never
-modified.
+modified. Under ``sklearn.config_context(array_api_dispatch=True)`` an array-API
+``A`` (CuPy, PyTorch, ...) is sketched on its device and the result stays there;
+the sketch's random numbers (``O(sketch_size * n_features)`` at most, never the
+data) are drawn on the host with NumPy, so a seed gives the same sketch on every
+backend (see :mod:`sklearn_lowdim.sketching._device`).
 """
 
 # Authors: The sklearn_lowdim developers

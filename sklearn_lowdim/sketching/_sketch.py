@@ -10,7 +10,8 @@ import scipy.sparse as sp
 from scipy import fft as sp_fft
 from sklearn.utils import check_random_state
 
-from ..utils import check_all_finite
+from ..utils import check_all_finite, get_namespace
+from ._device import apply_left_device, check_device_matrix
 
 __all__ = ["Sketch", "make_sketch", "SKETCH_KINDS"]
 
@@ -120,15 +121,22 @@ class Sketch:
 
         Parameters
         ----------
-        A : ndarray of shape (n_features,) or (n_features, k)
+        A : array of shape (n_features,) or (n_features, k)
             Finite real numbers; integers are converted to float64 and
             float16 to float32. Sparse matrices are refused (densify them).
+            Under ``sklearn.config_context(array_api_dispatch=True)`` an
+            array-API array (CuPy, PyTorch, ...) is sketched on its device.
 
         Returns
         -------
-        SA : ndarray of shape (sketch_size,) or (sketch_size, k)
-            The sketch, in the floating dtype of ``A``.
+        SA : array of shape (sketch_size,) or (sketch_size, k)
+            The sketch, in the namespace, on the device and in the floating
+            dtype of ``A``.
         """
+        xp, is_array_api = get_namespace(A)
+        if is_array_api:
+            A = check_device_matrix(A, xp, self.n_features, 0)
+            return apply_left_device(self, A, xp)
         A = self._check(A, 0)
         vec = A.ndim == 1
         A2 = A[:, None] if vec else A
@@ -162,14 +170,22 @@ class Sketch:
 
         Parameters
         ----------
-        A : ndarray of shape (m, n_features)
-            Finite real numbers; integers are converted to float64.
+        A : array of shape (m, n_features)
+            Finite real numbers; integers are converted to float64. An
+            array-API array is sketched on its device (see :meth:`apply_left`).
 
         Returns
         -------
-        AS : ndarray of shape (m, sketch_size)
-            The sketched columns, in the floating dtype of ``A``.
+        AS : array of shape (m, sketch_size)
+            The sketched columns, in the namespace, on the device and in the
+            floating dtype of ``A``.
         """
+        xp, is_array_api = get_namespace(A)
+        if is_array_api:
+            A = check_device_matrix(A, xp, self.n_features, -1)
+            if A.ndim == 1:
+                return apply_left_device(self, A, xp)
+            return apply_left_device(self, A.T, xp).T
         A = self._check(A, -1)
         if A.ndim == 1:
             return self.apply_left(A)
