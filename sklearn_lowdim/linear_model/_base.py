@@ -8,16 +8,36 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_sample_weight_values, is_dask_array
+from ..utils import check_sample_weight_values, device, get_namespace, is_dask_array
 from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import Interval, _check_sample_weight
-from ._dask_input import column_stats, dask_inputs
 from ._gcv_path import extrapolate_risk
-from ._problem import check_cancellation, column_mean, column_range
+from ._problem import (
+    accumulation_dtype,
+    check_cancellation,
+    check_x,
+    column_mean,
+    column_range,
+    like,
+)
+from ._reduced import namespace_quantiles
+from ._reduced_input import column_stats, reduced_inputs
 
 __all__ = ["grid_results", "select_grid_point"]
 
 _CRITERIA = ("gcv", "cgcv", "gcv_union")
+
+def _is_float32(X, xp):
+    return X.dtype == (np.float32 if xp is None else xp.float32)
+
+
+def _device_namespace(X):
+    """The array-API namespace of a device ``X`` (``None`` for NumPy and Dask)."""
+    if is_dask_array(X) or isinstance(X, np.ndarray):
+        return None
+    xp, is_array_api = get_namespace(X)
+    return xp if is_array_api else None
+
 
 class _RidgeEnsembleMixin(DocLinkMixin):
     """Shared fitting glue, prediction, risk extrapolation and intervals.
@@ -35,12 +55,14 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         """Checked, centred ``X`` and 2-D ``y``, and the checked weights.
 
         A Dask ``X`` stays lazy (centred block by block when it is read); its
-        column statistics take one block pass."""
-        if is_dask_array(X):
-            X, y, w = dask_inputs(X, y, sample_weight)
+        column statistics take one block pass. An array-API ``X`` (under
+        dispatch) stays on its device; ``y`` and the weights come to the host."""
+        xp = None
+        if is_dask_array(X) or get_namespace(X)[1]:
+            X, xp, y, w = reduced_inputs(X, y, sample_weight)
             self.n_features_in_ = X.shape[1]
             self.__dict__.pop("feature_names_in_", None)
-            lo, hi, x_mean = column_stats(X, w)
+            lo, hi, x_mean = column_stats(X, w, xp)
             self._x_absmax = 0.0  # set below
         else:
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
@@ -64,14 +86,17 @@ class _RidgeEnsembleMixin(DocLinkMixin):
             # open; it changes the degrees of freedom by about one)
             self._x_mean = column_mean(X, w) if x_mean is None else x_mean
             self._y_mean = column_mean(y2, w)
-        centre = self._x_mean.astype(X.dtype)
+        dtype = np.float32 if _is_float32(X, xp) else np.float64
+        centre = self._x_mean.astype(dtype)
         if self._x_absmax is not None:
             # a bound on |X - mean| (rounded as X - mean is), for the power-of-two
-            # rescaling of a Dask X without another pass over it
-            lo, hi = lo.astype(X.dtype) - centre, hi.astype(X.dtype) - centre
+            # rescaling of a reduced X without another pass over it
+            lo, hi = lo.astype(dtype) - centre, hi.astype(dtype) - centre
             self._x_absmax = float(np.max(np.maximum(np.abs(lo), np.abs(hi)),
                                           initial=0.0))
-        return (X - centre if self.fit_intercept else X), y2 - self._y_mean, w
+        if self.fit_intercept:
+            X = X - (centre if xp is None else like(centre, X, xp))
+        return X, y2 - self._y_mean, w
 
     def _check_y(self, y, w):
         """2-D ``y``; the 1-D flag and the rows (or total weight) are kept."""
@@ -89,15 +114,27 @@ class _RidgeEnsembleMixin(DocLinkMixin):
     def _set_coef(self, coef, dof, Xc, yc):
         """Keep coefficients ``coef`` (t, p) with ``dof`` degrees of freedom: the one
         place a fit becomes ``coef_``, ``intercept_`` and the interval residuals."""
-        self.coef_ = coef[0] if self._y_1d else coef
+        # host float64 copies, from which predict takes the input's dtype
+        self._coef = coef[0] if self._y_1d else coef
         intercept = self._y_mean - coef @ self._x_mean
-        self.intercept_ = float(intercept[0]) if self._y_1d else intercept
+        self._intercept = float(intercept[0]) if self._y_1d else intercept
+        self.coef_, self.intercept_ = self._coef, self._intercept
         self.dof_ = float(dof)
+        shrink = max(1.0 - self.dof_ / self._n_eff, 1e-12)
+        xp = _device_namespace(Xc)
+        if xp is not None:
+            # on the device, in X's dtype (float32 stays float32)
+            self.coef_, self.intercept_ = (like(v, Xc, xp)
+                                           for v in (self._coef, self._intercept))
+            acc = accumulation_dtype(xp, Xc)
+            resid = xp.asarray(yc, dtype=acc, device=device(Xc)) - xp.astype(
+                Xc, acc) @ xp.asarray(coef.T, dtype=acc, device=device(Xc))
+            self._interval_residuals = resid / shrink
+            return
         # lazy for a Dask X: predict_interval reads X once more
         Xc = Xc.astype(np.float64) if is_dask_array(Xc) else np.asarray(
             Xc, dtype=np.float64)
-        resid = yc - Xc @ coef.T
-        self._interval_residuals = resid / max(1.0 - self.dof_ / self._n_eff, 1e-12)
+        self._interval_residuals = (yc - Xc @ coef.T) / shrink
 
     def _set_model(self, Xc, yc, path, i, j, criterion, criteria=_CRITERIA):
         """Keep the ensemble at size index ``i`` and penalty index ``j``."""
@@ -128,17 +165,24 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         check_is_fitted(self)
         if is_dask_array(X):
             return self._predict_dask(X)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            X, _ = check_x(X)
+            if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has shape {tuple(X.shape)}, but {type(self).__name__} was "
+                    f"fitted on {self.n_features_in_} features.")
+            return self._predict_block(X, xp)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return self._predict_block(X)
 
-    def _predict_block(self, X):
-        coef = self.coef_.T.astype(X.dtype)
+    def _predict_block(self, X, xp=None):
+        coef = like(self._coef.T, X, xp)
         if not np.any(self._x_mean):
-            return X @ coef + np.asarray(self.intercept_, dtype=X.dtype)
+            return X @ coef + like(self._intercept, X, xp)
         # centred, as in fit: rows near a large common offset keep their digits
-        Xc = X - self._x_mean.astype(X.dtype)
-        return Xc @ coef + np.asarray(
-            self._y_mean[0] if self._y_1d else self._y_mean, dtype=X.dtype)
+        Xc = X - like(self._x_mean, X, xp)
+        return Xc @ coef + like(self._y_mean[0] if self._y_1d else self._y_mean, X, xp)
 
     def _predict_dask(self, X):
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
@@ -213,8 +257,11 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         resid = self._interval_residuals
         if is_dask_array(resid):
             resid = resid.compute()  # one block pass over the training X
-        q = np.quantile(resid,
-                        [(1 - coverage) / 2, (1 + coverage) / 2], axis=0)
+        levels = [(1 - coverage) / 2, (1 + coverage) / 2]
+        if isinstance(resid, np.ndarray):
+            q = np.quantile(resid, levels, axis=0)
+        else:
+            q = namespace_quantiles(resid, levels, pred.dtype)
         if self._y_1d:
             q = q[:, 0]
         return pred + q[0], pred + q[1]

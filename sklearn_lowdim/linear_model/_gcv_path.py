@@ -14,9 +14,9 @@ import numbers
 
 import numpy as np
 
-from ._dask_path import first_member, member_grams, residual_sums
 from ._members import RunningEnsemble, draw_seeds, gcv_criterion, run_members
 from ._problem import PathProblem, check_n_estimators
+from ._reduced import first_member, member_grams, residual_sums
 from ._spectral import gram_spectrum, ridge_filter, spectral_ridge
 
 __all__ = ["ridge_ensemble_gcv_path", "subsample_sizes_from", "extrapolate_risk"]
@@ -293,8 +293,8 @@ def subsample_path(problem, subsample_sizes, *, n_estimators, bootstrap,
         return _SubsampleSums(n, p, L, t, M, problem.n_eff, k_eff, problem.weights)
 
     finish = lambda i, state: state.store(out, i)  # noqa: E731
-    if problem.lazy:
-        _fold_dask(problem, draws, new_state, finish)
+    if problem.reduced:
+        _fold_reduced(problem, draws, new_state, finish)
     else:
         run_members(_subsample_member, tasks, new_state=new_state, finish=finish,
                     n_jobs=n_jobs, verbose=verbose, desc="ridge members",
@@ -302,13 +302,13 @@ def subsample_path(problem, subsample_sizes, *, n_estimators, bootstrap,
     return problem.unscale(out, _SubsampleSums.criteria)
 
 
-def _fold_dask(problem, draws, new_state, finish):
+def _fold_reduced(problem, draws, new_state, finish):
     """The members of a Dask ``X`` from their block Grams (one pass, or one per
     group of members beyond the working memory), the criteria from one more pass
     for the residuals; the fold is the in-memory one."""
     p, t, L = problem.p, problem.t, problem.alphas.size
     members = [idx for subsets in draws for idx in subsets]
-    grams, passes = member_grams(problem.X, problem.y, members)
+    grams, passes = member_grams(problem.X, problem.y_rows, members)
     fits = []
     for idx, gram in zip(members, grams):
         k_eff = problem.member_weight(idx)
@@ -318,7 +318,7 @@ def _fold_dask(problem, draws, new_state, finish):
     fits = [fits[end - len(subsets):end] for subsets, end in zip(draws, ends)]
     coefs = [np.stack([coef for coef, _, _ in group]) for group in fits]
     firsts = [first_member(problem.n, subsets) for subsets in draws]
-    sums = residual_sums(problem.X, problem.y, coefs, firsts, L)
+    sums = residual_sums(problem.X, problem.y_rows, coefs, firsts, L)
     problem.passes += passes + 1
     for i, subsets in enumerate(draws):
         state = new_state(i)

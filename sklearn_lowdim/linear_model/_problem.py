@@ -8,8 +8,16 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..utils import check_all_finite, check_sample_weight_values, is_dask_array
-from ._dask_path import member_grams
+from ..covariance._statistics_xp import _accumulation_dtype as accumulation_dtype
+from ..utils import (
+    check_all_finite,
+    check_sample_weight_values,
+    device,
+    get_namespace,
+    is_dask_array,
+    to_numpy,
+)
+from ._reduced import member_grams
 from ._spectral import (
     gram_spectrum,
     power_of_two_scale,
@@ -18,7 +26,8 @@ from ._spectral import (
     spectral_ridge,
 )
 
-__all__ = ["PathProblem", "check_cancellation", "check_n_estimators", "column_mean",
+__all__ = ["PathProblem", "accumulation_dtype", "check_cancellation", "check_x",
+           "host_rows", "like", "check_n_estimators", "column_mean",
            "column_range", "refit_full_ridge"]
 
 
@@ -106,15 +115,12 @@ class PathProblem:
         if sp.issparse(X):
             raise TypeError("X is a sparse matrix, but the ridge paths need dense "
                             "data; densify it first with X.toarray().")
+        X, self.xp = check_x(X)
         self.lazy = is_dask_array(X)
-        if self.lazy:
-            # checked block by block in the first pass over it
-            X = X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
-        else:
-            X = check_all_finite(np.asarray(X), "X")
+        # Dask X, or an array-API X under dispatch: reduced where it lives
+        self.reduced = self.lazy or self.xp is not None
         # y and the weights are per-row vectors, brought into memory (X is not)
-        y, sample_weight = (v.compute() if is_dask_array(v) else v
-                            for v in (y, sample_weight))
+        y, sample_weight = (host_rows(v) for v in (y, sample_weight))
         y = check_all_finite(np.asarray(y, dtype=np.float64), "y")
         y = y[:, None] if y.ndim == 1 else y
         if X.ndim != 2 or y.ndim != 2 or y.shape[0] != X.shape[0]:
@@ -138,14 +144,18 @@ class PathProblem:
                                  f"{self.n} rows of X; pass one weight per row.")
             self.weights, self.n_eff = w, float(w.sum())
             root = np.sqrt(w)[:, None]
-            X, y = X * root.astype(X.dtype), y * root
+            X, y = X * like(root, X, self.xp), y * root
         # block passes over a Dask X so far (the callers add theirs)
         self.passes = int(self.lazy and x_absmax is None)
-        self.sx = np.float64(_scale(X, x_absmax, self.weights) if self.lazy
+        self.sx = np.float64(_scale(X, x_absmax, self.weights) if self.reduced
                              else power_of_two_scale(X))
         self.sy = np.float64(power_of_two_scale(y))
-        self.X = X / self.sx.astype(X.dtype) if self.sx != 1 else X
+        self.X = X / like(self.sx, X, self.xp) if self.sx != 1 else X
         self.y = y / self.sy if self.sy != 1 else y
+        # y where the reductions over X's rows need it: on X's device, in the
+        # accumulation dtype (float64 where the device has it)
+        self.y_rows = self.y if self.xp is None else self.xp.asarray(
+            self.y, dtype=accumulation_dtype(self.xp, X), device=device(X))
         with np.errstate(over="ignore", under="ignore"):
             # underflow to 0 is right: the penalty is negligible at this scale
             self.penalties = self.alphas / self.sx / self.sx
@@ -174,12 +184,49 @@ class PathProblem:
         return out
 
 
+def check_x(X):
+    """A float ``X`` and its array namespace (``None`` for NumPy and Dask); a Dask
+    ``X`` is checked block by block when it is read, a device one on its device."""
+    if is_dask_array(X):
+        return (X if X.dtype in (np.float32, np.float64)
+                else X.astype(np.float64)), None
+    xp, is_array_api = get_namespace(X)
+    if not is_array_api:
+        return check_all_finite(np.asarray(X), "X"), None
+    if X.dtype not in (xp.float32, xp.float64):
+        X = xp.astype(X, xp.float64)
+    if not bool(xp.all(xp.isfinite(X))):
+        raise ValueError("X contains NaN or infinity. Impute them first, for "
+                         "example with sklearn.impute.SimpleImputer.")
+    return X, xp
+
+
+def host_rows(v):
+    """A per-row vector (``y``, weights) in host memory."""
+    if v is None or isinstance(v, np.ndarray):
+        return v
+    if is_dask_array(v):
+        return v.compute()
+    return to_numpy(v) if get_namespace(v)[1] else v
+
+
+def like(values, X, xp):
+    """NumPy ``values`` in ``X``'s dtype, namespace and device."""
+    if xp is None:
+        return np.asarray(values).astype(X.dtype)
+    return xp.asarray(np.asarray(values), dtype=X.dtype, device=device(X))
+
+
 def _scale(X, x_absmax, weights):
-    """:func:`power_of_two_scale` of a Dask ``X`` (already weighted), from a bound
-    on ``max|X|`` when the caller has one (its column statistics), else from one
-    reduction over ``X``. A power of two changes no digit, so a bound serves."""
+    """:func:`power_of_two_scale` of a reduced ``X`` (already weighted), from a
+    bound on ``max|X|`` when the caller has one (its column statistics), else from
+    one reduction over ``X``. A power of two changes no digit, so a bound serves."""
     if x_absmax is None:
-        x_absmax = float(abs(X).max().compute())
+        if is_dask_array(X):
+            x_absmax = float(abs(X).max().compute())
+        else:
+            xp, _ = get_namespace(X)
+            x_absmax = float(xp.max(xp.abs(X))) if X.shape[0] else 0.0
     elif weights is not None:
         x_absmax = x_absmax * float(np.sqrt(weights.max(initial=0.0)))
     return power_of_two_scale(np.array([x_absmax]))
@@ -210,8 +257,8 @@ def refit_full_ridge(X, y, alpha, sample_weight=None, x_absmax=None):
     problem = PathProblem(X, y, [alpha], sample_weight, nonnegative=False,
                           x_absmax=x_absmax)
     penalties = problem.n_eff * problem.penalties
-    if problem.lazy:
-        gram = member_grams(problem.X, problem.y, [np.arange(problem.n)])[0][0]
+    if problem.reduced:
+        gram = member_grams(problem.X, problem.y_rows, [np.arange(problem.n)])[0][0]
         p = problem.p
         e, V, z = gram_spectrum(gram[:, :p].copy(), gram[:, p:], problem.n)
         coef, dof = ridge_filter(e, V, z, penalties)

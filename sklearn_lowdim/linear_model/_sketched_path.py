@@ -16,9 +16,9 @@ import warnings
 import numpy as np
 
 from ..sketching import make_sketch
-from ._dask_path import member_grams, residual_sums
 from ._members import RunningEnsemble, draw_seeds, run_members
 from ._problem import PathProblem, check_n_estimators
+from ._reduced import member_grams, residual_sums
 from ._spectral import gram_spectrum, ridge_filter, spectral_ridge
 
 __all__ = ["sketched_ridge_gcv_path", "ORTHOGONAL_SKETCHES"]
@@ -75,12 +75,12 @@ def _member_summary(sq, dof, e, penalties, n_eff, ratio):
     return gcv1, mu, e.min(initial=np.inf) / n_eff
 
 
-def _fold_dask(problem, sizes, kind, seeds, new_state, finish):
+def _fold_reduced(problem, sizes, kind, seeds, new_state, finish):
     """Sketched members of a Dask ``X``: every member's sketched Gram matrix is
     ``S (X^T X) S^T`` (one block pass for ``X^T X`` and ``X^T y``), the criteria
     need one more pass for the residuals."""
     n, p, t, L = problem.n, problem.p, problem.t, problem.alphas.size
-    grams, passes = member_grams(problem.X, problem.y, [np.arange(n)])
+    grams, passes = member_grams(problem.X, problem.y_rows, [np.arange(n)])
     gram, cross = grams[0][:, :p], grams[0][:, p:]
     fits = []
     for i, q in enumerate(sizes):
@@ -91,7 +91,7 @@ def _fold_dask(problem, sizes, kind, seeds, new_state, finish):
             e, V, z = gram_spectrum(sgs, sketch.apply_right(cross.T).T, n)
             coef_q, dof = ridge_filter(e, V, z, problem.n_eff * problem.penalties)
             fits[-1].append((sketch.toarray().T @ coef_q, dof, e))
-    sums = residual_sums(problem.X, problem.y,
+    sums = residual_sums(problem.X, problem.y_rows,
                          [np.stack([fit[0] for fit in group]) for group in fits],
                          [None] * len(fits), L)
     problem.passes += passes + 1
@@ -254,8 +254,8 @@ def sketched_path(problem, sketch_sizes, *, sketch, n_estimators, random_state,
     def new_state(i):
         return _SketchSums(n, p, L, t, K, problem.n_eff)
 
-    if problem.lazy:
-        _fold_dask(problem, sizes, sketch, seeds, new_state, finish)
+    if problem.reduced:
+        _fold_reduced(problem, sizes, sketch, seeds, new_state, finish)
     else:
         run_members(_sketched_member, tasks, new_state=new_state, finish=finish,
                     n_jobs=n_jobs, verbose=verbose, desc="sketched members",
@@ -268,7 +268,7 @@ def sketched_path(problem, sketch_sizes, *, sketch, n_estimators, random_state,
             "float64 at this magnitude of X (it scales as max|X|^2) and is "
             "returned as inf; divide X by a constant c first (ridge is "
             "equivariant: X -> X / c with alpha -> alpha / c^2).", UserWarning,
-            stacklevel=2)
+            stacklevel=3)  # the caller of the public function or of fit
     return out
 
 
