@@ -149,7 +149,9 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         """Predict with the averaged coefficients (one GEMV, whatever M).
 
         A dask array gives a lazy dask array with ``X``'s row chunks (one
-        block product each; ``X`` is never materialised).
+        block product each; ``X`` is never materialised). Under
+        ``sklearn.config_context(array_api_dispatch=True)`` an array-API ``X``
+        (CuPy, PyTorch, ...) is predicted on its device, in its dtype.
 
         Parameters
         ----------

@@ -164,6 +164,15 @@ class SubsampleRidgeEnsemble(_SubsampleMixin, RegressorMixin, BaseEstimator):
         interpolation, uses its rows directly; the results agree to rounding).
         ``predict`` is lazy; ``predict_interval`` reads ``X`` once more.
 
+        Under ``sklearn.config_context(array_api_dispatch=True)`` an array-API
+        ``X`` (CuPy, PyTorch, ...) never leaves its device: finiteness, column
+        means, the member Gram matrices and the criteria's residual sums are
+        reductions there (in float64 where the device has it); the ``p x p``
+        eigendecompositions run on the host in float64 (the same LAPACK call
+        as for NumPy). ``coef_`` and ``intercept_`` live on the device in
+        ``X``'s dtype (float32 stays float32); the criteria are NumPy arrays.
+        ``y`` and ``sample_weight`` are copied to the host.
+
         Parameters
         ----------
         X : array-like or dask array of shape (n_samples, n_features)
@@ -304,7 +313,8 @@ class SubsampleRidgeEnsembleCV(_SubsampleMixin, RegressorMixin, BaseEstimator):
 
         A row-chunked Dask ``X`` is never materialised: three block passes, as
         in :meth:`SubsampleRidgeEnsemble.fit` (the member Gram matrices of every
-        grid size in one pass); ``predict`` is lazy.
+        grid size in one pass); ``predict`` is lazy. An array-API ``X`` under
+        dispatch is fitted on its device, as in :meth:`SubsampleRidgeEnsemble.fit`.
 
         Parameters
         ----------

@@ -140,7 +140,10 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
         ``S X^T X S^T`` follows; the residual sums of GCV), then runs
         the in-memory path on the small matrices. ``y`` and ``sample_weight``
         are brought into memory. ``predict`` is lazy; ``predict_interval``
-        reads ``X`` once more.
+        reads ``X`` once more. An array-API ``X`` under dispatch is fitted on
+        its device (``X^T X`` and the residual sums there, the sketched
+        spectra on the host in float64), as in
+        :meth:`SubsampleRidgeEnsemble.fit`.
 
         Parameters
         ----------
@@ -291,7 +294,10 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
         pass for the refit of the ensemble trick, then runs the in-memory
         path on the small matrices. ``y`` and ``sample_weight``
         are brought into memory. ``predict`` is lazy; ``predict_interval``
-        reads ``X`` once more.
+        reads ``X`` once more. An array-API ``X`` under dispatch is fitted on
+        its device (``X^T X`` and the residual sums there, the sketched
+        spectra on the host in float64), as in
+        :meth:`SubsampleRidgeEnsemble.fit`.
 
         Parameters
         ----------
