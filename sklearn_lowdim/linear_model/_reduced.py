@@ -26,7 +26,14 @@ namespace on a device.
 
 import numpy as np
 
-from ..utils import chunk_rows, device, is_dask_array, to_numpy, working_memory_budget
+from ..utils import (
+    blas_threads,
+    chunk_rows,
+    device,
+    is_dask_array,
+    to_numpy,
+    working_memory_budget,
+)
 
 __all__ = ["block_sum", "check_block", "first_member", "member_grams",
            "namespace_quantiles", "residual_sums"]
@@ -75,7 +82,10 @@ def _grams(block, y, selections, xp):
 
 
 def _block_grams(block, y, selections):
-    return np.asarray(_grams(check_block(block), y, selections, _numpy()))
+    # blocks run in parallel (Dask's threads or workers): one BLAS thread each,
+    # as the in-memory members do
+    with blas_threads(1):
+        return np.asarray(_grams(check_block(block), y, selections, _numpy()))
 
 
 def _numpy():
@@ -181,7 +191,9 @@ def _row_sums(X, y, coefs, firsts, L, xp):
 
 
 def _block_residuals(block, y, coefs, firsts, L):
-    return np.asarray(_row_sums(check_block(block), y, coefs, firsts, L, _numpy()))
+    with blas_threads(1):
+        return np.asarray(_row_sums(check_block(block), y, coefs, firsts, L,
+                                    _numpy()))
 
 
 def residual_sums(X, y, coefs, firsts, L):
