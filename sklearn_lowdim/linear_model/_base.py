@@ -8,46 +8,36 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_sample_weight_values, is_dask_array
+from ..utils import check_sample_weight_values, device, get_namespace, is_dask_array
 from ..utils._doc_link import DocLinkMixin
 from ..utils._sklearn_compat import Interval, _check_sample_weight
 from ._gcv_path import extrapolate_risk
-from ._spectral import power_of_two_scale
+from ._problem import (
+    accumulation_dtype,
+    check_cancellation,
+    check_x,
+    column_mean,
+    column_range,
+    like,
+)
+from ._reduced import namespace_quantiles
+from ._reduced_input import column_stats, reduced_inputs
 
 __all__ = ["grid_results", "select_grid_point"]
 
 _CRITERIA = ("gcv", "cgcv", "gcv_union")
 
-# Centring a feature (or target) whose values vary by less than this fraction of
-# their magnitude leaves fewer than about six significant digits of the
-# variation in float64: the fit would not be translation-equivariant.
-_MIN_RELATIVE_SPREAD = 1e-10
+def _is_float32(X, xp):
+    return X.dtype == (np.float32 if xp is None else xp.float32)
 
 
-def _mean(A, weights):
-    """Column means in float64, rescaled so that the sums cannot overflow."""
-    scale = power_of_two_scale(A)
-    B = A / scale if scale != 1 else A
-    if weights is None:
-        return B.mean(axis=0, dtype=np.float64) * scale
-    return np.average(np.asarray(B, dtype=np.float64), axis=0, weights=weights) * scale
+def _device_namespace(X):
+    """The array-API namespace of a device ``X`` (``None`` for NumPy and Dask)."""
+    if is_dask_array(X) or isinstance(X, np.ndarray):
+        return None
+    xp, is_array_api = get_namespace(X)
+    return xp if is_array_api else None
 
-
-def _check_cancellation(A, name):
-    """Raise where float64 cannot hold a column's variation around its offset."""
-    spread = np.ptp(A, axis=0) if A.shape[0] else np.zeros(A.shape[1])
-    with np.errstate(over="ignore"):
-        magnitude = np.max(np.abs(A), axis=0, initial=0.0)
-    bad = (spread > 0) & (spread < _MIN_RELATIVE_SPREAD * magnitude)
-    if np.any(bad):
-        j = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{name} column {j} varies by {spread[j]:.3g} around values of magnitude "
-            f"{magnitude[j]:.3g}: float64 keeps fewer than 6 significant digits of "
-            "that variation, so the fit cannot be translation-equivariant. Subtract "
-            "the offset (for example the column mean, computed in higher precision "
-            "or before any large shift) before fitting."
-        )
 
 class _RidgeEnsembleMixin(DocLinkMixin):
     """Shared fitting glue, prediction, risk extrapolation and intervals.
@@ -62,17 +52,56 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         return tags
 
     def _validate_xy(self, X, y, sample_weight=None):
-        """Checked, centred ``X`` and 2-D ``y``, and the checked weights."""
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
-                             y_numeric=True, multi_output=True,
-                             ensure_min_samples=2)
-        y = np.asarray(y, dtype=np.float64)
+        """Checked, centred ``X`` and 2-D ``y``, and the checked weights.
+
+        A Dask ``X`` stays lazy (centred block by block when it is read); its
+        column statistics take one block pass. An array-API ``X`` (under
+        dispatch) stays on its device; ``y`` and the weights come to the host."""
+        xp = None
+        if is_dask_array(X) or get_namespace(X)[1]:
+            X, xp, y, w = reduced_inputs(X, y, sample_weight)
+            self.n_features_in_ = X.shape[1]
+            self.__dict__.pop("feature_names_in_", None)
+            lo, hi, x_mean = column_stats(X, w, xp)
+            self._x_absmax = 0.0  # set below
+        else:
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
+                                 y_numeric=True, multi_output=True,
+                                 ensure_min_samples=2)
+            y = np.asarray(y, dtype=np.float64)
+            w = None
+            if sample_weight is not None:
+                w = check_sample_weight_values(
+                    _check_sample_weight(sample_weight, X, dtype=np.float64))
+            x_mean, self._x_absmax = None, None
+        y2 = self._check_y(y, w)
+        self._x_mean = np.zeros(X.shape[1])
+        self._y_mean = np.zeros(y2.shape[1])
+        if self.fit_intercept:
+            if x_mean is None:
+                lo, hi = column_range(X)
+            check_cancellation(lo, hi, "X")
+            check_cancellation(*column_range(y2), "y")
+            # full-data (weighted) means (the papers leave per-subsample centring
+            # open; it changes the degrees of freedom by about one)
+            self._x_mean = column_mean(X, w) if x_mean is None else x_mean
+            self._y_mean = column_mean(y2, w)
+        dtype = np.float32 if _is_float32(X, xp) else np.float64
+        centre = self._x_mean.astype(dtype)
+        if self._x_absmax is not None:
+            # a bound on |X - mean| (rounded as X - mean is), for the power-of-two
+            # rescaling of a reduced X without another pass over it
+            lo, hi = lo.astype(dtype) - centre, hi.astype(dtype) - centre
+            self._x_absmax = float(np.max(np.maximum(np.abs(lo), np.abs(hi)),
+                                          initial=0.0))
+        if self.fit_intercept:
+            X = X - (centre if xp is None else like(centre, X, xp))
+        return X, y2 - self._y_mean, w
+
+    def _check_y(self, y, w):
+        """2-D ``y``; the 1-D flag and the rows (or total weight) are kept."""
         y2 = y[:, None] if y.ndim == 1 else y
-        w = None
-        if sample_weight is not None:
-            w = check_sample_weight_values(
-                _check_sample_weight(sample_weight, X, dtype=np.float64))
-        self._n_eff = float(X.shape[0] if w is None else w.sum())
+        self._n_eff = float(y.shape[0] if w is None else w.sum())
         if np.any(np.ptp(y2, axis=0) == 0):
             raise ValueError(
                 "y is constant (in at least one target column): every penalty fits "
@@ -80,27 +109,32 @@ class _RidgeEnsembleMixin(DocLinkMixin):
                 "its constant value directly."
             )
         self._y_1d = y.ndim == 1
-        if self.fit_intercept:
-            _check_cancellation(X, "X")
-            _check_cancellation(y2, "y")
-            # full-data (weighted) means (the papers leave per-subsample centring
-            # open; it changes the degrees of freedom by about one)
-            self._x_mean = _mean(X, w)
-            self._y_mean = _mean(y2, w)
-            return X - self._x_mean.astype(X.dtype), y2 - self._y_mean, w
-        self._x_mean = np.zeros(X.shape[1])
-        self._y_mean = np.zeros(y2.shape[1])
-        return X, y2, w
+        return y2
 
     def _set_coef(self, coef, dof, Xc, yc):
         """Keep coefficients ``coef`` (t, p) with ``dof`` degrees of freedom: the one
         place a fit becomes ``coef_``, ``intercept_`` and the interval residuals."""
-        self.coef_ = coef[0] if self._y_1d else coef
+        # host float64 copies, from which predict takes the input's dtype
+        self._coef = coef[0] if self._y_1d else coef
         intercept = self._y_mean - coef @ self._x_mean
-        self.intercept_ = float(intercept[0]) if self._y_1d else intercept
+        self._intercept = float(intercept[0]) if self._y_1d else intercept
+        self.coef_, self.intercept_ = self._coef, self._intercept
         self.dof_ = float(dof)
-        resid = yc - np.asarray(Xc, dtype=np.float64) @ coef.T
-        self._interval_residuals = resid / max(1.0 - self.dof_ / self._n_eff, 1e-12)
+        shrink = max(1.0 - self.dof_ / self._n_eff, 1e-12)
+        xp = _device_namespace(Xc)
+        if xp is not None:
+            # on the device, in X's dtype (float32 stays float32)
+            self.coef_, self.intercept_ = (like(v, Xc, xp)
+                                           for v in (self._coef, self._intercept))
+            acc = accumulation_dtype(xp, Xc)
+            resid = xp.asarray(yc, dtype=acc, device=device(Xc)) - xp.astype(
+                Xc, acc) @ xp.asarray(coef.T, dtype=acc, device=device(Xc))
+            self._interval_residuals = resid / shrink
+            return
+        # lazy for a Dask X: predict_interval reads X once more
+        Xc = Xc.astype(np.float64) if is_dask_array(Xc) else np.asarray(
+            Xc, dtype=np.float64)
+        self._interval_residuals = (yc - Xc @ coef.T) / shrink
 
     def _set_model(self, Xc, yc, path, i, j, criterion, criteria=_CRITERIA):
         """Keep the ensemble at size index ``i`` and penalty index ``j``."""
@@ -115,7 +149,9 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         """Predict with the averaged coefficients (one GEMV, whatever M).
 
         A dask array gives a lazy dask array with ``X``'s row chunks (one
-        block product each; ``X`` is never materialised).
+        block product each; ``X`` is never materialised). Under
+        ``sklearn.config_context(array_api_dispatch=True)`` an array-API ``X``
+        (CuPy, PyTorch, ...) is predicted on its device, in its dtype.
 
         Parameters
         ----------
@@ -131,17 +167,24 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         check_is_fitted(self)
         if is_dask_array(X):
             return self._predict_dask(X)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api:
+            X, _ = check_x(X)
+            if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has shape {tuple(X.shape)}, but {type(self).__name__} was "
+                    f"fitted on {self.n_features_in_} features.")
+            return self._predict_block(X, xp)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return self._predict_block(X)
 
-    def _predict_block(self, X):
-        coef = self.coef_.T.astype(X.dtype)
+    def _predict_block(self, X, xp=None):
+        coef = like(self._coef.T, X, xp)
         if not np.any(self._x_mean):
-            return X @ coef + np.asarray(self.intercept_, dtype=X.dtype)
+            return X @ coef + like(self._intercept, X, xp)
         # centred, as in fit: rows near a large common offset keep their digits
-        Xc = X - self._x_mean.astype(X.dtype)
-        return Xc @ coef + np.asarray(
-            self._y_mean[0] if self._y_1d else self._y_mean, dtype=X.dtype)
+        Xc = X - like(self._x_mean, X, xp)
+        return Xc @ coef + like(self._y_mean[0] if self._y_1d else self._y_mean, X, xp)
 
     def _predict_dask(self, X):
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
@@ -196,8 +239,10 @@ class _RidgeEnsembleMixin(DocLinkMixin):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict, with the features seen in ``fit``.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Rows to predict, with the features seen in ``fit``. After a fit on
+            a Dask ``X`` the training residuals are computed here (one block
+            pass over the training ``X``) and brought into memory.
         coverage : float in (0, 1), default=0.9
             Target probability that a new response lies in its interval.
 
@@ -211,8 +256,14 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must lie in (0, 1), got {coverage!r}.")
         pred = self.predict(X)
-        q = np.quantile(self._interval_residuals,
-                        [(1 - coverage) / 2, (1 + coverage) / 2], axis=0)
+        resid = self._interval_residuals
+        if is_dask_array(resid):
+            resid = resid.compute()  # one block pass over the training X
+        levels = [(1 - coverage) / 2, (1 + coverage) / 2]
+        if isinstance(resid, np.ndarray):
+            q = np.quantile(resid, levels, axis=0)
+        else:
+            q = namespace_quantiles(resid, levels, pred.dtype)
         if self._y_1d:
             q = q[:, 0]
         return pred + q[0], pred + q[1]

@@ -16,17 +16,19 @@ from ._base import (
     grid_results,
     select_grid_point,
 )
-from ._gcv_path import ridge_ensemble_gcv_path
+from ._gcv_path import subsample_path
+from ._problem import PathProblem
 
 __all__ = ["SubsampleRidgeEnsemble", "SubsampleRidgeEnsembleCV"]
 
 
 class _SubsampleMixin(_RidgeEnsembleMixin):
     def _path(self, Xc, yc, sample_weight, alphas, sizes):
-        return ridge_ensemble_gcv_path(
-            Xc, yc, alphas, subsample_sizes=sizes, n_estimators=self.n_estimators,
+        problem = PathProblem(Xc, yc, alphas, sample_weight, x_absmax=self._x_absmax)
+        return subsample_path(
+            problem, sizes, n_estimators=self.n_estimators,
             bootstrap=self.bootstrap, random_state=self.random_state,
-            n_jobs=self.n_jobs, verbose=self.verbose, sample_weight=sample_weight,
+            n_jobs=self.n_jobs, verbose=self.verbose,
         )
 
 
@@ -150,9 +152,30 @@ class SubsampleRidgeEnsemble(_SubsampleMixin, RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the members and keep their average.
 
+        A row-chunked Dask ``X`` is never materialised: ``fit`` reads it in
+        three block passes (column statistics and checks; every member's
+        ``X_I^T X_I`` and ``X_I^T y_I`` for all subsample sizes at once; the
+        residual sums of the criteria), then runs the in-memory path on the
+        ``p x p`` Gram matrices. The Gram pass is split into one pass per group
+        of members when their ``p x (p + t)`` matrices together exceed the
+        working-memory budget. ``y`` and ``sample_weight`` are brought into
+        memory. Members use the ``p x p`` Gram matrix whatever their size (in
+        memory a member with fewer rows than features, or a ridgeless one near
+        interpolation, uses its rows directly; the results agree to rounding).
+        ``predict`` is lazy; ``predict_interval`` reads ``X`` once more.
+
+        Under ``sklearn.config_context(array_api_dispatch=True)`` an array-API
+        ``X`` (CuPy, PyTorch, ...) never leaves its device: finiteness, column
+        means, the member Gram matrices and the criteria's residual sums are
+        reductions there (in float64 where the device has it); the ``p x p``
+        eigendecompositions run on the host in float64 (the same LAPACK call
+        as for NumPy). ``coef_`` and ``intercept_`` live on the device in
+        ``X``'s dtype (float32 stays float32); the criteria are NumPy arrays.
+        ``y`` and ``sample_weight`` are copied to the host.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
             Training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets.
@@ -288,9 +311,14 @@ class SubsampleRidgeEnsembleCV(_SubsampleMixin, RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Score every grid point by the criterion and keep the best ensemble.
 
+        A row-chunked Dask ``X`` is never materialised: three block passes, as
+        in :meth:`SubsampleRidgeEnsemble.fit` (the member Gram matrices of every
+        grid size in one pass); ``predict`` is lazy. An array-API ``X`` under
+        dispatch is fitted on its device, as in :meth:`SubsampleRidgeEnsemble.fit`.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
             Training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets.

@@ -16,7 +16,8 @@ import numpy as np
 
 from ._members import RunningEnsemble, draw_seeds, gcv_criterion, run_members
 from ._problem import PathProblem, check_n_estimators
-from ._spectral import spectral_ridge
+from ._reduced import first_member, member_grams, residual_sums
+from ._spectral import gram_spectrum, ridge_filter, spectral_ridge
 
 __all__ = ["ridge_ensemble_gcv_path", "subsample_sizes_from", "extrapolate_risk"]
 
@@ -77,12 +78,16 @@ def _subsample_member(X, y, idx, penalties, n_eff, k_eff, need_svd):
     coef, dof, _ = spectral_ridge(XI, y[idx], k_eff * penalties, need_svd)
     resid = (np.tile(y, (1, L)) - X @ coef).reshape(X.shape[0], L, t)
     sq = np.einsum("nlt,nlt->lt", resid, resid)
-    # Bellec et al.'s single-member risk estimate (per-member d_m form)
+    return coef.reshape(p, L, t), dof, resid, member_bracket(sq, dof, n_eff, k_eff), idx
+
+
+def member_bracket(sq, dof, n_eff, k_eff):
+    """Bellec et al.'s single-member risk estimate (per-member ``d_m`` form) from
+    the member's residual sum of squares ``sq`` (L, t) on all rows."""
     with np.errstate(divide="ignore", invalid="ignore"):
         # infinite for an interpolating member (dof = k = n): masked by dof < n
-        bracket = sq / (n_eff - 2 * dof + dof**2 / max(k_eff, np.finfo(float).tiny))[
+        return sq / (n_eff - 2 * dof + dof**2 / max(k_eff, np.finfo(float).tiny))[
             :, None]
-    return coef.reshape(p, L, t), dof, resid, bracket, idx
 
 
 class _SubsampleSums(RunningEnsemble):
@@ -101,8 +106,11 @@ class _SubsampleSums(RunningEnsemble):
         self.bracket += bracket
         self.union[idx] = True
 
-    def _criteria(self, sq, dbar):
-        out = super()._criteria(sq, dbar)
+    def _row_sums(self, sq):
+        return {"all": sq.sum(axis=0), "union": sq[self.union].sum(axis=0)}
+
+    def _criteria(self, sums, dbar):
+        out = super()._criteria(sums, dbar)
         n, m = self.n_eff, self.m
         frac = dbar / n
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -111,7 +119,7 @@ class _SubsampleSums(RunningEnsemble):
         out["cgcv"] = np.where((frac < 1)[:, None], cgcv, np.inf)
         n_u = (self.union.sum() if self.weights is None
                else self.weights[self.union].sum())
-        out["gcv_union"] = gcv_criterion(sq[self.union].sum(axis=0), dbar, n_u)
+        out["gcv_union"] = gcv_criterion(sums["union"], dbar, n_u)
         return out
 
 
@@ -184,8 +192,11 @@ def ridge_ensemble_gcv_path(
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or dask array of shape (n_samples, n_features)
         Training rows (no intercept is fitted: centre them first if needed).
+        A row-chunked dask array is read in three block passes and never
+        materialised: ``max|X|`` (for the rescaling); every member's Gram
+        matrix (one pass for all sizes); the residual sums of the criteria.
     y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Targets.
     alphas : array-like of shape (n_alphas,)
@@ -245,6 +256,14 @@ def ridge_ensemble_gcv_path(
     True
     """
     problem = PathProblem(X, y, alphas, sample_weight)
+    return subsample_path(problem, subsample_sizes, n_estimators=n_estimators,
+                          bootstrap=bootstrap, random_state=random_state,
+                          n_jobs=n_jobs, verbose=verbose)
+
+
+def subsample_path(problem, subsample_sizes, *, n_estimators, bootstrap,
+                   random_state, n_jobs, verbose):
+    """:func:`ridge_ensemble_gcv_path` of a checked :class:`PathProblem`."""
     n, p, t = problem.n, problem.p, problem.t
     alphas = problem.alphas
     sizes = subsample_sizes_from(n if subsample_sizes is None else subsample_sizes, n)
@@ -273,11 +292,42 @@ def ridge_ensemble_gcv_path(
         k_eff = problem.n_eff * int(sizes[i]) / n
         return _SubsampleSums(n, p, L, t, M, problem.n_eff, k_eff, problem.weights)
 
-    run_members(_subsample_member, tasks, new_state=new_state,
-                finish=lambda i, state: state.store(out, i), n_jobs=n_jobs,
-                verbose=verbose, desc="ridge members",
-                max_dim=min(int(sizes.max()), p))
+    finish = lambda i, state: state.store(out, i)  # noqa: E731
+    if problem.reduced:
+        _fold_reduced(problem, draws, new_state, finish)
+    else:
+        run_members(_subsample_member, tasks, new_state=new_state, finish=finish,
+                    n_jobs=n_jobs, verbose=verbose, desc="ridge members",
+                    max_dim=min(int(sizes.max()), p))
     return problem.unscale(out, _SubsampleSums.criteria)
+
+
+def _fold_reduced(problem, draws, new_state, finish):
+    """The members of a Dask ``X`` from their block Grams (one pass, or one per
+    group of members beyond the working memory), the criteria from one more pass
+    for the residuals; the fold is the in-memory one."""
+    p, t, L = problem.p, problem.t, problem.alphas.size
+    members = [idx for subsets in draws for idx in subsets]
+    grams, passes = member_grams(problem.X, problem.y_rows, members)
+    fits = []
+    for idx, gram in zip(members, grams):
+        k_eff = problem.member_weight(idx)
+        e, V, z = gram_spectrum(gram[:, :p].copy(), gram[:, p:], len(idx))
+        fits.append((*ridge_filter(e, V, z, k_eff * problem.penalties), k_eff))
+    ends = np.cumsum([len(subsets) for subsets in draws])
+    fits = [fits[end - len(subsets):end] for subsets, end in zip(draws, ends)]
+    coefs = [np.stack([coef for coef, _, _ in group]) for group in fits]
+    firsts = [first_member(problem.n, subsets) for subsets in draws]
+    sums = residual_sums(problem.X, problem.y_rows, coefs, firsts, L)
+    problem.passes += passes + 1
+    for i, subsets in enumerate(draws):
+        state = new_state(i)
+        for m, (idx, (coef, dof, k_eff)) in enumerate(zip(subsets, fits[i])):
+            own, mean, union = (sums[i][r, m].reshape(L, t) for r in range(3))
+            bracket = member_bracket(own, dof, problem.n_eff, k_eff)
+            state.add_reduced(coef.reshape(p, L, t), dof, (bracket, idx),
+                              {"all": mean, "union": union})
+        finish(i, state)
 
 
 def _draw(n, k, M, bootstrap, seed):

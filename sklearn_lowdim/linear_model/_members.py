@@ -118,8 +118,11 @@ class RunningEnsemble:
     """Running sums of one grid row's members, and GCV for every ensemble size.
 
     A member result starts with ``(coef (p, L, t), dof (L,), resid (n, L, t))``;
-    subclasses fold in the rest through :meth:`_add_extra` and add criteria
-    through :meth:`_criteria`.
+    subclasses fold in the rest through :meth:`_add_extra`, reduce the squared
+    mean residuals over rows through :meth:`_row_sums` and add criteria through
+    :meth:`_criteria`. :meth:`add_reduced` takes those row sums ready-made (the
+    Dask path computes them in a block pass over ``X``), so that the criteria are
+    written once for both.
 
     Parameters
     ----------
@@ -134,28 +137,45 @@ class RunningEnsemble:
     def __init__(self, n, p, L, t, M, n_eff):
         self.m, self.M, self.n_eff = 0, M, n_eff
         self.coef = np.zeros((p, L, t))
-        self.resid = np.zeros((n, L, t))
+        self.resid = None  # (n, L, t), allocated by the first in-memory member
+        self.shape = (n, L, t)
         self.dof = np.zeros(L)
         self.curves = {key: np.empty((M, L, t)) for key in self.criteria}
 
     def add(self, member):
         """Fold one member in and compute the criteria of the first ``m`` members."""
         coef, dof, resid = member[:3]
-        self.coef += coef
+        if self.resid is None:
+            self.resid = np.zeros(self.shape)
         self.resid += resid
+        self._fold(coef, dof, member[3:])
+        mean = self.resid / self.m
+        self._record(self._row_sums(mean * mean))
+
+    def add_reduced(self, coef, dof, extra, row_sums):
+        """Fold one member in, with the row sums of the squared mean residuals
+        of the first ``m`` members (``{"all": (L, t), ...}``) computed elsewhere."""
+        self._fold(coef, dof, extra)
+        self._record(row_sums)
+
+    def _fold(self, coef, dof, extra):
+        self.coef += coef
         self.dof += dof
         self.m += 1
-        self._add_extra(member[3:])
-        mean = self.resid / self.m
-        sq = mean * mean
-        for key, value in self._criteria(sq, self.dof / self.m).items():
+        self._add_extra(extra)
+
+    def _record(self, sums):
+        for key, value in self._criteria(sums, self.dof / self.m).items():
             self.curves[key][self.m - 1] = value
+
+    def _row_sums(self, sq):
+        return {"all": sq.sum(axis=0)}
 
     def _add_extra(self, extra):
         pass
 
-    def _criteria(self, sq, dbar):
-        return {"gcv": gcv_criterion(sq.sum(axis=0), dbar, self.n_eff)}
+    def _criteria(self, sums, dbar):
+        return {"gcv": gcv_criterion(sums["all"], dbar, self.n_eff)}
 
     def store(self, out, i):
         """Write the mean coefficients, dofs and criteria curves at row ``i``."""

@@ -8,10 +8,65 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..utils import check_all_finite, check_sample_weight_values
-from ._spectral import power_of_two_scale, rescale, spectral_ridge
+from ..covariance._statistics_xp import _accumulation_dtype as accumulation_dtype
+from ..utils import (
+    check_all_finite,
+    check_sample_weight_values,
+    device,
+    get_namespace,
+    is_dask_array,
+    to_numpy,
+)
+from ._reduced import member_grams
+from ._spectral import (
+    gram_spectrum,
+    power_of_two_scale,
+    rescale,
+    ridge_filter,
+    spectral_ridge,
+)
 
-__all__ = ["PathProblem", "check_n_estimators", "refit_full_ridge"]
+__all__ = ["PathProblem", "accumulation_dtype", "check_cancellation", "check_x",
+           "host_rows", "like", "check_n_estimators", "column_mean",
+           "column_range", "refit_full_ridge"]
+
+
+# Centring a feature (or target) whose values vary by less than this fraction of
+# their magnitude leaves fewer than about six significant digits of the
+# variation in float64: the fit would not be translation-equivariant.
+_MIN_RELATIVE_SPREAD = 1e-10
+
+
+def column_mean(A, weights):
+    """Column means in float64, rescaled so that the sums cannot overflow."""
+    scale = power_of_two_scale(A)
+    B = A / scale if scale != 1 else A
+    if weights is None:
+        return B.mean(axis=0, dtype=np.float64) * scale
+    return np.average(np.asarray(B, dtype=np.float64), axis=0, weights=weights) * scale
+
+
+def column_range(A):
+    """Column minima and maxima (``inf`` and ``-inf`` without rows)."""
+    return (np.min(A, axis=0, initial=np.inf), np.max(A, axis=0, initial=-np.inf))
+
+
+def check_cancellation(lo, hi, name):
+    """Raise where float64 cannot hold a column's variation around its offset,
+    from the column minima ``lo`` and maxima ``hi``."""
+    spread = np.where(hi >= lo, hi - lo, 0.0)
+    with np.errstate(over="ignore"):
+        magnitude = np.maximum(np.abs(lo), np.abs(hi))
+    bad = (spread > 0) & (spread < _MIN_RELATIVE_SPREAD * magnitude)
+    if np.any(bad):
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} column {j} varies by {spread[j]:.3g} around values of magnitude "
+            f"{magnitude[j]:.3g}: float64 keeps fewer than 6 significant digits of "
+            "that variation, so the fit cannot be translation-equivariant. Subtract "
+            "the offset (for example the column mean, computed in higher precision "
+            "or before any large shift) before fitting."
+        )
 
 
 def check_n_estimators(n_estimators):
@@ -55,11 +110,17 @@ class PathProblem:
         Whether the penalties must be >= 0.
     """
 
-    def __init__(self, X, y, alphas, sample_weight=None, nonnegative=True):
+    def __init__(self, X, y, alphas, sample_weight=None, nonnegative=True,
+                 x_absmax=None):
         if sp.issparse(X):
             raise TypeError("X is a sparse matrix, but the ridge paths need dense "
                             "data; densify it first with X.toarray().")
-        X = check_all_finite(np.asarray(X), "X")
+        X, self.xp = check_x(X)
+        self.lazy = is_dask_array(X)
+        # Dask X, or an array-API X under dispatch: reduced where it lives
+        self.reduced = self.lazy or self.xp is not None
+        # y and the weights are per-row vectors, brought into memory (X is not)
+        y, sample_weight = (host_rows(v) for v in (y, sample_weight))
         y = check_all_finite(np.asarray(y, dtype=np.float64), "y")
         y = y[:, None] if y.ndim == 1 else y
         if X.ndim != 2 or y.ndim != 2 or y.shape[0] != X.shape[0]:
@@ -83,11 +144,18 @@ class PathProblem:
                                  f"{self.n} rows of X; pass one weight per row.")
             self.weights, self.n_eff = w, float(w.sum())
             root = np.sqrt(w)[:, None]
-            X, y = X * root.astype(X.dtype), y * root
-        self.sx = np.float64(power_of_two_scale(X))
+            X, y = X * like(root, X, self.xp), y * root
+        # block passes over a Dask X so far (the callers add theirs)
+        self.passes = int(self.lazy and x_absmax is None)
+        self.sx = np.float64(_scale(X, x_absmax, self.weights) if self.reduced
+                             else power_of_two_scale(X))
         self.sy = np.float64(power_of_two_scale(y))
-        self.X = X / self.sx.astype(X.dtype) if self.sx != 1 else X
+        self.X = X / like(self.sx, X, self.xp) if self.sx != 1 else X
         self.y = y / self.sy if self.sy != 1 else y
+        # y where the reductions over X's rows need it: on X's device, in the
+        # accumulation dtype (float64 where the device has it)
+        self.y_rows = self.y if self.xp is None else self.xp.asarray(
+            self.y, dtype=accumulation_dtype(self.xp, X), device=device(X))
         with np.errstate(over="ignore", under="ignore"):
             # underflow to 0 is right: the penalty is negligible at this scale
             self.penalties = self.alphas / self.sx / self.sx
@@ -116,27 +184,86 @@ class PathProblem:
         return out
 
 
-def refit_full_ridge(X, y, alpha, sample_weight=None):
+def check_x(X):
+    """A float ``X`` and its array namespace (``None`` for NumPy and Dask); a Dask
+    ``X`` is checked block by block when it is read, a device one on its device."""
+    if is_dask_array(X):
+        return (X if X.dtype in (np.float32, np.float64)
+                else X.astype(np.float64)), None
+    xp, is_array_api = get_namespace(X)
+    if not is_array_api:
+        return check_all_finite(np.asarray(X), "X"), None
+    if X.dtype not in (xp.float32, xp.float64):
+        X = xp.astype(X, xp.float64)
+    if not bool(xp.all(xp.isfinite(X))):
+        raise ValueError("X contains NaN or infinity. Impute them first, for "
+                         "example with sklearn.impute.SimpleImputer.")
+    return X, xp
+
+
+def host_rows(v):
+    """A per-row vector (``y``, weights) in host memory."""
+    if v is None or isinstance(v, np.ndarray):
+        return v
+    if is_dask_array(v):
+        return v.compute()
+    return to_numpy(v) if get_namespace(v)[1] else v
+
+
+def like(values, X, xp):
+    """NumPy ``values`` in ``X``'s dtype, namespace and device."""
+    if xp is None:
+        return np.asarray(values).astype(X.dtype)
+    return xp.asarray(np.asarray(values), dtype=X.dtype, device=device(X))
+
+
+def _scale(X, x_absmax, weights):
+    """:func:`power_of_two_scale` of a reduced ``X`` (already weighted), from a
+    bound on ``max|X|`` when the caller has one (its column statistics), else from
+    one reduction over ``X``. A power of two changes no digit, so a bound serves."""
+    if x_absmax is None:
+        if is_dask_array(X):
+            x_absmax = float(abs(X).max().compute())
+        else:
+            xp, _ = get_namespace(X)
+            x_absmax = float(xp.max(xp.abs(X))) if X.shape[0] else 0.0
+    elif weights is not None:
+        x_absmax = x_absmax * float(np.sqrt(weights.max(initial=0.0)))
+    return power_of_two_scale(np.array([x_absmax]))
+
+
+def refit_full_ridge(X, y, alpha, sample_weight=None, x_absmax=None):
     """Ridge on all rows of ``X`` at the penalty ``alpha`` normalised by ``n``.
 
-    The spectral filter of the members on the whole (weighted, rescaled) problem.
+    The spectral filter of the members on the whole (weighted, rescaled) problem;
+    a Dask ``X`` takes one block pass, for its Gram matrix.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or dask array of shape (n_samples, n_features)
     y : ndarray of shape (n_samples, n_targets)
     alpha : float
         May be negative, above minus the smallest nonzero eigenvalue of
         ``X^T X / n``.
     sample_weight : ndarray of shape (n_samples,) or None, default=None
+    x_absmax : float, default=None
+        A bound on ``max|X|`` for a Dask ``X`` (see :class:`PathProblem`).
 
     Returns
     -------
     coef : ndarray of shape (n_targets, n_features)
     dof : float
     """
-    problem = PathProblem(X, y, [alpha], sample_weight, nonnegative=False)
-    coef, dof, _ = spectral_ridge(np.asarray(problem.X, dtype=np.float64), problem.y,
-                                  problem.n_eff * problem.penalties)
+    problem = PathProblem(X, y, [alpha], sample_weight, nonnegative=False,
+                          x_absmax=x_absmax)
+    penalties = problem.n_eff * problem.penalties
+    if problem.reduced:
+        gram = member_grams(problem.X, problem.y_rows, [np.arange(problem.n)])[0][0]
+        p = problem.p
+        e, V, z = gram_spectrum(gram[:, :p].copy(), gram[:, p:], problem.n)
+        coef, dof = ridge_filter(e, V, z, penalties)
+    else:
+        coef, dof, _ = spectral_ridge(np.asarray(problem.X, dtype=np.float64),
+                                      problem.y, penalties)
     coef = rescale(coef, (problem.sy, 1 / problem.sx), "the coefficients")
     return coef.T, float(dof[0])

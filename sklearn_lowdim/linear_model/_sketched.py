@@ -11,8 +11,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from ..sketching import SKETCH_KINDS
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._base import _COMMON_PARAMS, _RidgeEnsembleMixin, grid_results, select_grid_point
-from ._problem import refit_full_ridge
-from ._sketched_path import ORTHOGONAL_SKETCHES, sketched_ridge_gcv_path
+from ._problem import PathProblem, refit_full_ridge
+from ._sketched_path import ORTHOGONAL_SKETCHES, sketched_path
 
 __all__ = ["SketchedRidgeEnsemble", "SketchedRidgeEnsembleCV"]
 
@@ -22,10 +22,11 @@ _PARAMS = {key: _COMMON_PARAMS[key] for key in
 
 class _SketchedMixin(_RidgeEnsembleMixin):
     def _path(self, Xc, yc, sample_weight, alphas, sizes):
-        return sketched_ridge_gcv_path(
-            Xc, yc, alphas, sketch_sizes=sizes, sketch=self.sketch,
-            n_estimators=self.n_estimators, random_state=self.random_state,
-            n_jobs=self.n_jobs, verbose=self.verbose, sample_weight=sample_weight,
+        problem = PathProblem(Xc, yc, alphas, sample_weight, nonnegative=False,
+                              x_absmax=self._x_absmax)
+        return sketched_path(
+            problem, sizes, sketch=self.sketch, n_estimators=self.n_estimators,
+            random_state=self.random_state, n_jobs=self.n_jobs, verbose=self.verbose,
         )
 
 
@@ -133,9 +134,20 @@ class SketchedRidgeEnsemble(_SketchedMixin, RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the sketched members and keep their average.
 
+        A row-chunked Dask ``X`` is never materialised: ``fit`` reads it in
+        three block passes (column statistics and checks; ``X^T X`` and
+        ``X^T y``, from which every member's sketched Gram matrix
+        ``S X^T X S^T`` follows; the residual sums of GCV), then runs
+        the in-memory path on the small matrices. ``y`` and ``sample_weight``
+        are brought into memory. ``predict`` is lazy; ``predict_interval``
+        reads ``X`` once more. An array-API ``X`` under dispatch is fitted on
+        its device (``X^T X`` and the residual sums there, the sketched
+        spectra on the host in float64), as in
+        :meth:`SubsampleRidgeEnsemble.fit`.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
             Training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets.
@@ -275,9 +287,21 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Score every grid point by GCV (or the ensemble trick), keep the best.
 
+        A row-chunked Dask ``X`` is never materialised: ``fit`` reads it in
+        three block passes (column statistics and checks; ``X^T X`` and
+        ``X^T y``, from which every member's sketched Gram matrix
+        ``S X^T X S^T`` follows; the residual sums of GCV), and one more
+        pass for the refit of the ensemble trick, then runs the in-memory
+        path on the small matrices. ``y`` and ``sample_weight``
+        are brought into memory. ``predict`` is lazy; ``predict_interval``
+        reads ``X`` once more. An array-API ``X`` under dispatch is fitted on
+        its device (``X^T X`` and the residual sums there, the sketched
+        spectra on the host in float64), as in
+        :meth:`SubsampleRidgeEnsemble.fit`.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
             Training rows.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets.
@@ -332,7 +356,8 @@ class SketchedRidgeEnsembleCV(_SketchedMixin, RegressorMixin, BaseEstimator):
                     "(ridge is equivariant: X -> c X with alpha -> c^2 alpha)."
                 )
             self.ridge_risk_estimate_ = self.best_score_
-            coef, dof = refit_full_ridge(Xc, yc, self.equivalent_alpha_, w)
+            coef, dof = refit_full_ridge(Xc, yc, self.equivalent_alpha_, w,
+                                         x_absmax=self._x_absmax)
             self._set_coef(coef, dof, Xc, yc)
             self.risk_extrapolation_ = np.array([self.ridge_risk_estimate_] * 2)
         return self

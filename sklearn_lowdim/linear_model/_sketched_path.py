@@ -18,7 +18,8 @@ import numpy as np
 from ..sketching import make_sketch
 from ._members import RunningEnsemble, draw_seeds, run_members
 from ._problem import PathProblem, check_n_estimators
-from ._spectral import spectral_ridge
+from ._reduced import member_grams, residual_sums
+from ._spectral import gram_spectrum, ridge_filter, spectral_ridge
 
 __all__ = ["sketched_ridge_gcv_path", "ORTHOGONAL_SKETCHES"]
 
@@ -60,11 +61,48 @@ def _sketched_member(X, y, q, kind, seed, penalties, n_eff):
     resid = (np.tile(y, (1, L)) - Z @ coef_q).reshape(n, L, t)
     # lift back to the original features: beta = S^T beta_q
     coef = sketch.toarray().T @ coef_q
-    sq = np.einsum("nlt,nlt->lt", resid, resid) / n_eff
+    sq = np.einsum("nlt,nlt->lt", resid, resid)
+    return (coef.reshape(p, L, t), dof, resid,
+            *_member_summary(sq, dof, e, penalties, n_eff, q / p))
+
+
+def _member_summary(sq, dof, e, penalties, n_eff, ratio):
+    """A member's own GCV (from its residual sum of squares ``sq``), implicit
+    penalties and spectrum floor."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        gcv1 = sq / ((1 - dof / n_eff) ** 2)[:, None]
-    mu = _implicit_ridge_penalty(e / n_eff, penalties, q / p)
-    return coef.reshape(p, L, t), dof, resid, gcv1, mu, e.min(initial=np.inf) / n_eff
+        gcv1 = sq / n_eff / ((1 - dof / n_eff) ** 2)[:, None]
+    mu = _implicit_ridge_penalty(e / n_eff, penalties, ratio)
+    return gcv1, mu, e.min(initial=np.inf) / n_eff
+
+
+def _fold_reduced(problem, sizes, kind, seeds, new_state, finish):
+    """Sketched members of a Dask ``X``: every member's sketched Gram matrix is
+    ``S (X^T X) S^T`` (one block pass for ``X^T X`` and ``X^T y``), the criteria
+    need one more pass for the residuals."""
+    n, p, t, L = problem.n, problem.p, problem.t, problem.alphas.size
+    grams, passes = member_grams(problem.X, problem.y_rows, [np.arange(n)])
+    gram, cross = grams[0][:, :p], grams[0][:, p:]
+    fits = []
+    for i, q in enumerate(sizes):
+        fits.append([])
+        for seed in seeds[i]:
+            sketch = make_sketch(kind, p, int(q), random_state=seed)
+            sgs = sketch.apply_right(np.ascontiguousarray(sketch.apply_right(gram).T))
+            e, V, z = gram_spectrum(sgs, sketch.apply_right(cross.T).T, n)
+            coef_q, dof = ridge_filter(e, V, z, problem.n_eff * problem.penalties)
+            fits[-1].append((sketch.toarray().T @ coef_q, dof, e))
+    sums = residual_sums(problem.X, problem.y_rows,
+                         [np.stack([fit[0] for fit in group]) for group in fits],
+                         [None] * len(fits), L)
+    problem.passes += passes + 1
+    for i, group in enumerate(fits):
+        state = new_state(i)
+        for m, (coef, dof, e) in enumerate(group):
+            extra = _member_summary(sums[i][0, m].reshape(L, t), dof, e,
+                                    problem.penalties, problem.n_eff, sizes[i] / p)
+            state.add_reduced(coef.reshape(p, L, t), dof, extra,
+                              {"all": sums[i][1, m].reshape(L, t)})
+        finish(i, state)
 
 
 def _implicit_ridge_penalty(eigenvalues, alphas, ratio):
@@ -126,8 +164,11 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or dask array of shape (n_samples, n_features)
         Training rows (no intercept is fitted: centre them first if needed).
+        A row-chunked dask array is read in three block passes and never
+        materialised: ``max|X|`` (for the rescaling); ``X^T X``, from which
+        every sketched member follows; the residual sums of the criteria.
     y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Targets.
     alphas : array-like of shape (n_alphas,)
@@ -182,6 +223,14 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
     (2, 3, 4, 1)
     """
     problem = PathProblem(X, y, alphas, sample_weight, nonnegative=False)
+    return sketched_path(problem, sketch_sizes, sketch=sketch,
+                         n_estimators=n_estimators, random_state=random_state,
+                         n_jobs=n_jobs, verbose=verbose)
+
+
+def sketched_path(problem, sketch_sizes, *, sketch, n_estimators, random_state,
+                  n_jobs, verbose):
+    """:func:`sketched_ridge_gcv_path` of a checked :class:`PathProblem`."""
     n, p, t = problem.n, problem.p, problem.t
     alphas = problem.alphas
     sizes = sketch_sizes_from(sketch_sizes, p)
@@ -202,10 +251,15 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
         _check_penalties(alphas, floor, int(sizes[i]))
         _store(out, i, state)
 
-    run_members(_sketched_member, tasks,
-                new_state=lambda i: _SketchSums(n, p, L, t, K, problem.n_eff),
-                finish=finish, n_jobs=n_jobs, verbose=verbose,
-                desc="sketched members", max_dim=min(int(sizes.max()), n))
+    def new_state(i):
+        return _SketchSums(n, p, L, t, K, problem.n_eff)
+
+    if problem.reduced:
+        _fold_reduced(problem, sizes, sketch, seeds, new_state, finish)
+    else:
+        run_members(_sketched_member, tasks, new_state=new_state, finish=finish,
+                    n_jobs=n_jobs, verbose=verbose, desc="sketched members",
+                    max_dim=min(int(sizes.max()), n))
     out = problem.unscale(out, ("gcv", "ridge_risk"),
                           penalties=("equivalent_alpha",))
     if not np.all(np.isfinite(out["equivalent_alpha"])):
@@ -214,7 +268,7 @@ def sketched_ridge_gcv_path(X, y, alphas, *, sketch_sizes, sketch="orthogonal",
             "float64 at this magnitude of X (it scales as max|X|^2) and is "
             "returned as inf; divide X by a constant c first (ridge is "
             "equivariant: X -> X / c with alpha -> alpha / c^2).", UserWarning,
-            stacklevel=2)
+            stacklevel=3)  # the caller of the public function or of fit
     return out
 
 

@@ -12,8 +12,8 @@ one GEMM, and ``sum e / (e + lam)`` its degrees of freedom.
 import numpy as np
 from scipy import linalg
 
-__all__ = ["member_spectrum", "ridge_filter", "spectral_ridge", "power_of_two_scale",
-           "rescale"]
+__all__ = ["gram_spectrum", "member_spectrum", "ridge_filter", "spectral_ridge",
+           "power_of_two_scale", "rescale"]
 
 # |values| inside [2**-300, 2**300] (about 1e-90..1e90) give Gram matrices far from
 # float64's overflow and underflow; outside, the data are rescaled by a power of
@@ -50,16 +50,16 @@ def member_spectrum(A, y, need_svd=False):
         ``V^T A^T y``.
     """
     k, p = A.shape
+    if k >= p and not need_svd:
+        return gram_spectrum(A.T @ A, A.T @ y, k)
     if need_svd:
         _, s, Vt = np.linalg.svd(A, full_matrices=False)
         e, V = s * s, Vt.T
-    elif k >= p:
-        e, V = _eigh(A.T @ A)
     else:
         e, U = _eigh(A @ A.T)
-    keep = e > max(e.max(initial=0.0), 0.0) * max(k, p) * np.finfo(np.float64).eps
+    keep = _nonzero(e, max(k, p))
     e = e[keep]
-    if need_svd or k >= p:
+    if need_svd:
         V = V[:, keep]
         z = V.T @ (A.T @ y)
     else:
@@ -67,6 +67,37 @@ def member_spectrum(A, y, need_svd=False):
         V = (A.T @ U) / np.sqrt(e)
         z = np.sqrt(e)[:, None] * (U.T @ y)
     return e, V, z
+
+
+def _nonzero(e, size):
+    return e > max(e.max(initial=0.0), 0.0) * size * np.finfo(np.float64).eps
+
+
+def gram_spectrum(gram, cross, k):
+    """:func:`member_spectrum` from the Gram matrix ``A^T A`` and ``A^T y`` alone.
+
+    What a design that is never held in memory (a Dask member, reduced block by
+    block) needs; the in-memory path takes the same route whenever ``k >= p``.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (p, p)
+        ``A^T A`` (overwritten).
+    cross : ndarray of shape (p, t)
+        ``A^T y``.
+    k : int
+        Rows of ``A`` (for the cut-off of the numerically zero eigenvalues, at
+        ``max(k, p)`` machine epsilons of the largest).
+
+    Returns
+    -------
+    e, V, z : ndarrays
+        As :func:`member_spectrum`.
+    """
+    e, V = _eigh(gram)
+    keep = _nonzero(e, max(k, gram.shape[0]))
+    V = V[:, keep]
+    return e[keep], V, V.T @ cross
 
 
 def ridge_filter(e, V, z, penalties):
