@@ -225,6 +225,34 @@ class ConformalMixin:
     :class:`ResidualOOD` and :class:`ViM`).
     """
 
+    def set_threshold(self, X_val, tpr=0.95):
+        """Set ``offset_`` so that ``tpr`` of held-out ID rows are inliers.
+
+        Parameters
+        ----------
+        X_val : array-like of shape (n_samples, n_features)
+            Held-out in-distribution rows (not used for fitting).
+        tpr : float in (0, 1], default=0.95
+            Fraction of ``X_val`` to keep as inliers.
+
+        Returns
+        -------
+        self : object
+            The detector, with ``offset_`` moved.
+        """
+        check_is_fitted(self)
+        if not 0 < tpr <= 1:
+            raise ValueError(f"tpr must lie in (0, 1], got {tpr!r}.")
+        scores = self.score_samples(X_val)
+        xp, is_array_api = get_namespace(scores)
+        if not is_array_api:
+            self.offset_ = float(np.quantile(scores, 1.0 - tpr, method="lower"))
+            return self
+        # numpy's "lower" method: the order statistic below the position
+        position = int(np.floor((1.0 - tpr) * (scores.shape[0] - 1)))
+        self.offset_ = float(xp.sort(scores)[position])
+        return self
+
     def calibrate(self, X_cal):
         """Score held-out in-distribution rows as the conformal calibration set.
 

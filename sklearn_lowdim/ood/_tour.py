@@ -42,7 +42,7 @@ def _pipeline(detector):
 def _detectors():
     from sklearn.covariance import EmpiricalCovariance
 
-    from . import MahalanobisOOD, WDiscOOD
+    from . import KNNOOD, MahalanobisOOD, ResidualOOD, ViM, WDiscOOD
 
     class _EmpiricalEnvelope(EmpiricalCovariance):
         # EllipticEnvelope without its robust MCD step, which alone takes about
@@ -57,6 +57,9 @@ def _detectors():
         ("MahalanobisOOD(normalize='l2')", lambda: MahalanobisOOD(normalize="l2"),
          True),
         ("WDiscOOD()", WDiscOOD, True),
+        ("KNNOOD()", KNNOOD, False),
+        ("ResidualOOD()", ResidualOOD, False),
+        ("ViM() (logistic-probe head)", ViM, True),
     ]
     return baseline, ours
 
@@ -101,29 +104,43 @@ def run(plots_dir=None):
     return rows
 
 
+# detectors drawn with their own score histogram and ROC, one per figure row
+DISPLAYED = ("MahalanobisOOD()", "KNNOOD()", "ViM() (logistic-probe head)")
+
+
 def _plot(fitted, X_test, X_ood, plots_dir):
-    from sklearn.metrics import roc_curve
+    from ..metrics import OODScoreDisplay
 
-    from ..metrics import OODScoreDisplay, ood_auroc
-
-    with tour_figure(plots_dir, "ood", ncols=3, figsize=(16, 4.8)) as (fig, axes):
+    with tour_figure(plots_dir, "ood", nrows=len(DISPLAYED), ncols=3,
+                     figsize=(16, 4.2 * len(DISPLAYED))) as (fig, axes):
         if fig is None:
             return
-        name = "MahalanobisOOD()"
-        pipe = fitted[name]
-        OODScoreDisplay.from_estimator(
-            pipe, X_test, {"OOD categories": X_ood}, name=name,
-            threshold=pipe[-1].offset_, axes=axes[:2])
-        for label, est in fitted.items():
-            id_s, ood_s = est.score_samples(X_test), est.score_samples(X_ood)
-            labels = np.r_[np.ones(id_s.size), np.zeros(ood_s.size)]
-            fpr, tpr, _ = roc_curve(labels, np.r_[id_s, ood_s])
-            axes[2].plot(fpr, tpr, label=f"{label}: AUROC {ood_auroc(id_s, ood_s):.3f}")
-        axes[2].plot([0, 1], [0, 1], "k:", lw=0.8)
-        axes[2].set(title="Every detector, same split",
-                    xlabel="FPR: fraction of OOD rows accepted",
-                    ylabel="TPR: fraction of ID rows accepted")
-        axes[2].legend(fontsize=8, loc="lower right")
+        for row, name in zip(axes, DISPLAYED):
+            pipe = fitted[name]
+            OODScoreDisplay.from_estimator(
+                pipe, X_test, {"OOD categories": X_ood}, name=name,
+                threshold=pipe[-1].offset_, axes=row[:2])
+        _plot_every_roc(fitted, X_test, X_ood, axes[0, 2])
+        for ax in axes[1:, 2]:
+            ax.set_axis_off()
         fig.suptitle("WordNet gloss embeddings: 6 concrete-noun categories in, "
                      "4 abstract categories out (threshold keeps 95% of held-out "
                      "ID rows)", fontsize=10)
+
+
+def _plot_every_roc(fitted, X_test, X_ood, ax):
+    from sklearn.metrics import roc_curve
+
+    from ..metrics import fpr_at_tpr, ood_auroc
+
+    for label, est in fitted.items():
+        id_s, ood_s = est.score_samples(X_test), est.score_samples(X_ood)
+        labels = np.r_[np.ones(id_s.size), np.zeros(ood_s.size)]
+        fpr, tpr, _ = roc_curve(labels, np.r_[id_s, ood_s])
+        ax.plot(fpr, tpr, label=f"{label}: AUROC {ood_auroc(id_s, ood_s):.3f}, "
+                f"FPR95 {fpr_at_tpr(id_s, ood_s):.3f}")
+    ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+    ax.set(title="Every detector, same split",
+           xlabel="FPR: fraction of OOD rows accepted",
+           ylabel="TPR: fraction of ID rows accepted")
+    ax.legend(fontsize=7, loc="lower right")

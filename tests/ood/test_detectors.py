@@ -255,3 +255,21 @@ def test_wdisc_score_components_from_its_fitted_projections(d, n_classes):
     np.testing.assert_allclose(resid, expected_resid, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(det.score_samples(X_test), disc + 2.5 * resid,
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", ["MahalanobisOOD", "WDiscOOD", "KNNOOD", "ResidualOOD",
+                                  "ViM", "RobustMahalanobis", "LayerEnsembleOOD"])
+def test_set_threshold_keeps_the_requested_fraction_on_every_detector(make):
+    from sklearn_lowdim import ood
+
+    X, y = classes_data(n_per_class=100, seed=12)
+    kwargs = {"layers": [3, 5]} if make == "LayerEnsembleOOD" else {}
+    detector = getattr(ood, make)(**kwargs).fit(X, y)
+    X_val = classes_data(n_per_class=100, seed=13)[0]
+    scores = detector.score_samples(X_val)
+    for tpr in (0.5, 0.9, 1.0):
+        detector.set_threshold(X_val, tpr=tpr)
+        # numpy's 'lower' quantile: the order statistic at floor((1 - tpr)(n - 1))
+        expected = np.sort(scores)[int(np.floor((1 - tpr) * (scores.size - 1)))]
+        assert detector.offset_ == expected
+        assert np.mean(detector.predict(X_val) == 1) >= tpr
