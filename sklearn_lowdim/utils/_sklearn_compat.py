@@ -67,4 +67,7 @@ __all__ = [
     "_safe_set_output",
     "_fit_context",
     "validate_params",
+    "check_same_namespace",
+    "move_to",
+    "move_estimator_to",
 ]

@@ -10,6 +10,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.base import BaseEstimator
 
 from sklearn_lowdim.utils import _sklearn_compat as compat
@@ -102,7 +103,53 @@ def _routing():
         compat._raise_for_params({"a": 1}, BaseEstimator(), "fit")
 
 
+def _move_to():
+    xp = pytest.importorskip("array_api_strict")
+    moved = compat.move_to(np.arange(3.0), xp=xp, device=xp.Device("device1"))
+    assert xp.__name__ in type(moved).__module__
+    back = compat.move_to(moved, xp=xp, device=xp.Device("CPU_DEVICE"))
+    np.testing.assert_array_equal(np.asarray(back), np.arange(3.0))
+
+
+def _device_fit(xp):
+    from sklearn_lowdim.ood import MahalanobisOOD
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    dev = xp.Device("device1")
+    with sklearn.config_context(array_api_dispatch=True):
+        fitted = MahalanobisOOD().fit(xp.asarray(X, device=dev))
+    return X, fitted
+
+
+def _check_same_namespace():
+    xp = pytest.importorskip("array_api_strict")
+    X, fitted = _device_fit(xp)
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match="namespace|device"):
+            compat.check_same_namespace(X, fitted, attribute="location_",
+                                        method="score_samples")
+
+
+def _move_estimator_to():
+    if compat.move_estimator_to is None:  # scikit-learn < 1.9 has no such helper
+        return
+    xp = pytest.importorskip("array_api_strict")
+    X, fitted = _device_fit(xp)
+    with sklearn.config_context(array_api_dispatch=True):
+        on_host = compat.move_estimator_to(fitted, np, None)
+        scores = on_host.score_samples(X)
+    with sklearn.config_context(array_api_dispatch=True):
+        expected = fitted.score_samples(xp.asarray(X, device=xp.Device("device1")))
+    np.testing.assert_allclose(
+        scores, np.asarray(xp.asarray(expected, device=xp.Device("CPU_DEVICE"))),
+        rtol=1e-10)
+
+
 USES = {
+    "check_same_namespace": _check_same_namespace,
+    "move_to": _move_to,
+    "move_estimator_to": _move_estimator_to,
     "HasMethods": _has_methods,
     "Interval": _interval,
     "StrOptions": _str_options,
@@ -119,5 +166,7 @@ USES = {
 
 @pytest.mark.parametrize("name", sorted(compat.__all__))
 def test_name_is_usable(name):
-    assert callable(getattr(compat, name))
+    # move_estimator_to is None on releases without it (documented fallback)
+    assert callable(getattr(compat, name)) or (
+        name == "move_estimator_to" and compat.move_estimator_to is None)
     USES[name]()
