@@ -28,6 +28,7 @@ whole fails at once here, and its row says so instead of exhausting memory.
 """
 
 import argparse
+import logging
 import threading
 import time
 import warnings
@@ -153,6 +154,7 @@ def main(argv=None):
     parser.add_argument("--size", choices=SIZES, default="small")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # key-reuse chatter
     from distributed import Client, LocalCluster
 
     n, d, rows, limit, n_slice = SIZES[args.size]
