@@ -156,7 +156,7 @@ def _lse_partials(sq_dist, log_w, bandwidths, kernel, xp):
     """
     tops, sums = [], []
     for h in bandwidths:
-        log_k = kernel.log_value(sq_dist / h**2, xp)
+        log_k = kernel.log_value(sq_dist / float(h) ** 2, xp)
         for power in (1.0, 2.0):
             top, total = _log_sum_exp(log_w[None, :] + power * log_k, xp)
             tops.append(top)

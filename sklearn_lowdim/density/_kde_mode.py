@@ -355,7 +355,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         with numba_threads(self.n_jobs), Progress(2, self.verbose, "KDEMode") as bar:
             candidates, log_sums, n_iter = self._search(points, sample_weight,
                                                         starts, rng)
-            bar.update(message=f"{len(candidates)} candidate(s), {self.method_}")
+            bar.update(message=f"{candidates.shape[0]} candidate(s), {self.method_}")
             if self.polish and self.polish_iter > 0 and log_sums is None:
                 candidates, log_sums, n_polish = mean_shift(
                     candidates, points, sample_weight, self._kernel, self._h,
@@ -451,9 +451,8 @@ class KDEMode(DocLinkMixin, BaseEstimator):
 
     def _log_normalizer(self):
         total = float(get_namespace(self._sample_weight)[0].sum(self._sample_weight))
-        return np.log(total) + self._kernel.log_normalizer(
-            self.n_features_in_, self.bandwidth_
-        )
+        return float(np.log(total) + self._kernel.log_normalizer(
+            self.n_features_in_, self.bandwidth_))
 
     def score_samples(self, X):
         """Normalised log density of the KDE at each row of ``X``.

@@ -214,8 +214,8 @@ def mean_shift(starts, points, sample_weight, kernel, bandwidth, *, max_iter, to
         moved = xp.sqrt(xp.sum((shifted - positions) ** 2, axis=1))
         moving = moved > tol * bandwidth
         done_index.append(index[~moving])
-        done_positions.append(shifted[~moving, ...])
-        positions, index = shifted[moving, ...], index[moving]
+        done_positions.append(shifted[~moving])
+        positions, index = shifted[moving], index[moving]
         if positions.shape[0] == 0:
             break
     done_index.append(index)
