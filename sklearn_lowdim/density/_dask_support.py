@@ -11,7 +11,7 @@ states pairwise, so only ``n_queries x n_features`` numbers ever travel.
 
 import numpy as np
 
-__all__ = ["dask_partials", "reduce_rows", "row_slices"]
+__all__ = ["lazy_log_sums", "reduce_rows", "row_slices"]
 
 
 def row_slices(X):
@@ -45,62 +45,22 @@ def reduce_rows(fn, merge, arrays, sample_weight, *args):
     return dask.delayed(_merge_tree)(parts, merge).compute()
 
 
-def _block_partials(points, values, sample_weight, queries, kernel, bandwidth,
-                    fused, shift):
-    from ._mean_shift import kernel_partials
-
-    points = np.asarray(points, dtype=np.float64)
-    if not shift:
-        values = np.zeros((points.shape[0], 0))
-    return kernel_partials(queries, points, sample_weight, kernel, bandwidth,
-                           values=None if values is None else np.asarray(values),
-                           fused=fused)
-
-
-def _merge_two(a, b):
-    from ._mean_shift import merge_partials
-
-    return merge_partials(a, b)
-
-
-def dask_partials(queries, points, sample_weight, kernel, bandwidth, *,
-                  values=None, fused=None, shift=True):
-    """:class:`~._mean_shift.Partial` sums of the queries over a dask ``points``.
-
-    One pass over ``points`` (and ``values``, the unsketched points when
-    lifting, read in the same pass).
-    """
-    queries = np.asarray(queries, dtype=np.float64)
-    if values is None or not shift:
-        return reduce_rows(
-            lambda p, w, *a: _block_partials(p, None, w, *a), _merge_two, [points],
-            sample_weight, queries, kernel, bandwidth, fused, shift)
-    return reduce_rows(_block_partials, _merge_two, [points, values],
-                       sample_weight, queries, kernel, bandwidth, fused, shift)
-
-
-def lazy_log_sums(queries, points, sample_weight, kernel, bandwidth):
+def lazy_log_sums(block_log_sums, queries, points, sample_weight):
     """Lazy ``log sum_i w_i kappa(t_i)`` of a dask ``queries`` over ``points``.
 
-    ``points`` in memory: one task per query block. ``points`` a dask array: one
-    task per (query block, point block) pair, merged by ``logaddexp`` over the
-    point blocks; the result has the chunks of ``queries``' rows.
+    ``block_log_sums(q, p, w)`` computes it for in-memory blocks. ``points``
+    in memory: one task per query block. ``points`` a dask array: one task per
+    (query block, point block) pair, merged by ``logaddexp`` over the point
+    blocks; the result has the chunks of ``queries``' rows.
     """
     import dask.array as da
 
-    from ._mean_shift import log_kernel_sums
-
-    def block(q, p, w):
-        return log_kernel_sums(np.asarray(q, dtype=np.float64),
-                               np.asarray(p, dtype=np.float64), w, kernel,
-                               bandwidth)
-
     queries = queries.rechunk({1: -1})
     if not hasattr(points, "chunks"):
-        return queries.map_blocks(block, points, sample_weight, drop_axis=1,
-                                  dtype=np.float64)
-    parts = [da.blockwise(block, "i", queries, "ij", points.blocks[k], "kj",
-                          sample_weight[rows], None, dtype=np.float64,
+        return queries.map_blocks(block_log_sums, points, sample_weight,
+                                  drop_axis=1, dtype=np.float64)
+    parts = [da.blockwise(block_log_sums, "i", queries, "ij", points.blocks[k],
+                          "kj", sample_weight[rows], None, dtype=np.float64,
                           concatenate=True)
              for k, rows in enumerate(row_slices(points))]
     return _merge_tree(parts, da.logaddexp)

@@ -477,12 +477,17 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         check_is_fitted(self)
         queries = self._from_data_units(X)
         if is_dask_array(queries):
-            return lazy_log_sums(queries, self._points, self._sample_weight,
-                                 self._kernel, self._h) - self._log_normalizer()
+            return lazy_log_sums(self._block_log_sums, queries, self._points,
+                                 self._sample_weight) - self._log_normalizer()
         with numba_threads(self.n_jobs):
             log_sums = log_kernel_sums(queries, self._points, self._sample_weight,
                                        self._kernel, self._h)
         return log_sums - self._log_normalizer()
+
+    def _block_log_sums(self, queries, points, sample_weight):
+        return log_kernel_sums(np.asarray(queries, dtype=np.float64),
+                               np.asarray(points, dtype=np.float64), sample_weight,
+                               self._kernel, self._h)
 
     def score(self, X, y=None):
         """Total log density of ``X`` under the KDE.

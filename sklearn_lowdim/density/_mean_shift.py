@@ -171,14 +171,41 @@ def step(queries, points, sample_weight, kernel, bandwidth, fused=None, *,
         values = None if is_dask_array(points) else xp.zeros(
             (points.shape[0], 0), dtype=queries.dtype, device=device(queries))
     if is_dask_array(points):
-        from ._dask_support import dask_partials
-
         partial = dask_partials(queries, points, sample_weight, kernel, bandwidth,
                                 values=values, fused=fused, shift=shift)
     else:
         partial = kernel_partials(queries, points, sample_weight, kernel,
                                   bandwidth, values=values, fused=fused)
     return finish_step(queries, partial)
+
+
+def _block_partials(points, values, sample_weight, queries, kernel, bandwidth,
+                    fused, shift):
+    points = np.asarray(points, dtype=np.float64)
+    if not shift:
+        values = np.zeros((points.shape[0], 0))
+    return kernel_partials(queries, points, sample_weight, kernel, bandwidth,
+                           values=None if values is None else np.asarray(values),
+                           fused=fused)
+
+
+def dask_partials(queries, points, sample_weight, kernel, bandwidth, *,
+                  values=None, fused=None, shift=True):
+    """:class:`Partial` sums of the queries over a dask ``points``.
+
+    One pass over ``points`` (and ``values``, the unsketched points when
+    lifting, read in the same pass): each block reduced on the workers,
+    the partials merged pairwise.
+    """
+    from ._dask_support import reduce_rows
+
+    queries = np.asarray(queries, dtype=np.float64)
+    if values is None or not shift:
+        return reduce_rows(
+            lambda p, w, *a: _block_partials(p, None, w, *a), merge_partials,
+            [points], sample_weight, queries, kernel, bandwidth, fused, shift)
+    return reduce_rows(_block_partials, merge_partials, [points, values],
+                       sample_weight, queries, kernel, bandwidth, fused, shift)
 
 
 def blocked_step(queries, points, sample_weight, kernel, bandwidth):
