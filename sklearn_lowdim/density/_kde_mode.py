@@ -31,7 +31,7 @@ from ._bandwidth import (
 from ._dask_support import lazy_log_sums
 from ._inputs import check_lazy_rows, validate_fit_data
 from ._kernel_functions import KERNELS, make_kernel
-from ._mean_shift import log_kernel_sums, mean_shift, step
+from ._mean_shift import lazy_mean_shift, log_kernel_sums, mean_shift, step
 from ._sampling import kernel_offsets, weighted_rows
 from ._search import (
     choose_method,
@@ -205,10 +205,10 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     ends, one for the lifting and one for ``effective_sample_size_``. The
     sketch's search reads the ``n x sketch_dim`` sketch, made in one pass and
     persisted, not ``X``; the start rows are gathered. ``score_samples`` of a
-    dask ``X`` is lazy with its row chunks; ``predict`` of a dask ``X`` is lazy
-    after an in-memory fit. ``method='bruteforce'``, and ``labels_`` and
-    ``predict`` of a dask ``X`` after a dask fit, would hold every row as a
-    start and raise.
+    dask ``X`` is lazy with its row chunks, and so are ``predict`` of a dask
+    ``X`` and ``labels_`` of a dask fit (``max_iter`` passes over the training
+    rows, block pair by block pair). ``method='bruteforce'`` would hold every
+    row as a start and raises.
 
     **Array API.** Under ``sklearn.config_context(array_api_dispatch=True)``
     an ``X`` of another namespace (CuPy, PyTorch) is fitted on its device in
@@ -522,9 +522,10 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         ----------
         X : array-like or dask array of shape (n_samples, n_features)
             Rows to assign; not modified. A dask ``X`` gives lazy labels with
-            its row chunks when the fit was in memory; after a fit on a dask
-            array, ``X`` must be in memory (each step is a pass over the
-            training rows).
+            its row chunks: one task per block after an in-memory fit; after a
+            fit on a dask array, each of the ``max_iter`` mean-shift steps is
+            one task per (query block, training block) pair, ``max_iter``
+            passes over the training rows.
 
         Returns
         -------
@@ -535,10 +536,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         queries = self._from_data_units(X)
         if is_dask_array(queries):
             if is_dask_array(self._points):
-                raise ValueError(
-                    "predict of a dask X after a fit on a dask array would run "
-                    "mean shift from every row against every row; pass X in "
-                    "memory (for example X[:k].compute()) or fit in memory.")
+                return self._lazy_assign(queries)
             return queries.map_blocks(self._assign, drop_axis=1, dtype=np.intp)
         return self._assign(queries)
 
@@ -547,6 +545,15 @@ class KDEMode(DocLinkMixin, BaseEstimator):
             ends, _, _ = mean_shift(queries, self._points, self._sample_weight,
                                     self._kernel, self._h, max_iter=self.max_iter,
                                     tol=self.tol)
+        return self._nearest_mode(ends)
+
+    def _lazy_assign(self, queries):
+        ends = lazy_mean_shift(queries, self._points, self._sample_weight,
+                               self._kernel, self._h, max_iter=self.max_iter,
+                               tol=self.tol)
+        return ends.map_blocks(self._nearest_mode, drop_axis=1, dtype=np.intp)
+
+    def _nearest_mode(self, ends):
         xp, _ = get_namespace(ends)
         gaps = xp.sum((ends[:, None, :] - self._modes[None, :, :]) ** 2, axis=2)
         return xp.argmin(gaps, axis=1)
@@ -556,11 +563,9 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         """``predict`` of the training rows, computed on first access and cached."""
         check_is_fitted(self)
         if self._labels is None:
-            if is_dask_array(self._points):
-                raise AttributeError(
-                    "labels_ of a fit on a dask array would run mean shift from "
-                    "every row against every row; call predict on rows in memory.")
-            self._labels = self._assign(self._points)
+            self._labels = (self._lazy_assign(self._points)
+                            if is_dask_array(self._points)
+                            else self._assign(self._points))
         return self._labels
 
     def sample(self, n_samples=1, random_state=None):

@@ -257,3 +257,74 @@ def mean_shift(starts, points, sample_weight, kernel, bandwidth, *, max_iter, to
 def log_kernel_sums(queries, points, sample_weight, kernel, bandwidth):
     """``log sum_i w_i kappa(||q - p_i||^2 / h^2)`` for every query."""
     return step(queries, points, sample_weight, kernel, bandwidth, shift=False)[1]
+
+
+def _packed_block(queries, moving, points, sample_weight, kernel, bandwidth):
+    """Partials of the moving queries over one block, packed in one array.
+
+    Columns: top, kernel sum, weight sum, numerator; rows that have stopped
+    get an empty state (they are not moved again).
+    """
+    queries = np.asarray(queries, dtype=np.float64)
+    packed = np.zeros((queries.shape[0], 3 + queries.shape[1]))
+    packed[:, 0] = -np.inf
+    rows = np.flatnonzero(moving)
+    if rows.size:
+        part = kernel_partials(queries[rows], np.asarray(points, dtype=np.float64),
+                               sample_weight, kernel, bandwidth)
+        packed[rows, 0], packed[rows, 1], packed[rows, 2] = part[:3]
+        packed[rows, 3:] = part.numerator
+    return packed
+
+
+def _merge_packed(a, b):
+    merged = merge_partials(Partial(a[:, 0], a[:, 1], a[:, 2], a[:, 3:]),
+                            Partial(b[:, 0], b[:, 1], b[:, 2], b[:, 3:]))
+    return np.column_stack([merged.top, merged.kernel_sum, merged.weight_sum,
+                            merged.numerator])
+
+
+def _advance(queries, moving, packed, threshold):
+    """One step of the moving rows: new positions and which still move."""
+    part = Partial(packed[:, 0], packed[:, 1], packed[:, 2], packed[:, 3:])
+    shifted, _ = finish_step(queries, part)
+    shifted = np.where(moving[:, None], shifted, queries)
+    moved = np.sqrt(((shifted - queries) ** 2).sum(axis=1))
+    return np.column_stack([shifted, moving & (moved > threshold)])
+
+
+def lazy_mean_shift(queries, points, sample_weight, kernel, bandwidth, *, max_iter,
+                    tol):
+    """Where mean shift from every row of a dask ``queries`` stops (lazy).
+
+    ``points`` is a row-chunked dask array. Each of the ``max_iter`` steps is
+    one task per (query block, point block) pair on the rows still moving,
+    merged per query block: ``max_iter`` passes over ``points``, never more
+    than a query block and a point block in one task. A row stops as in
+    :func:`mean_shift` (the same positions), the others run on.
+    """
+    import dask.array as da
+
+    from ._dask_support import _merge_tree, row_slices
+
+    queries = queries.rechunk({1: -1})
+    d = queries.shape[1]
+    moving = da.ones(queries.shape[0], dtype=bool, chunks=(queries.chunks[0],))
+    for _ in range(max_iter):
+        parts = [da.blockwise(_packed_block, "ia", queries, "ij", moving, "i",
+                              points.blocks[k], "kl", sample_weight[rows], None,
+                              kernel, None, bandwidth, None, dtype=np.float64,
+                              new_axes={"a": 3 + d}, concatenate=True)
+                 for k, rows in enumerate(row_slices(points))]
+        state = da.blockwise(_advance, "ib", queries, "ij", moving, "i",
+                             _merge_tree(parts, _pair), "ia", tol * bandwidth, None,
+                             dtype=np.float64, new_axes={"b": d + 1},
+                             concatenate=True)
+        queries, moving = state[:, :d], state[:, d] > 0
+    return queries
+
+
+def _pair(a, b):
+    import dask.array as da
+
+    return da.map_blocks(_merge_packed, a, b, dtype=np.float64)

@@ -44,7 +44,7 @@ def test_device_fit_matches_numpy(namespace, dtype, params):
     # decision then moves a mode by far less than the tolerance.
     # float32 rounding keeps steps above 1e-7 h: the default tol there.
     options = {"random_state": 0, "tol": 1e-7 if dtype == "float64" else 1e-5,
-               "max_iter": 150, "polish_iter": 150, **params}
+               "max_iter": 100, "polish_iter": 100, **params}
     ref = KDEMode(**options).fit(X.astype(dtype), sample_weight=w)
     xp, (Xd, wd, Qd) = to_namespace(namespace, dtype, X, w, queries)
     with sklearn.config_context(array_api_dispatch=True):

@@ -32,6 +32,22 @@ def _assert_same_fit(lazy, eager):
 
 
 @pytest.mark.filterwarnings("ignore:The KDE at the mode")
+def test_lazy_labels_of_a_dask_fit(unmaterialisable):
+    # Two far clusters: labels_ must split them as the in-memory fit does.
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.normal(0, 1, (60, 8)), rng.normal(0, 1, (30, 8)) + 9])
+    options = {"bandwidth": 1.5, "n_modes": 2, "random_state": 0, "max_iter": 25}
+    eager = KDEMode(**options).fit(X)
+    lazy = KDEMode(**options).fit(unmaterialisable(X, 30))
+    labels = lazy.labels_
+    assert labels.chunks == ((30, 30, 30),)
+    labels = labels.compute()
+    np.testing.assert_array_equal(labels, eager.labels_)
+    assert len(set(labels[:60])) == 1 and len(set(labels[60:])) == 1
+    assert labels[0] != labels[-1]
+
+
+@pytest.mark.filterwarnings("ignore:The KDE at the mode")
 @pytest.mark.parametrize("params", [
     {"method": "sketch", "n_modes": 2},
     {"method": "random_starts", "kernel": "logistic"},
@@ -79,19 +95,20 @@ def test_lazy_scores_and_predict(unmaterialisable):
     assert labels.chunks == ((20, 20, 18),)
     np.testing.assert_array_equal(labels.compute(), eager.predict(queries))
     np.testing.assert_array_equal(lazy.predict(queries), eager.predict(queries))
+    # Lazy mean shift of a dask X over a dask fit: max_iter passes, kept short.
+    lazy.set_params(max_iter=40)
+    lazy_labels = lazy.predict(dask_queries)
+    assert lazy_labels.chunks == ((20, 20, 18),)
+    np.testing.assert_array_equal(lazy_labels.compute(), eager.predict(queries))
     np.testing.assert_allclose(lazy.sample(5, random_state=0),
                                eager.sample(5, random_state=0), rtol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:The KDE at the mode")
 def test_dask_refusals_name_the_fix(unmaterialisable):
     X, _, h = _data(200, 10)
     with pytest.raises(ValueError, match="method='sketch' or 'random_starts'"):
         KDEMode(bandwidth=h, method="bruteforce").fit(unmaterialisable(X, 50))
-    est = KDEMode(bandwidth=h, random_state=0).fit(unmaterialisable(X, 50))
-    with pytest.raises(ValueError, match="pass X in memory"):
-        est.predict(unmaterialisable(X, 50))
-    with pytest.raises(AttributeError, match="call predict on rows in memory"):
-        est.labels_
     bad = X.copy()
     bad[3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
