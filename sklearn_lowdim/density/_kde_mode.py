@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -31,7 +32,13 @@ from ._bandwidth import (
 from ._dask_support import lazy_log_sums
 from ._inputs import check_lazy_rows, validate_fit_data
 from ._kernel_functions import KERNELS, make_kernel
-from ._mean_shift import lazy_mean_shift, log_kernel_sums, mean_shift, step
+from ._mean_shift import (
+    block_log_sums,
+    lazy_mean_shift,
+    log_kernel_sums,
+    mean_shift,
+    step,
+)
 from ._sampling import kernel_offsets, weighted_rows
 from ._search import (
     choose_method,
@@ -39,6 +46,7 @@ from ._search import (
     distinct_best,
     n_random_starts,
     run_search,
+    take_index,
     take_rows,
 )
 
@@ -379,16 +387,6 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         """Candidate modes, their log sums (``None`` if to be polished), steps."""
         return run_search(self, points, sample_weight, starts, rng)
 
-    @staticmethod
-    def _take(array, index):
-        xp, _ = get_namespace(array)
-        return xp.take(array, xp.asarray(index, device=device(array)), axis=0)
-
-    def _n_candidates(self):
-        # A few more candidates than modes asked for: a near-tie in the sketched
-        # space is resolved by the exact density after polishing.
-        return 2 * self.n_modes + 2
-
     def _lift(self, sketched_modes, sketched, points, sample_weight):
         """One mean-shift step in the original space with sketched-space weights.
 
@@ -405,11 +403,11 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     def _set_modes(self, candidates, log_sums, dtype):
         keep = self._distinct_best(candidates, log_sums, self.n_modes)
         log_norm = self._log_normalizer()
-        self._modes = self._take(candidates, keep)
+        self._modes = take_index(candidates, keep)
         xp, _ = get_namespace(self._modes)
         self.modes_ = xp.astype(self._to_data_units(self._modes), dtype)
         self.cluster_centers_ = xp.asarray(self.modes_, copy=True)
-        self.modes_log_density_ = self._take(log_sums, keep) - log_norm
+        self.modes_log_density_ = take_index(log_sums, keep) - log_norm
         self.mode_ = self.modes_[0, ...]
         self.mode_log_density_ = float(self.modes_log_density_[0])
         with np.errstate(over="ignore"):
@@ -477,17 +475,13 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         check_is_fitted(self)
         queries = self._from_data_units(X)
         if is_dask_array(queries):
-            return lazy_log_sums(self._block_log_sums, queries, self._points,
+            block = partial(block_log_sums, kernel=self._kernel, bandwidth=self._h)
+            return lazy_log_sums(block, queries, self._points,
                                  self._sample_weight) - self._log_normalizer()
         with numba_threads(self.n_jobs):
             log_sums = log_kernel_sums(queries, self._points, self._sample_weight,
                                        self._kernel, self._h)
         return log_sums - self._log_normalizer()
-
-    def _block_log_sums(self, queries, points, sample_weight):
-        return log_kernel_sums(np.asarray(queries, dtype=np.float64),
-                               np.asarray(points, dtype=np.float64), sample_weight,
-                               self._kernel, self._h)
 
     def score(self, X, y=None):
         """Total log density of ``X`` under the KDE.

@@ -254,6 +254,13 @@ def mean_shift(starts, points, sample_weight, kernel, bandwidth, *, max_iter, to
     return positions, log_sums, n_iter
 
 
+def block_log_sums(queries, points, sample_weight, *, kernel, bandwidth):
+    """:func:`log_kernel_sums` of in-memory blocks (of dask arrays), in float64."""
+    return log_kernel_sums(np.asarray(queries, dtype=np.float64),
+                           np.asarray(points, dtype=np.float64), sample_weight,
+                           kernel, bandwidth)
+
+
 def log_kernel_sums(queries, points, sample_weight, kernel, bandwidth):
     """``log sum_i w_i kappa(||q - p_i||^2 / h^2)`` for every query."""
     return step(queries, points, sample_weight, kernel, bandwidth, shift=False)[1]

@@ -13,7 +13,8 @@ from ._kernel_functions import BOX
 from ._mean_shift import log_kernel_sums, mean_shift
 
 __all__ = ["choose_method", "choose_starts", "distinct_best", "n_random_starts",
-           "run_search", "screened_mean_shift", "sketch_points", "take_rows"]
+           "run_search", "screened_mean_shift", "sketch_points", "take_index",
+           "take_rows"]
 
 # The guarantee asked for is met with this probability.
 CONFIDENCE = 0.95
@@ -138,6 +139,12 @@ def choose_starts(sample_weight, method, n_starts, n_random, rng):
     return xp.take(eligible, xp.asarray(picked, device=device(eligible)))
 
 
+def take_index(array, index):
+    """``array[index]`` along the first axis, for host or device indices."""
+    xp, _ = get_namespace(array)
+    return xp.take(array, xp.asarray(index, device=device(array)), axis=0)
+
+
 def take_rows(points, index):
     """``points[index]`` in memory, or the rows gathered from a dask array."""
     if is_dask_array(points):
@@ -199,7 +206,9 @@ def run_search(est, points, sample_weight, starts, rng):
     kernel, h = est._kernel, est._h
     options = {"max_iter": est.max_iter, "tol": est.tol}
     n_keep = sketch_starts(starts.shape[0], 0, est.n_modes)[1]
-    n_candidates = est._n_candidates()
+    # A few more candidates than modes asked for: a near-tie in the sketched
+    # space is resolved by the exact density after polishing.
+    n_candidates = 2 * est.n_modes + 2
     if est.method_ != "sketch" or est.sketch_dim >= n_features:
         est.sketch_dim_ = n_features
         if est.method_ == "sketch":
@@ -211,7 +220,7 @@ def run_search(est, points, sample_weight, starts, rng):
                 take_rows(points, starts), points, sample_weight, kernel, h,
                 **options)
         keep = est._distinct_best(found, log_sums, n_candidates)
-        return est._take(found, keep), est._take(log_sums, keep), n_iter
+        return take_index(found, keep), take_index(log_sums, keep), n_iter
     est.sketch_dim_ = est.sketch_dim
     sketch = make_sketch(est.sketch, n_features, est.sketch_dim, rng)
     sketched = sketch_points(sketch, points)
@@ -222,5 +231,5 @@ def run_search(est, points, sample_weight, starts, rng):
         take_rows(sketched, starts), sketched, sample_weight, kernel, h,
         n_keep=n_keep, rng=rng, **options)
     keep = est._distinct_best(found, log_sums, n_candidates)
-    lifted = est._lift(est._take(found, keep), sketched, points, sample_weight)
+    lifted = est._lift(take_index(found, keep), sketched, points, sample_weight)
     return lifted, None, n_iter
