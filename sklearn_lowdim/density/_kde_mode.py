@@ -4,40 +4,56 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..sketching import SKETCH_KINDS, make_sketch
-from ..utils import Progress, check_sample_weight_values, numba_threads
-from ..utils._doc_link import DocLinkMixin
-from ..utils._sklearn_compat import (
-    Interval,
-    StrOptions,
-    _check_sample_weight,
-    _fit_context,
+from ..sketching import SKETCH_KINDS
+from ..utils import (
+    Progress,
+    device,
+    get_namespace,
+    is_dask_array,
+    numba_threads,
 )
-from ._bandwidth import check_bandwidth, select_bandwidth, standardise
+from ..utils._doc_link import DocLinkMixin
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ._bandwidth import (
+    check_bandwidth,
+    effective_sample_size,
+    select_bandwidth,
+    standardise,
+    to_points,
+)
+from ._dask_support import lazy_log_sums
+from ._inputs import check_lazy_rows, validate_fit_data
 from ._kernel_functions import KERNELS, make_kernel
-from ._mean_shift import log_kernel_sums, mean_shift
-from ._sampling import kernel_offsets
+from ._mean_shift import (
+    block_log_sums,
+    lazy_mean_shift,
+    log_kernel_sums,
+    mean_shift,
+    step,
+)
+from ._sampling import kernel_offsets, weighted_rows
 from ._search import (
     choose_method,
+    choose_starts,
+    distinct_best,
     n_random_starts,
-    screened_mean_shift,
-    sketch_starts,
+    run_search,
+    take_index,
+    take_rows,
 )
 
 __all__ = ["KDEMode"]
 
 # Below this effective number of points the KDE at the mode is a few points.
 MIN_EFFECTIVE_SAMPLE_SIZE = 10
-# Convergence tolerance (in bandwidths) of the search in the sketch.
-SKETCH_TOL = 1e-3
 
 
 class KDEMode(DocLinkMixin, BaseEstimator):
@@ -188,6 +204,29 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     centred and, when their spread leaves ``[2**-64, 2**64]``, divided by a
     power of two, so magnitudes from 1e-300 to 1e300 give the same answer.
 
+    **Dask.** A dask ``X`` chunked by rows is never computed whole: ``fit``
+    reads it in block passes, each block reduced to per-query sums on the
+    workers: one pass for the centre and spread, one for the variance (rule
+    bandwidths), one for 'auto''s effective-size check plus one per 4
+    doublings or 4 bisection steps when it raises the bandwidth, one pass per
+    mean-shift step (random starts; the polish), one for the densities at the
+    ends, one for the lifting and one for ``effective_sample_size_``. The
+    sketch's search reads the ``n x sketch_dim`` sketch, made in one pass and
+    persisted, not ``X``; the start rows are gathered. ``score_samples`` of a
+    dask ``X`` is lazy with its row chunks, and so are ``predict`` of a dask
+    ``X`` and ``labels_`` of a dask fit (``max_iter`` passes over the training
+    rows, block pair by block pair). ``method='bruteforce'`` would hold every
+    row as a start and raises.
+
+    **Array API.** Under ``sklearn.config_context(array_api_dispatch=True)``
+    an ``X`` of another namespace (CuPy, PyTorch) is fitted on its device in
+    its float dtype: the standardisation, the bandwidth, the sketch (one GEMM
+    with the dense sketch matrix), every mean-shift step, the lifting, the
+    polish and ``score_samples`` run there (NumPy keeps its Numba kernels,
+    the NumPy branch of the same functions); fitted arrays live on the device.
+    Only scalars and the random draws (start positions, sketch matrix) cross
+    to and from the host.
+
     References
     ----------
     Jasper C. H. Lee, Jerry Li, Christopher Musco, Jeff M. Phillips and Wai Ming
@@ -276,8 +315,11 @@ class KDEMode(DocLinkMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; not modified.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Training data; not modified. A dask array chunked by rows is never
+            computed whole (see Notes for the passes over it); an array of
+            another namespace under ``array_api_dispatch=True`` stays on its
+            device.
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -288,9 +330,7 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         self : KDEMode
             The fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        check_sample_weight_values(sample_weight)
+        X, sample_weight = validate_fit_data(self, X, sample_weight)
         if self.kernel == "box" and self.method == "sketch":
             raise ValueError(
                 "kernel='box' needs method='bruteforce' or 'random_starts': finding "
@@ -306,17 +346,24 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         self.bandwidth_ = float(self._h * self._scale)
         self._points, self._sample_weight = points, sample_weight
         self._labels = None
-        eligible = np.flatnonzero(sample_weight > 0)
         n_random = (n_random_starts(self.min_mode_fraction)
                     if self.n_starts == "auto" else self.n_starts)
-        self.method_ = choose_method(self.method, self._kernel, eligible.size,
+        xp, _ = get_namespace(sample_weight)
+        n_eligible = int(xp.sum(xp.astype(sample_weight > 0, xp.int64)))
+        self.method_ = choose_method(self.method, self._kernel, n_eligible,
                                      X.shape[1], self.sketch_dim, n_random)
-        starts = self._choose_starts(eligible, n_random, rng)
+        if self.method_ == "bruteforce" and is_dask_array(X):
+            raise ValueError(
+                "method='bruteforce' starts mean shift from every row, which would "
+                "hold all of X in memory; on a dask array use method='sketch' or "
+                "'random_starts' (or 'auto').")
+        starts = choose_starts(sample_weight, self.method_, self.n_starts, n_random,
+                               rng)
 
         with numba_threads(self.n_jobs), Progress(2, self.verbose, "KDEMode") as bar:
             candidates, log_sums, n_iter = self._search(points, sample_weight,
                                                         starts, rng)
-            bar.update(message=f"{len(candidates)} candidate(s), {self.method_}")
+            bar.update(message=f"{candidates.shape[0]} candidate(s), {self.method_}")
             if self.polish and self.polish_iter > 0 and log_sums is None:
                 candidates, log_sums, n_polish = mean_shift(
                     candidates, points, sample_weight, self._kernel, self._h,
@@ -336,85 +383,32 @@ class KDEMode(DocLinkMixin, BaseEstimator):
             return select_bandwidth(self.bandwidth, points, sample_weight)
         return check_bandwidth(self.bandwidth, self._spread) / self._scale
 
-    def _choose_starts(self, eligible, n_random, rng):
-        if self.method_ == "bruteforce" and self.n_starts == "auto":
-            return eligible
-        n_starts = n_random
-        if self.method_ == "sketch" and self.n_starts == "auto":
-            n_starts = sketch_starts(eligible.size, n_random)[0]
-        if n_starts >= eligible.size:
-            return eligible
-        return np.sort(rng.choice(eligible, size=n_starts, replace=False))
-
     def _search(self, points, sample_weight, starts, rng):
         """Candidate modes, their log sums (``None`` if to be polished), steps."""
-        n_features = points.shape[1]
-        kernel, h = self._kernel, self._h
-        options = {"max_iter": self.max_iter, "tol": self.tol}
-        n_keep = sketch_starts(len(starts), 0, self.n_modes)[1]
-        if self.method_ != "sketch" or self.sketch_dim >= n_features:
-            self.sketch_dim_ = n_features
-            if self.method_ == "sketch":
-                found, log_sums, n_iter = screened_mean_shift(
-                    points[starts], points, sample_weight, kernel, h,
-                    n_keep=n_keep, rng=rng, **options)
-            else:
-                found, log_sums, n_iter = mean_shift(
-                    points[starts], points, sample_weight, kernel, h, **options)
-            keep = self._distinct_best(found, log_sums, self._n_candidates())
-            return found[keep], log_sums[keep], n_iter
-        self.sketch_dim_ = self.sketch_dim
-        sketch = make_sketch(self.sketch, n_features, self.sketch_dim, rng)
-        sketched = sketch.apply_right(points)
-        # The sketched search only has to reach the right basin: lifting and
-        # polishing make the answer precise.
-        options["tol"] = max(self.tol, SKETCH_TOL)
-        found, log_sums, n_iter = screened_mean_shift(
-            sketched[starts], sketched, sample_weight, kernel, h, n_keep=n_keep,
-            rng=rng, **options)
-        keep = self._distinct_best(found, log_sums, self._n_candidates())
-        return self._lift(found[keep], sketched, points, sample_weight), None, n_iter
-
-    def _n_candidates(self):
-        # A few more candidates than modes asked for: a near-tie in the sketched
-        # space is resolved by the exact density after polishing.
-        return 2 * self.n_modes + 2
+        return run_search(self, points, sample_weight, starts, rng)
 
     def _lift(self, sketched_modes, sketched, points, sample_weight):
-        """One mean-shift step in the original space with sketched-space weights."""
-        diff = sketched_modes[:, None, :] - sketched[None, :, :]
-        t = np.einsum("knm,knm->kn", diff, diff) / self._h**2
-        with np.errstate(divide="ignore"):
-            log_g = (
-                self._kernel.log_value(t)
-                + np.log(self._kernel.weight_ratio(t))
-                + np.log(sample_weight)
-            )
-        weights = np.exp(log_g - log_g.max(axis=1, keepdims=True))
-        return (weights @ points) / weights.sum(axis=1, keepdims=True)
+        """One mean-shift step in the original space with sketched-space weights.
+
+        The weights ``w_i g(t_i)`` come from the distances to the sketched
+        points and average the unsketched ones (one pass over both).
+        """
+        return step(sketched_modes, sketched, sample_weight, self._kernel, self._h,
+                    values=points)[0]
 
     def _distinct_best(self, positions, log_sums, n_keep):
         """Indices of the best positions, at least ``bandwidth / 10`` apart."""
-        order = np.argsort(-log_sums, kind="stable")
-        kept = []
-        for i in order:
-            if len(kept) == n_keep:
-                break
-            if kept:
-                dist = np.sqrt(((positions[kept] - positions[i]) ** 2).sum(axis=1))
-                if dist.min() <= 0.1 * self._h:
-                    continue
-            kept.append(i)
-        return np.asarray(kept)
+        return distinct_best(positions, log_sums, n_keep, 0.1 * self._h)
 
     def _set_modes(self, candidates, log_sums, dtype):
         keep = self._distinct_best(candidates, log_sums, self.n_modes)
         log_norm = self._log_normalizer()
-        self._modes = candidates[keep]
-        self.modes_ = self._to_data_units(self._modes).astype(dtype)
-        self.cluster_centers_ = self.modes_.copy()
-        self.modes_log_density_ = log_sums[keep] - log_norm
-        self.mode_ = self.modes_[0]
+        self._modes = take_index(candidates, keep)
+        xp, _ = get_namespace(self._modes)
+        self.modes_ = xp.astype(self._to_data_units(self._modes), dtype)
+        self.cluster_centers_ = xp.asarray(self.modes_, copy=True)
+        self.modes_log_density_ = take_index(log_sums, keep) - log_norm
+        self.mode_ = self.modes_[0, ...]
         self.mode_log_density_ = float(self.modes_log_density_[0])
         with np.errstate(over="ignore"):
             self.mode_density_ = float(np.exp(self.mode_log_density_))
@@ -423,9 +417,12 @@ class KDEMode(DocLinkMixin, BaseEstimator):
                 f"mode_density_ overflows float64 (log density "
                 f"{self.mode_log_density_:.1f}, data on a tiny scale): use "
                 "mode_log_density_.", UserWarning, stacklevel=3)
-        self.effective_sample_size_ = self._effective_sample_size(candidates[keep[0]])
+        self.effective_sample_size_ = effective_sample_size(
+            self._modes[0:1, ...], self._points, self._sample_weight, self._kernel,
+            self._h)
         # Tiny samples cannot reach 10 effective points at any sensible bandwidth.
-        threshold = min(MIN_EFFECTIVE_SAMPLE_SIZE, 0.5 * self._sample_weight.sum())
+        total = float(get_namespace(self._sample_weight)[0].sum(self._sample_weight))
+        threshold = min(MIN_EFFECTIVE_SAMPLE_SIZE, 0.5 * total)
         if self.effective_sample_size_ < threshold:
             warnings.warn(
                 f"The KDE at the mode is carried by {self.effective_sample_size_:.1f} "
@@ -439,24 +436,21 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         return positions * self._scale + self._center
 
     def _from_data_units(self, X):
+        """Queries in the standardised units (in their namespace; dask: lazy)."""
+        xp, is_array_api = get_namespace(X)
+        if is_dask_array(X) or is_array_api:
+            X = check_lazy_rows(self, X, xp, reset=False)
+            if is_dask_array(X):
+                return X.map_blocks(to_points, self._center, self._scale,
+                                    dtype=np.float64)
+            return to_points(X, self._center, self._scale)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return (X.astype(np.float64) - self._center) / self._scale
+        return to_points(X, self._center, self._scale)
 
     def _log_normalizer(self):
-        total = self._sample_weight.sum()
-        return np.log(total) + self._kernel.log_normalizer(
-            self.n_features_in_, self.bandwidth_
-        )
-
-    def _effective_sample_size(self, centred_mode):
-        t = ((self._points - centred_mode) ** 2).sum(axis=1) / self._h**2
-        # Frequency weights: (sum w k)^2 / sum w k^2, as for repeated rows.
-        log_k = self._kernel.log_value(t)
-        with np.errstate(divide="ignore"):
-            log_w = np.log(self._sample_weight)
-        return float(
-            np.exp(2 * logsumexp(log_w + log_k) - logsumexp(log_w + 2 * log_k))
-        )
+        total = float(get_namespace(self._sample_weight)[0].sum(self._sample_weight))
+        return float(np.log(total) + self._kernel.log_normalizer(
+            self.n_features_in_, self.bandwidth_))
 
     def score_samples(self, X):
         """Normalised log density of the KDE at each row of ``X``.
@@ -466,16 +460,24 @@ class KDEMode(DocLinkMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Query points; not modified.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Query points; not modified. A dask ``X`` gives a lazy result with
+            its row chunks (one task per pair of a query block and a training
+            block when the fit was on a dask array); another namespace stays on
+            its device.
 
         Returns
         -------
-        log_density : ndarray of shape (n_samples,), float64
-            ``log f(x)`` at each row.
+        log_density : ndarray of shape (n_samples,)
+            ``log f(x)`` at each row: float64 for NumPy and dask input, the
+            input's float dtype and namespace otherwise.
         """
         check_is_fitted(self)
         queries = self._from_data_units(X)
+        if is_dask_array(queries):
+            block = partial(block_log_sums, kernel=self._kernel, bandwidth=self._h)
+            return lazy_log_sums(block, queries, self._points,
+                                 self._sample_weight) - self._log_normalizer()
         with numba_threads(self.n_jobs):
             log_sums = log_kernel_sums(queries, self._points, self._sample_weight,
                                        self._kernel, self._h)
@@ -496,7 +498,9 @@ class KDEMode(DocLinkMixin, BaseEstimator):
         log_likelihood : float
             Sum of :meth:`score_samples`.
         """
-        return float(np.sum(self.score_samples(X)))
+        scores = self.score_samples(X)
+        xp, _ = get_namespace(scores)
+        return float(scores.sum() if is_dask_array(scores) else xp.sum(scores))
 
     def predict(self, X):
         """Index in ``modes_`` of the mode each row's mean-shift path ends nearest to.
@@ -510,8 +514,12 @@ class KDEMode(DocLinkMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to assign; not modified.
+        X : array-like or dask array of shape (n_samples, n_features)
+            Rows to assign; not modified. A dask ``X`` gives lazy labels with
+            its row chunks: one task per block after an in-memory fit; after a
+            fit on a dask array, each of the ``max_iter`` mean-shift steps is
+            one task per (query block, training block) pair, ``max_iter``
+            passes over the training rows.
 
         Returns
         -------
@@ -519,22 +527,39 @@ class KDEMode(DocLinkMixin, BaseEstimator):
             Index into ``modes_`` (and ``cluster_centers_``).
         """
         check_is_fitted(self)
-        return self._assign(self._from_data_units(X))
+        queries = self._from_data_units(X)
+        if is_dask_array(queries):
+            if is_dask_array(self._points):
+                return self._lazy_assign(queries)
+            return queries.map_blocks(self._assign, drop_axis=1, dtype=np.intp)
+        return self._assign(queries)
 
     def _assign(self, queries):
         with numba_threads(self.n_jobs):
             ends, _, _ = mean_shift(queries, self._points, self._sample_weight,
                                     self._kernel, self._h, max_iter=self.max_iter,
                                     tol=self.tol)
-        gaps = ((ends[:, None, :] - self._modes[None, :, :]) ** 2).sum(axis=2)
-        return np.argmin(gaps, axis=1)
+        return self._nearest_mode(ends)
+
+    def _lazy_assign(self, queries):
+        ends = lazy_mean_shift(queries, self._points, self._sample_weight,
+                               self._kernel, self._h, max_iter=self.max_iter,
+                               tol=self.tol)
+        return ends.map_blocks(self._nearest_mode, drop_axis=1, dtype=np.intp)
+
+    def _nearest_mode(self, ends):
+        xp, _ = get_namespace(ends)
+        gaps = xp.sum((ends[:, None, :] - self._modes[None, :, :]) ** 2, axis=2)
+        return xp.argmin(gaps, axis=1)
 
     @property
     def labels_(self):
         """``predict`` of the training rows, computed on first access and cached."""
         check_is_fitted(self)
         if self._labels is None:
-            self._labels = self._assign(self._points)
+            self._labels = (self._lazy_assign(self._points)
+                            if is_dask_array(self._points)
+                            else self._assign(self._points))
         return self._labels
 
     def sample(self, n_samples=1, random_state=None):
@@ -542,7 +567,9 @@ class KDEMode(DocLinkMixin, BaseEstimator):
 
         A data point is drawn with probability proportional to its weight, and
         kernel noise at ``bandwidth_`` is added (every kernel, not only the
-        Gaussian and box kernels; see ``_sampling.kernel_offsets``).
+        Gaussian and box kernels; see ``_sampling.kernel_offsets``). The draw is
+        made on the host; the rows are gathered from the training data (a dask
+        fit computes only those rows) and returned in its namespace.
 
         Parameters
         ----------
@@ -561,8 +588,9 @@ class KDEMode(DocLinkMixin, BaseEstimator):
             raise ValueError(
                 f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = check_random_state(random_state)
-        p = self._sample_weight / self._sample_weight.sum()
-        rows = rng.choice(p.size, size=int(n_samples), p=p)
+        rows = weighted_rows(self._sample_weight, int(n_samples), rng)
         noise = kernel_offsets(self._kernel, int(n_samples), self.n_features_in_, rng)
-        drawn = self._to_data_units(self._points[rows]) + self.bandwidth_ * noise
-        return drawn.astype(self.modes_.dtype)
+        xp, _ = get_namespace(self.modes_)
+        drawn = self._to_data_units(take_rows(self._points, rows)) + xp.asarray(
+            self.bandwidth_ * noise, device=device(self.modes_))
+        return xp.astype(drawn, self.modes_.dtype)

@@ -56,44 +56,50 @@ class RadialKernel:
             return self.beta <= 1.0
         return True
 
-    def log_value(self, t):
-        """``log kappa(t)``, computed without overflow for large ``t``."""
-        t = np.asarray(t, dtype=float)
+    def log_value(self, t, xp=np):
+        """``log kappa(t)``, computed without overflow for large ``t``.
+
+        ``xp`` is the array namespace of ``t`` (NumPy by default).
+        """
+        if xp is np:
+            t = np.asarray(t, dtype=float)
         if self.code == GAUSSIAN:
             return -0.5 * t
         if self.code == GENERALIZED_GAUSSIAN:
             return -(t**self.beta)
         if self.code == BOX:
-            with np.errstate(divide="ignore"):
-                return np.where(t <= 1.0, 0.0, -np.inf)
-        r = np.sqrt(t)
+            return xp.where(t <= 1.0, xp.zeros_like(t), xp.full_like(t, -xp.inf))
+        r = xp.sqrt(t)
         if self.code == LOGISTIC:  # e^-r / (1 + e^-r)^2
-            return -r - 2.0 * np.log1p(np.exp(-r))
+            return -r - 2.0 * xp.log1p(xp.exp(-r))
         # SIGMOID: (2/pi) e^-r / (1 + e^-2r)
-        return np.log(2.0 / np.pi) - r - np.log1p(np.exp(-2.0 * r))
+        return np.log(2.0 / np.pi) - r - xp.log1p(xp.exp(-2.0 * r))
 
     def value(self, t):
         """``kappa(t)``."""
         return np.exp(self.log_value(t))
 
-    def weight_ratio(self, t):
+    def weight_ratio(self, t, xp=np):
         """``g(t) / kappa(t)``, finite everywhere (the box kernel's is 1)."""
-        t = np.asarray(t, dtype=float)
+        if xp is np:
+            t = np.asarray(t, dtype=float)
         if self.code == GAUSSIAN:
-            return np.full_like(t, 0.5)
+            return xp.full_like(t, 0.5)
         if self.code == GENERALIZED_GAUSSIAN:
-            return self.beta * np.maximum(t, T_FLOOR) ** (self.beta - 1.0)
+            return self.beta * xp.maximum(t, xp.full_like(t, T_FLOOR)) ** (
+                self.beta - 1.0)
         if self.code == BOX:
-            return np.ones_like(t)
-        r = np.sqrt(t)
-        u = np.exp(-r)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if self.code == LOGISTIC:  # (1 - u) / ((1 + u) 2r)
-                ratio = np.where(r > 0, -np.expm1(-r) / r, 1.0)
-                return ratio / (2.0 * (1.0 + u))
-            # SIGMOID: (1 - u^2) / ((1 + u^2) 2r)
-            ratio = np.where(r > 0, -np.expm1(-2.0 * r) / r, 2.0)
-            return ratio / (2.0 * (1.0 + u * u))
+            return xp.ones_like(t)
+        r = xp.sqrt(t)
+        u = xp.exp(-r)
+        # r = 0 is replaced by 1 before dividing; its limit is set by the where.
+        safe = xp.where(r > 0, r, xp.ones_like(r))
+        if self.code == LOGISTIC:  # (1 - u) / ((1 + u) 2r)
+            ratio = xp.where(r > 0, -xp.expm1(-r) / safe, xp.ones_like(r))
+            return ratio / (2.0 * (1.0 + u))
+        # SIGMOID: (1 - u^2) / ((1 + u^2) 2r)
+        ratio = xp.where(r > 0, -xp.expm1(-2.0 * r) / safe, xp.full_like(r, 2.0))
+        return ratio / (2.0 * (1.0 + u * u))
 
     def weight(self, t):
         """Mean-shift weight ``g(t) = -kappa'(t)`` (box: the neighbour indicator)."""

@@ -61,21 +61,27 @@ _NEGLIGIBLE = 50.0
 
 
 @njit(parallel=True, fastmath=_FAST)
-def mean_shift_step(queries, points, sample_weight, inv_h2, code, beta):
-    """One mean-shift step from every query, fused over the points.
+def kernel_partials(queries, points, values, sample_weight, inv_h2, code, beta):
+    """Kernel and mean-shift sums of every query over the points, fused.
 
-    Returns the shifted queries and ``log sum_i w_i kappa(t_i)`` at each query.
-    Terms below ``exp(-50)`` times the running largest term are skipped (relative
-    error below ``n_points * 2e-22``). The sums are rescaled online by the running
-    maximum of the log kernel, so they neither underflow nor overflow; no
+    Returns ``(tops, kernel_sums, weight_sums, numerators)``: ``tops[s]`` is the
+    largest ``log w_i + log kappa(t_i)``, and the sums of ``w_i kappa(t_i)``,
+    ``w_i g(t_i)`` and ``w_i g(t_i) values[i]`` are scaled by ``exp(-tops[s])``,
+    so they neither underflow nor overflow and partial sums over blocks of
+    points merge (``_mean_shift.merge_partials``). Distances come from
+    ``points``; the numerator sums ``values`` (the points themselves for a
+    mean-shift step, the unsketched points for the lifting step, no columns
+    for density only). Terms below ``exp(-50)`` times the running largest term
+    are skipped (relative error below ``n_points * 2e-22``); no
     (queries x points) array is built.
     """
     n_queries, dim = queries.shape
-    n_points = points.shape[0]
-    shifted = np.empty_like(queries)
-    log_sums = np.empty(n_queries)
+    n_points, n_values = values.shape
+    tops = np.full(n_queries, -np.inf)
+    kernel_sums = np.zeros(n_queries)
+    weight_sums = np.zeros(n_queries)
+    numerators = np.zeros((n_queries, n_values))
     for s in prange(n_queries):
-        numerator = np.zeros(dim)
         top = -np.inf
         kernel_sum = 0.0
         weight_sum = 0.0
@@ -87,30 +93,26 @@ def mean_shift_step(queries, points, sample_weight, inv_h2, code, beta):
                 diff = queries[s, j] - points[i, j]
                 t += diff * diff
             t *= inv_h2
-            log_k = _log_kernel(t, code, beta)
+            log_k = _log_kernel(t, code, beta) + math.log(sample_weight[i])
             if log_k < top - _NEGLIGIBLE or log_k == -np.inf:
                 continue
             if log_k > top:
                 scale = math.exp(top - log_k) if top > -np.inf else 0.0
                 kernel_sum *= scale
                 weight_sum *= scale
-                for j in range(dim):
-                    numerator[j] *= scale
+                for j in range(n_values):
+                    numerators[s, j] *= scale
                 top = log_k
-            k = sample_weight[i] * math.exp(log_k - top)
+            k = math.exp(log_k - top)
             g = k * _weight_ratio(t, code, beta)
             kernel_sum += k
             weight_sum += g
-            for j in range(dim):
-                numerator[j] += g * points[i, j]
-        if weight_sum > 0.0:
-            for j in range(dim):
-                shifted[s, j] = numerator[j] / weight_sum
-        else:
-            for j in range(dim):
-                shifted[s, j] = queries[s, j]
-        log_sums[s] = top + math.log(kernel_sum) if kernel_sum > 0.0 else -np.inf
-    return shifted, log_sums
+            for j in range(n_values):
+                numerators[s, j] += g * values[i, j]
+        tops[s] = top
+        kernel_sums[s] = kernel_sum
+        weight_sums[s] = weight_sum
+    return tops, kernel_sums, weight_sums, numerators
 
 
 # exp(x) for x <= 0 without a libm call, so that LLVM vectorises the loop around

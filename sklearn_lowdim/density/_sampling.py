@@ -5,9 +5,24 @@
 
 import numpy as np
 
+from ..utils import device, get_namespace
 from ._kernel_functions import BOX, GAUSSIAN, GENERALIZED_GAUSSIAN, LOGISTIC
 
-__all__ = ["kernel_offsets"]
+__all__ = ["kernel_offsets", "weighted_rows"]
+
+
+def weighted_rows(sample_weight, n_samples, rng):
+    """Rows drawn with probability proportional to ``sample_weight``.
+
+    The draw of ``rng.choice(n, n_samples, p=w / sum(w))`` written out (the
+    same uniforms, the same rows), so that weights on a device stay there.
+    """
+    xp, _ = get_namespace(sample_weight)
+    cdf = xp.cumulative_sum(sample_weight)
+    cdf = cdf / cdf[-1]
+    uniforms = rng.random_sample(n_samples)
+    return xp.searchsorted(cdf, xp.asarray(uniforms, dtype=cdf.dtype,
+                                           device=device(cdf)), side="right")
 
 
 def kernel_offsets(kernel, n_samples, n_features, rng):
