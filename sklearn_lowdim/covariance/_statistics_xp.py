@@ -11,14 +11,9 @@ Only the results (``C x d`` sums, ``d x d`` scatter, per-class factors of at mos
 
 import numpy as np
 
-from ..utils import device, gen_row_chunks, to_numpy
+from ..utils import accumulation_dtype, device, gen_row_chunks, to_numpy
 
-__all__ = ["check_rows_in_namespace", "device_float", "statistics_in_namespace"]
-
-
-def _accumulation_dtype(xp, X):
-    """float64 where the device has it (statistics are sums of many rows)."""
-    return device_float(xp, device(X))
+__all__ = ["statistics_in_namespace"]
 
 
 def _blocks(X, C, budget_cols):
@@ -70,7 +65,7 @@ def statistics_in_namespace(cls, X, y, xp, *, sample_weight, n_classes,
                 class_factors=class_factors, moments=moments)
     options = {"class_factors": class_factors, "moments": moments}
     C = n_classes
-    dtype = _accumulation_dtype(xp, X)
+    dtype = accumulation_dtype(xp, X)
     X = xp.astype(X, dtype)
     w = xp.astype(w, dtype)
     counts = xp.zeros(C, dtype=dtype, device=dev)
@@ -144,62 +139,3 @@ def _class_factors(blocks, y, xp, C, d):
             Zk = xp.linalg.qr(Zk, mode="reduced")[1]
         factors.append(to_numpy(Zk).astype(np.float64))
     return factors
-
-
-def device_float(xp, dev):
-    """float64 on ``dev`` where the device has it, else float32 (e.g. Apple MPS)."""
-    try:
-        xp.zeros(1, dtype=xp.float64, device=dev)
-        return xp.float64
-    except (TypeError, ValueError, RuntimeError):
-        return xp.float32
-
-
-def check_rows_in_namespace(X, xp, *, n_features=None, min_samples=1,
-                            owner="The estimator"):
-    """Validate rows in their own namespace and on their device (no host copy).
-
-    Shapes come from the metadata; finiteness is one ``xp.isfinite`` reduction
-    on the device; integer rows become float64 (float32 stays float32).
-
-    Parameters
-    ----------
-    X : array of shape (n_samples, n_features)
-        Rows, in their namespace.
-    xp : module
-        The namespace of ``X``.
-    n_features : int, default=None
-        The number of features seen in ``fit`` (``None``: any).
-    min_samples : int, default=1
-        The fewest rows accepted.
-    owner : str, default="The estimator"
-        The estimator named in the messages.
-
-    Returns
-    -------
-    X : array of shape (n_samples, n_features)
-        The rows, float32 or float64.
-    """
-    if X.ndim != 2:
-        raise ValueError(
-            f"Expected a 2-D X of shape (n_samples, n_features), got {X.ndim} "
-            "dimension(s); reshape it (X.reshape(-1, 1) for one feature)."
-        )
-    if X.shape[0] < min_samples:
-        raise ValueError(
-            f"Found array with {X.shape[0]} sample(s) (shape={tuple(X.shape)}) "
-            f"while a minimum of {min_samples} is required by {owner}."
-        )
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but {owner} is expecting {n_features} "
-            "features as input."
-        )
-    if X.dtype not in (xp.float32, xp.float64):
-        X = xp.astype(X, device_float(xp, device(X)))
-    if not bool(xp.all(xp.isfinite(X))):
-        raise ValueError(
-            "Input X contains NaN or infinity. Impute them first, for example "
-            "with sklearn.impute.SimpleImputer."
-        )
-    return X

@@ -6,7 +6,13 @@
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ..utils import check_sample_weight_values, device, get_namespace, is_dask_array
+from ..utils import (
+    check_rows_in_namespace,
+    check_sample_weight_values,
+    device,
+    get_namespace,
+    is_dask_array,
+)
 from ..utils._sklearn_compat import _check_sample_weight
 
 __all__ = ["check_lazy_rows", "check_weight_shape", "namespace_weights",
@@ -48,31 +54,10 @@ def check_lazy_rows(est, X, xp, reset):
     namespace keeps float32 (anything else becomes float64) and is checked for
     NaN and infinity on its device.
     """
-    if X.ndim != 2:
-        raise ValueError(
-            f"X must be 2-D of shape (n_samples, n_features), got {X.ndim} "
-            "dimension(s); reshape a single feature with X.reshape(-1, 1).")
-    if reset:
-        if X.shape[0] < 2:
-            raise ValueError(
-                f"Found array with {X.shape[0]} sample(s) (shape={tuple(X.shape)}) "
-                "while a minimum of 2 is required by KDEMode.")
-        est.n_features_in_ = X.shape[1]
-        est.__dict__.pop("feature_names_in_", None)
-    elif X.shape[1] != est.n_features_in_:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but KDEMode is expecting "
-            f"{est.n_features_in_} features as input.")
-    if is_dask_array(X):
-        if X.dtype.kind not in "fiub":
-            raise ValueError(f"X must hold real numbers, got dtype {X.dtype}.")
-        return X.rechunk({1: -1}) if X.numblocks[1] != 1 else X
-    if X.dtype not in (xp.float32, xp.float64):
-        X = xp.astype(X, xp.float64)
-    if not bool(xp.all(xp.isfinite(X))):
-        raise ValueError(
-            "Input X contains NaN or infinity. Impute them first, for example "
-            "with sklearn.impute.SimpleImputer.")
+    X = check_rows_in_namespace(X, xp, estimator=est, reset=reset,
+                                min_samples=2 if reset else 1)
+    if is_dask_array(X) and X.numblocks[1] != 1:
+        return X.rechunk({1: -1})
     return X
 
 

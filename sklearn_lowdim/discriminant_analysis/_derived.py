@@ -21,7 +21,6 @@ from ..utils import device, get_namespace, is_dask_array
 __all__ = [
     "Data",
     "check_dask_features",
-    "check_namespace_rows",
     "covariance_in_units",
     "discriminant_axes",
     "estimator_covariance",
@@ -173,32 +172,5 @@ def check_dask_features(est, X):
         raise ValueError(
             f"X has shape {X.shape} but the model was fitted with "
             f"{est.n_features_in_} features; pass a 2-D array with that many columns."
-        )
-    return X
-
-
-def check_namespace_rows(est, X, xp, reset=False):
-    """Validate an array-API input in its own namespace (no copy to the host)."""
-    if X.ndim != 2:
-        raise ValueError(
-            f"X must be 2-D of shape (n_samples, n_features), got {X.ndim} "
-            "dimension(s)."
-        )
-    if reset:
-        if X.shape[0] < 1:
-            raise ValueError("Found array with 0 sample(s); at least 1 is needed.")
-        est.n_features_in_ = X.shape[1]
-        est.__dict__.pop("feature_names_in_", None)
-    if X.shape[1] != est.n_features_in_:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "
-            f"{est.n_features_in_} features as input."
-        )
-    if X.dtype not in (xp.float32, xp.float64):
-        X = xp.astype(X, xp.float64)
-    if not bool(xp.all(xp.isfinite(X))):
-        raise ValueError(
-            "Input X contains NaN or infinity. Impute them first, for example "
-            "with sklearn.impute.SimpleImputer."
         )
     return X

@@ -22,6 +22,7 @@ from ..utils import (
     Progress,
     check_min_samples_per_class,
     check_n_classes,
+    check_rows_in_namespace,
     check_sample_weight_values,
     device,
     get_namespace,
@@ -29,7 +30,6 @@ from ..utils import (
 )
 from ..utils._sklearn_compat import _check_sample_weight
 from ._derived import (
-    check_namespace_rows,
     estimator_covariance,
     estimator_spectra,
     per_class_standardized,
@@ -359,7 +359,7 @@ class GDAFittingMixin:
                 "covariance_estimator and shrinkage_scope='per_class_standardized' "
                 "run on NumPy inputs only; convert X with numpy.asarray first."
             )
-        X = check_namespace_rows(self, X, xp, reset=True)
+        X = check_rows_in_namespace(X, xp, estimator=self, reset=True)
         dev = device(X)
         y = xp.asarray(y, device=dev)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:

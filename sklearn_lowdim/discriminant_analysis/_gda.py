@@ -23,6 +23,7 @@ from ..covariance import GaussianStatistics
 from ..utils import (
     asarray_like,
     check_n_classes,
+    check_rows_in_namespace,
     get_namespace,
     is_dask_array,
     to_numpy,
@@ -37,7 +38,6 @@ from ..utils._sklearn_compat import (
 from ._derived import (
     Data,
     check_dask_features,
-    check_namespace_rows,
     covariance_in_units,
     discriminant_axes,
     linear_form,
@@ -421,7 +421,7 @@ class GaussianDiscriminantAnalysis(
             return X
         xp, is_array_api = get_namespace(X)
         if is_array_api:
-            return check_namespace_rows(self, X, xp)
+            return check_rows_in_namespace(X, xp, estimator=self)
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
     def predict_joint_log_proba(self, X):

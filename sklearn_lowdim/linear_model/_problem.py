@@ -8,9 +8,10 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..covariance._statistics_xp import _accumulation_dtype as accumulation_dtype
 from ..utils import (
+    accumulation_dtype,
     check_all_finite,
+    check_rows_in_namespace,
     check_sample_weight_values,
     device,
     get_namespace,
@@ -193,12 +194,7 @@ def check_x(X):
     xp, is_array_api = get_namespace(X)
     if not is_array_api:
         return check_all_finite(np.asarray(X), "X"), None
-    if X.dtype not in (xp.float32, xp.float64):
-        X = xp.astype(X, xp.float64)
-    if not bool(xp.all(xp.isfinite(X))):
-        raise ValueError("X contains NaN or infinity. Impute them first, for "
-                         "example with sklearn.impute.SimpleImputer.")
-    return X, xp
+    return check_rows_in_namespace(X, xp), xp
 
 
 def host_rows(v):

@@ -11,12 +11,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..covariance import GaussianStatistics, covariance_from_statistics
 from ..covariance._dask import is_dask_array, statistics_from_dask
-from ..covariance._statistics_xp import check_rows_in_namespace, device_float
 from ..covariance._whitening import degenerate_features, fit_whitener, warn_singular
 from ..utils import (
     Progress,
+    check_rows_in_namespace,
     check_sample_weight_values,
     device,
+    device_float,
     get_namespace,
     to_numpy,
 )
@@ -232,10 +233,7 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
                 "array-API input pass covariance='empirical', 'ledoit_wolf', "
                 "'oas' or a float, or convert X with numpy.asarray."
             )
-        X = check_rows_in_namespace(X, xp, min_samples=2,
-                                    owner=type(self).__name__)
-        self.n_features_in_ = X.shape[1]
-        self.__dict__.pop("feature_names_in_", None)
+        X = check_rows_in_namespace(X, xp, estimator=self, reset=True, min_samples=2)
         X = self._prepare_rows(X)
         y_idx = self._labels_in_namespace(y, X.shape[0], xp, device(X))
         self._fit_rows(X, y_idx, check_weights(sample_weight, X))
@@ -513,8 +511,7 @@ class _SupervisedGaussianDetector(GaussianLikelihoodMixin, _SupervisedDetectorAP
 
     def _prepare_xp(self, X, xp):
         """Array-API rows validated on their device, L2-normalised if asked."""
-        X = check_rows_in_namespace(X, xp, n_features=self.n_features_in_,
-                                    owner=type(self).__name__)
+        X = check_rows_in_namespace(X, xp, estimator=self)
         return self._prepare_rows(X)
 
 

@@ -18,9 +18,8 @@ from ..covariance import GaussianStatistics
 from ..utils import (
     Progress,
     asarray_like,
-    check_2d,
+    check_rows_in_namespace,
     device,
-    float_dtype,
     get_namespace,
     is_dask_array,
     to_numpy,
@@ -249,7 +248,7 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
                 "with calibration=None and call calibrate(X_cal) on held-out "
                 "in-distribution rows."
             )
-        X = self._check_rows_xp(X, xp, reset=True)
+        X = check_rows_in_namespace(X, xp, estimator=self, reset=True)
         n = X.shape[0]
         y = check_labels(None if y is None else to_numpy(y), n)
         if sample_weight is not None:
@@ -267,28 +266,6 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
                              None if sample_weight is None else sample_weight[rows])
             progress.update(message=self._fit_message + " and offset_ (device)")
         return self
-
-    def _check_rows_xp(self, X, xp, reset):
-        """Shape, float dtype and finiteness of an array-API array, checked in
-        its namespace (no copy to the host)."""
-        check_2d(X)
-        if reset:
-            self.n_features_in_ = X.shape[1]
-            self.__dict__.pop("feature_names_in_", None)
-        problem = (
-            "0 sample(s) (at least 1 is needed)" if X.shape[0] < 1 else
-            f"{X.shape[1]} features, but {type(self).__name__} is expecting "
-            f"{self.n_features_in_} features as input"
-            if X.shape[1] != self.n_features_in_ else None)
-        if problem:
-            raise ValueError(f"X has {problem}.")
-        X = xp.astype(X, float_dtype(X, xp))
-        if not bool(xp.all(xp.isfinite(X))):
-            raise ValueError(
-                "Input X contains NaN or infinity. Impute them first, for example "
-                "with sklearn.impute.SimpleImputer."
-            )
-        return X
 
     def _score_dask(self, X):
         """Lazy scores of a row-chunked dask array, block by block."""
@@ -329,7 +306,7 @@ class _FeatureDetector(DocLinkMixin, ConformalMixin, PyODMixin, OffsetOutlierMix
             return self._score_dask(dask_rows(X, None))
         xp, is_array_api = get_namespace(X)
         if is_array_api:
-            return self._score_xp(self._check_rows_xp(X, xp, reset=False), xp)
+            return self._score_xp(check_rows_in_namespace(X, xp, estimator=self), xp)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return np.asarray(self._score(X), dtype=np.float64)
 

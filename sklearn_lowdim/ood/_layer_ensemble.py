@@ -11,9 +11,9 @@ from sklearn.linear_model import LogisticRegressionCV
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ..covariance import GaussianStatistics
-from ..covariance._statistics_xp import check_rows_in_namespace
 from ..utils import (
     Progress,
+    check_rows_in_namespace,
     check_sample_weight_values,
     device,
     get_namespace,
@@ -224,10 +224,8 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
                 "X_outlier (the logistic combination) runs on NumPy rows only; "
                 "pass numpy arrays, or drop X_outlier for the label-free sum."
             )
-        X = check_rows_in_namespace(X, xp, min_samples=2, owner=type(self).__name__)
-        self.n_features_in_ = X.shape[1]
-        self.__dict__.pop("feature_names_in_", None)
-        return X
+        return check_rows_in_namespace(X, xp, estimator=self, reset=True,
+                                       min_samples=2)
 
     def _fit_combination(self, rows, w, X_outlier):
         """Standardisation, combiner and ``offset_`` from the offset rows."""
@@ -328,8 +326,7 @@ class LayerEnsembleOOD(_SupervisedDetectorAPI):
         self._check_namespace(X, "score_samples")
         xp, is_array_api = get_namespace(X)
         if is_array_api:
-            X = check_rows_in_namespace(X, xp, n_features=self.n_features_in_,
-                                        owner=type(self).__name__)
+            X = check_rows_in_namespace(X, xp, estimator=self)
         else:
             X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self._combine(self._layer_scores(X))

@@ -11,8 +11,13 @@ each function is the original one.
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..covariance._statistics_xp import device_float
-from ..utils import check_sample_weight_values, device, get_namespace, to_numpy
+from ..utils import (
+    check_sample_weight_values,
+    device,
+    device_float,
+    get_namespace,
+    to_numpy,
+)
 from ..utils._sklearn_compat import _check_sample_weight, move_to
 
 

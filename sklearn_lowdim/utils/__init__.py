@@ -4,8 +4,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._array_api import (
+    accumulation_dtype,
     asarray_like,
     device,
+    device_float,
     float_dtype,
     get_namespace,
     is_numpy_namespace,
@@ -21,14 +23,18 @@ from ._validation import (
     check_all_finite,
     check_min_samples_per_class,
     check_n_classes,
+    check_rows_in_namespace,
     check_sample_weight_values,
 )
 
 __all__ = [
     "Progress",
+    "accumulation_dtype",
     "asarray_like",
     "blas_threads",
     "check_2d",
+    "check_rows_in_namespace",
+    "device_float",
     "check_all_finite",
     "check_min_samples_per_class",
     "check_n_classes",

@@ -20,6 +20,8 @@ __all__ = [
     "asarray_like",
     "supported_float_dtypes",
     "float_dtype",
+    "device_float",
+    "accumulation_dtype",
 ]
 
 
@@ -282,3 +284,72 @@ def float_dtype(X, xp=None):
     if getattr(X, "dtype", None) == xp.float32:
         return xp.float32
     return xp.float64
+
+
+def device_float(xp, dev):
+    """The device's float: float64 on ``dev`` where it has it, else float32.
+
+    The dtype in which statistics are accumulated on a device; Apple's MPS
+    backend, for one, has no float64.
+
+    Parameters
+    ----------
+    xp : module
+        An array namespace.
+    dev : device
+        A device of that namespace.
+
+    Returns
+    -------
+    dtype : dtype
+        ``xp.float64`` when ``dev`` supports it, else ``xp.float32``.
+
+    See Also
+    --------
+    accumulation_dtype : The same, for the device of an array.
+
+    Examples
+    --------
+    >>> import array_api_compat.numpy as xp
+    >>> from sklearn_lowdim.utils import device_float
+    >>> device_float(xp, "cpu") == xp.float64
+    True
+    """
+    try:
+        xp.zeros(1, dtype=xp.float64, device=dev)
+        return xp.float64
+    except (TypeError, ValueError, RuntimeError):
+        return xp.float32
+
+
+def accumulation_dtype(xp, X):
+    """The dtype of sums over the rows of ``X``: float64 where its device has it.
+
+    Sums of many rows lose digits in float32, so statistics accumulate in
+    float64 even for float32 input, except on devices without float64.
+
+    Parameters
+    ----------
+    xp : module
+        The namespace of ``X``.
+    X : array
+        The rows summed.
+
+    Returns
+    -------
+    dtype : dtype
+        ``device_float(xp, device(X))``.
+
+    See Also
+    --------
+    device_float : The same, for a device rather than an array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import array_api_compat.numpy as xp
+    >>> from sklearn_lowdim.utils import accumulation_dtype
+    >>> accumulation_dtype(xp, np.ones(2, dtype=np.float32)) == xp.float64
+    True
+    """
+    return device_float(xp, device(X))

@@ -11,6 +11,7 @@ which every estimator calls first.
 import numpy as np
 
 __all__ = [
+    "check_rows_in_namespace",
     "check_all_finite",
     "check_n_classes",
     "check_min_samples_per_class",
@@ -267,3 +268,78 @@ def check_sample_weight_values(sample_weight, name="sample_weight"):
     if not np.any(sample_weight > 0):
         raise ValueError(f"{name} sums to zero; at least one weight must be > 0.")
     return sample_weight
+
+
+def check_rows_in_namespace(X, xp, *, estimator=None, reset=False, min_samples=1):
+    """``validate_data`` for an array-API input, in its namespace (no host copy).
+
+    Shapes come from the metadata; finiteness is one ``xp.isfinite`` reduction
+    on the device; float32 and float64 are kept and other real dtypes become
+    the device's float (float64 where it has it). A dask array is checked from
+    its metadata only (its finiteness by the first pass the caller makes).
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        Rows, in their namespace.
+    xp : module
+        The namespace of ``X``.
+    estimator : estimator, default=None
+        Named in the messages. With ``reset=True`` its ``n_features_in_`` is set
+        (and a stale ``feature_names_in_`` dropped); otherwise ``X`` must have
+        ``estimator.n_features_in_`` columns.
+    reset : bool, default=False
+        Whether this is a fit.
+    min_samples : int, default=1
+        The fewest rows accepted.
+
+    Returns
+    -------
+    X : array of shape (n_samples, n_features)
+        The rows, float32 or float64, on their device.
+
+    See Also
+    --------
+    check_all_finite : The NumPy counterpart of the finiteness check.
+
+    Examples
+    --------
+    >>> import array_api_compat.numpy as xp
+    >>> from sklearn_lowdim.utils import check_rows_in_namespace
+    >>> check_rows_in_namespace(xp.asarray([[1, 2], [3, 4]]), xp).dtype
+    dtype('float64')
+    """
+    from ._array_api import device, device_float
+    from ._dask import is_dask_array
+
+    owner = "the estimator" if estimator is None else type(estimator).__name__
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected a 2-D X of shape (n_samples, n_features), got {X.ndim} "
+            "dimension(s); reshape a single feature with X.reshape(-1, 1)."
+        )
+    if X.shape[0] < min_samples:
+        raise ValueError(
+            f"Found array with {X.shape[0]} sample(s) (shape={tuple(X.shape)}) "
+            f"while a minimum of {min_samples} is required by {owner}."
+        )
+    if estimator is not None and reset:
+        estimator.n_features_in_ = X.shape[1]
+        estimator.__dict__.pop("feature_names_in_", None)
+    elif estimator is not None and X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {owner} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+    if is_dask_array(X):  # finiteness is checked by the first pass over it
+        if X.dtype.kind not in "fiub":
+            raise ValueError(f"X must hold real numbers, got dtype {X.dtype}.")
+        return X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
+    if X.dtype not in (xp.float32, xp.float64):
+        X = xp.astype(X, device_float(xp, device(X)))
+    if not bool(xp.all(xp.isfinite(X))):
+        raise ValueError(
+            "Input X contains NaN or infinity. Impute them first, for example "
+            "with sklearn.impute.SimpleImputer."
+        )
+    return X
