@@ -21,7 +21,7 @@ from scipy.special import erf
 from scipy.stats import binom
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import device, get_namespace
+from ..utils import device, get_namespace, is_dask_array, to_numpy
 from ._conformal import check_fitted_namespace
 
 __all__ = ["PyODMixin"]
@@ -128,16 +128,20 @@ class PyODMixin:
             raise ValueError(
                 f"method must be 'linear' or 'unify', got {method!r}."
             )
+        if is_dask_array(X):  # lazy, block by block, with X's row chunks
+            return X.map_blocks(self.predict_proba, method=method, dtype=np.float64,
+                                chunks=(X.chunks[0], (2,)))
         test, xp, is_array_api = self._outlier_scores(X, "predict_proba")
-        train = self.decision_scores_
+        # statistics of the n fit scores, wherever they live, on the host
+        train = to_numpy(self.decision_scores_).astype(np.float64)
         if method == "linear":
-            low, high = float(xp.min(train)), float(xp.max(train))
+            low, high = float(np.min(train)), float(np.max(train))
             span = high - low if high > low else 1.0
             outlier = xp.clip((test - low) / span, min=0.0, max=1.0)
         else:
-            sigma = float(xp.std(train))
+            sigma = float(np.std(train))
             sigma = sigma if sigma > 0 else 1.0
-            u = (test - float(xp.mean(train))) / (sigma * math.sqrt(2.0))
+            u = (test - float(np.mean(train))) / (sigma * math.sqrt(2.0))
             outlier = xp.clip(_erf_xp(u, xp) if is_array_api else erf(u),
                               min=0.0, max=1.0)
         return xp.stack([1.0 - outlier, outlier], axis=1)
@@ -164,12 +168,17 @@ class PyODMixin:
             gives each row (outlier where its outlier score exceeds
             ``threshold_``).
         """
+        if is_dask_array(X):  # lazy, block by block, with X's row chunks
+            return X.map_blocks(self.predict_confidence, drop_axis=1,
+                                dtype=np.float64)
         test, xp, is_array_api = self._outlier_scores(X, "predict_confidence")
-        train = xp.sort(xp.astype(self.decision_scores_, test.dtype))
+        train = np.sort(to_numpy(self.decision_scores_).astype(np.float64))
         n = train.shape[0]
         contamination = self.contamination
         if not isinstance(contamination, (int, float)):
-            contamination = float(xp.sum(self.labels_)) / n
+            contamination = float(np.sum(train > float(self.threshold_))) / n
+        if is_array_api:
+            train = xp.asarray(train, dtype=test.dtype, device=device(test))
         counts = xp.searchsorted(train, test, side="right")
         # the confidence takes n + 1 values, one per count: a table on the
         # host, looked up on the rows' device
