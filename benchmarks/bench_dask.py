@@ -25,6 +25,7 @@ whole fails at once here, and its row says so instead of exhausting memory.
     python benchmarks/bench_dask.py --size tiny    # a smoke run of the script
     python benchmarks/bench_dask.py --size full    # about an hour on 2 cores
     python -m sklearn_lowdim bench --family dask
+    python benchmarks/bench_dask.py --memory-only  # the in-memory column alone
 """
 
 import argparse
@@ -143,6 +144,11 @@ def run_dask(make, X, target, method):
 
 
 def run_memory(make, X, target, method):
+    """Seconds in memory, after a warm-up on a few rows (Numba compilation)."""
+    rows = slice(0, 2_000)
+    warm = make().fit(X[rows], target[rows]) if target is not None else make().fit(
+        X[rows])
+    getattr(warm, method)(X[rows])
     start = time.perf_counter()
     model = make().fit(X, target) if target is not None else make().fit(X)
     getattr(model, method)(X)
@@ -152,7 +158,11 @@ def run_memory(make, X, target, method):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=SIZES, default="small")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="time the in-memory slice only (no cluster)")
     args = parser.parse_args(argv)
+    if args.memory_only:
+        return memory_only(SIZES[args.size])
     warnings.simplefilter("ignore")
     logging.getLogger("distributed").setLevel(logging.ERROR)  # key-reuse chatter
     from distributed import Client, LocalCluster
@@ -190,6 +200,20 @@ def main(argv=None):
                                          "restarts"], table)
     client.close()
     cluster.close()
+
+
+def memory_only(size):
+    """The in-memory column: rows/s/core on the slice, after a warm-up."""
+    import dask
+
+    n, d, rows, _, n_slice = size
+    with dask.config.set(scheduler="threads"):
+        X, y_class, y_reg = (a[:n_slice].compute() for a in lazy_data(n, d, rows))
+    targets = {None: None, "class": y_class, "reg": y_reg}
+    for name, make, target, method in cases():
+        seconds = run_memory(make, X, targets[target], method)
+        print(f"{name}: {n_slice / seconds / 2:,.0f} rows/s/core in memory "
+              f"({seconds:.2f} s for {n_slice} rows)", flush=True)
 
 
 def _row(name, n, n_slice, t_dask, t_mem, watch):
