@@ -180,32 +180,6 @@ def test_scores_on_a_non_default_array_api_device(covariance_type):
         ref.predict(X))
 
 
-@pytest.fixture
-def unmaterialisable(monkeypatch):
-    """Dask arrays that fail the test if the whole array is ever computed."""
-    da = pytest.importorskip("dask.array")
-    guarded = set()
-    original_compute = da.Array.compute
-
-    def compute(self, **kwargs):
-        if self.name in guarded:
-            raise AssertionError("the whole X was materialised")
-        return original_compute(self, **kwargs)
-
-    def to_numpy(self, *args, **kwargs):
-        raise AssertionError("the whole X was converted to NumPy")
-
-    monkeypatch.setattr(da.Array, "compute", compute)
-    monkeypatch.setattr(da.Array, "__array__", to_numpy)
-
-    def make(X, rows):
-        arr = da.from_array(X, chunks=(rows, X.shape[1]))
-        guarded.add(arr.name)
-        return arr
-
-    return make
-
-
 @pytest.mark.parametrize("covariance_type", ["tied", "full", "diag"])
 def test_dask_scoring_is_lazy_and_equals_numpy(unmaterialisable, covariance_type):
     import dask
