@@ -10,7 +10,8 @@ kernel at its bandwidth ``0.5 sqrt(d)`` for every method (the same KDE):
 Methods, each fitted once per seed (data seed ``s``, method seed ``s + 1000``):
 
 - ``KDEMode(method='sketch')``; ``KDEMode()`` with its defaults (method 'auto');
-- random starts: ``KDEMode(method='random_starts', n_starts=k)``, k = 16, 64, 256
+- random starts: ``KDEMode(method='random_starts', n_starts=k)``, k = 16, 64, 256 by
+  default (``--random-starts``)
   (mean shift in the original space from k random data points);
 - exhaustive mean shift from every point: timed from 64 random starts on the
   first seed and scaled linearly to n starts (said so in the table), run in
@@ -31,6 +32,7 @@ time; "random starts at the sketch's time" interpolates the random-starts curve
     python benchmarks/bench_kde.py --size full    # n = 5,000 / 50,000, d = 100 / 1,000,
                                                   # 20 seeds (hours on 2 cores)
     python benchmarks/bench_kde.py --configs 50000x1000 --seeds 3
+    python benchmarks/bench_kde.py --configs 50000x1000 --random-starts 4 16 64
 """
 
 import argparse
@@ -54,12 +56,12 @@ SUCCESS = 0.99
 MEAN_SHIFT_MAX_SIZE = 1e7
 
 
-def methods(h, seed):
+def methods(h, seed, starts=RANDOM_STARTS):
     """Name -> unfitted estimator, for one seed."""
     common = {"bandwidth": h, "random_state": seed, "n_jobs": 1}
     out = {"sketch": KDEMode(method="sketch", **common),
            "KDEMode() defaults": KDEMode(**common)}
-    for k in RANDOM_STARTS:
+    for k in starts:
         out[f"random starts {k}"] = KDEMode(method="random_starts", n_starts=k,
                                             **common)
     return out
@@ -99,13 +101,13 @@ def exhaustive_time(X, h, seed):
     return seconds * n / n_starts, n_starts < n
 
 
-def run_seed(kind, n, d, seed):
+def run_seed(kind, n, d, seed, starts):
     """Per method: (seconds, log sum reached) on one seed."""
     X, mode, h = make_mode_finding_problem(n, d, kind=kind, random_state=seed)
     ref, centre, points = reference_log_sum(X, mode, h)
     results = {}
     # The methods draw from their own stream, not the data's.
-    for name, est in methods(h, seed + 1000).items():
+    for name, est in methods(h, seed + 1000, starts).items():
         seconds, fitted = timed(lambda est=est: est.fit(X), 1)
         found = log_sum_at(points, centre, h, fitted.mode_)[0]
         results[name] = (seconds, found, getattr(fitted, "method_", ""))
@@ -127,10 +129,10 @@ def interpolate_success(curve, seconds):
     return float(np.interp(np.log(seconds), times[order], np.asarray(rates)[order]))
 
 
-def run_problem(kind, n, d, n_seeds):
+def run_problem(kind, n, d, n_seeds, starts):
     per_seed, exhaustive = [], None
     for seed in range(n_seeds):
-        results, X, h = run_seed(kind, n, d, seed)
+        results, X, h = run_seed(kind, n, d, seed, starts)
         print(f"  {kind} n={n} d={d} seed {seed}: " + "; ".join(
             f"{name} {s:.2f}s {'ok' if ok else 'miss'}"
             for name, (s, ok, _) in results.items()), flush=True)
@@ -147,9 +149,9 @@ def run_problem(kind, n, d, n_seeds):
     return summary, exhaustive
 
 
-def report(kind, n, d, n_seeds, summary, exhaustive):
+def report(kind, n, d, n_seeds, summary, exhaustive, starts):
     sketch_s, sketch_rate, _ = summary["sketch"]
-    curve = [summary[f"random starts {k}"][:2] for k in RANDOM_STARTS]
+    curve = [summary[f"random starts {k}"][:2] for k in starts]
     at_sketch = interpolate_success(curve, sketch_s)
     rows = [[name, f"{s:.3f}", f"{100 * rate:.0f}%", ratio(s, sketch_s, ".2f"), m]
             for name, (s, rate, m) in summary.items()]
@@ -164,7 +166,7 @@ def report(kind, n, d, n_seeds, summary, exhaustive):
     rs16_s = summary["random starts 16"][0]
     if kind == "hard":  # the known answer: the basin holds 0.5% of the points
         expected = ", ".join(f"{k}: {100 * (1 - 0.995**k):.0f}%"
-                             for k in RANDOM_STARTS)
+                             for k in starts)
         print(f"random starts, expected success 1 - 0.995^k: {expected}")
     print(f"random starts at the sketch's time: {100 * at_sketch:.0f}% success; "
           f"sketch {exhaustive[0] / sketch_s:.0f}x faster than exhaustive; "
@@ -178,7 +180,12 @@ def main(argv=None):
     parser.add_argument("--kinds", nargs="*", default=["easy", "hard"])
     parser.add_argument("--seeds", type=int, default=None,
                         help="seeds per problem (default: 5 small, 20 full)")
+    parser.add_argument("--random-starts", nargs="*", type=int,
+                        default=list(RANDOM_STARTS),
+                        help="numbers of random starts (must include 16)")
     args = parser.parse_args(argv)
+    if 16 not in args.random_starts:
+        parser.error("--random-starts must include 16 (the easy-problem goal)")
     if args.seeds is None:
         args.seeds = 5 if args.size == "small" else 20
     with threadpool_limits(1), numba_threads(1), warnings.catch_warnings():
@@ -195,8 +202,9 @@ def run(args):
     for config in args.configs or SIZES[args.size]:
         n, d = (int(v) for v in config.split("x"))
         for kind in args.kinds:
-            summary, exhaustive = run_problem(kind, n, d, args.seeds)
-            report(kind, n, d, args.seeds, summary, exhaustive)
+            summary, exhaustive = run_problem(kind, n, d, args.seeds,
+                                              args.random_starts)
+            report(kind, n, d, args.seeds, summary, exhaustive, args.random_starts)
 
 
 if __name__ == "__main__":
