@@ -7,9 +7,10 @@ A tall ``A`` (chunked along rows only) never has to fit on one machine:
 2. A second pass: the scores of a block are the squared row norms of
    ``A_block @ T`` with the small ``T`` from the SVD of ``R``.
 
-Lewis weights repeat step 2 once per iteration: a reduction of the ``r x r``
-weighted Gram matrices of the blocks, then a block-wise update of the weights,
-which stay on the workers (persisted) between iterations.
+Lewis weights read ``A`` once per iteration: each block updates its weights
+from the current ``r x r`` Gram matrix and, in the same read, reduces the Gram
+matrix of the new weights; the weights stay on the workers (persisted) between
+iterations.
 """
 
 # Authors: The sklearn_lowdim developers
@@ -65,59 +66,86 @@ def dask_leverage_scores(A, rcond=None):
     )
 
 
-def _block_gram(block, T, w, p):
-    return lewis_gram(np.asarray(block, dtype=np.float64) @ T, w, p)
+def _block_step(block, T, w, scale, M, p, beta):
+    """One Lewis step on a row block, fused with the next step's Gram.
+
+    Returns the block's new (unnormalised) weights, its fixed-point residual at
+    ``w * scale``, the sum of the new weights and their Gram ``U^T W^{1-2/p} U``
+    (the Gram of the normalised weights is this one times
+    ``c^{1-2/p}``, so the normalisation ``c`` can wait for the sums of all
+    blocks). ``M is None`` starts the iteration from the leverage scores.
+    """
+    U = np.asarray(_check_block(block), dtype=np.float64) @ T
+    if M is None:
+        new, residual = _linalg.row_sq_norms(U), 0.0
+    else:
+        w = w * scale
+        q = _linalg.quadratic_forms(U, M)
+        g = q ** (p / 2)
+        pos = w > 0
+        residual = (float(np.max(np.abs(g[pos] - w[pos]) / w[pos])) if pos.any()
+                    else 0.0)
+        new = np.where(q > 0, g, 0.0)
+        new[pos] = w[pos] * np.exp(beta * np.log(g[pos] / w[pos]))
+    return new, residual, float(new.sum()), lewis_gram(U, new, p)
 
 
-def _block_update(block, T, w, M, p, beta):
-    """New weights of a block, and the block's fixed-point residual at ``w``."""
-    U = np.asarray(block, dtype=np.float64) @ T
-    q = _linalg.quadratic_forms(U, M)
-    g = q ** (p / 2)
-    pos = w > 0
-    residual = float(np.max(np.abs(g[pos] - w[pos]) / w[pos])) if pos.any() else 0.0
-    new = np.where(q > 0, g, 0.0)
-    new[pos] = w[pos] * np.exp(beta * np.log(g[pos] / w[pos]))
-    return new, residual
+def _run_steps(blocks, T, state, p, beta):
+    """Persist one fused step of every block; bring back the small parts."""
+    import operator
+
+    import dask
+
+    w, scale, M = state
+    steps = dask.persist(*[
+        dask.delayed(_block_step)(b, T, wb, scale, M, p, beta)
+        for b, wb in zip(blocks, w)
+    ])
+    new = [dask.delayed(operator.itemgetter(0))(s) for s in steps]
+    small = dask.compute(*[dask.delayed(operator.itemgetter(1, 2, 3))(s)
+                           for s in steps])
+    residual = max(r for r, _, _ in small)
+    total = sum(t for _, t, _ in small)
+    gram = sum(g for _, _, g in small)
+    return new, residual, total, gram
 
 
 def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
-    """Lewis weights of a row-chunked dask array (the same iteration as NumPy's)."""
+    """Lewis weights of a row-chunked dask array (the same fixed point as NumPy's).
+
+    Passes over ``A``: one for the TSQR, one for the leverage scores that start
+    the iteration, then one per iteration: a block computes its new weights
+    from the current Gram matrix and, in the same read, the Gram of those new
+    weights for the next iteration. The step size therefore follows the
+    residuals up to the previous iteration (NumPy's iteration also uses the
+    current one), so the iterates differ by the last relaxation decision and
+    the weights agree to the tolerance.
+    """
     import dask
 
     A, da = _row_blocks(A)
     T, rank = dask_factor(A, rcond)
     blocks = list(A.to_delayed().ravel())
     sizes = A.chunks[0]
-    w = dask.persist(
-        *[
-            dask.delayed(lambda b: _linalg.row_sq_norms_of_product(b, T))(b)
-            for b in blocks
-        ]
-    )
+    w, _, _, M = _run_steps(blocks, T, ([None] * len(blocks), 1.0, None), p, 1.0)
+    scale = 1.0  # the leverage scores already sum to the rank
     schedule = RelaxationSchedule(p)
     residual, history, n_iter = np.inf, [], 0
     if rank == 0:
         residual, max_iter = 0.0, 0
     with Progress(max_iter, verbose=verbose, desc=f"lewis p={p:g} (dask)") as prog:
         for n_iter in range(1, max_iter + 1):
-            grams = [dask.delayed(_block_gram)(b, T, wb, p) for b, wb in zip(blocks, w)]
-            M = dask.delayed(sum)(grams).compute()
-            upd = [
-                dask.delayed(_block_update, nout=2)(b, T, wb, M, p, schedule.beta)
-                for b, wb in zip(blocks, w)
-            ]
-            results = dask.persist(*[u[0] for u in upd])
-            residual = max(dask.compute(*[u[1] for u in upd]))
+            new, residual, total, gram = _run_steps(
+                blocks, T, (w, scale, M), p, schedule.beta)
             history.append(residual)
             prog.update(message=f"residual {residual:.2e}")
             if residual <= tol:
                 break  # keep the weights at which the residual was measured
-            total = sum(dask.compute(*[dask.delayed(np.sum)(r) for r in results]))
-            scale = rank / total
-            w = dask.persist(*[dask.delayed(np.multiply)(r, scale) for r in results])
+            w, scale = new, rank / total
+            M = gram * scale ** (1.0 - 2.0 / p)
             schedule.update(history)
     warn_not_converged(p, residual, tol, n_iter, stacklevel=4)
+    w = [dask.delayed(np.multiply)(wb, scale) for wb in w]
     out_dtype = np.float32 if A.dtype == np.float32 else np.float64
     weights = da.concatenate(
         [

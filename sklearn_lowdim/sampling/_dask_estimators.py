@@ -13,8 +13,8 @@ Passes over ``X`` (the scored matrix ``[X, 1, y]`` is built lazily, block by
 block):
 
 * ``scores="leverage"``/``"root_leverage"``: 2 (TSQR, then the scores);
-* ``scores="lewis"``: 2 + 2 per Lewis iteration (a Gram reduction and an
-  update per iteration); ``"mixture"``: 2 more than ``"lewis"`` (its
+* ``scores="lewis"``: 2 + 1 per Lewis iteration (each read updates the
+  weights and reduces the next Gram matrix); ``"mixture"``: 2 more than ``"lewis"`` (its
   leverage scores);
 * ``scores="uniform"``: 0 (no NaN check but that of the gathered rows);
 * :class:`CoresetEstimator` and :class:`LpRegression` add 1 to gather the

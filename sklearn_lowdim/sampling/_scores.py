@@ -245,8 +245,10 @@ def lewis_weights(
     ----------
     A : {array-like, dask array} of shape (n_samples, n_features)
         The matrix. A row-chunked ``dask.array.Array`` runs out of core (TSQR for
-        the basis, one pass for the starting weights, then two passes per
-        iteration: the Gram reduction and the update); the weights are
+        the basis, one pass for the starting weights, then one pass per
+        iteration that updates the weights and reduces the next Gram matrix;
+        the relaxation step follows the residuals up to the previous
+        iteration, so the weights agree with NumPy's to ``tol``); they are
         then returned as a dask array. The augmented-rows operand of
         :class:`SensitivitySampler` is read in place by ``"sketch"`` and
         ``"approximate"``. An array-API ``A`` (``array_api_dispatch=True``)

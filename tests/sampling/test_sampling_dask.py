@@ -59,6 +59,16 @@ from sklearn_lowdim.sampling import (  # noqa: E402
 )
 
 
+@pytest.mark.parametrize("p", [1.0, 3.0])
+def test_lewis_weights_read_x_once_per_iteration(p):
+    X, _, _ = _regression(6, n=2000)
+    X_d, count = _counted(X, 500)
+    w, info = lewis_weights(X_d, p, return_info=True)
+    assert info["n_iter"] > 3
+    assert_allclose(w.compute(), lewis_weights(X, p), rtol=1e-6)
+    assert count() == 2 + info["n_iter"]  # TSQR, the start, one per iteration
+
+
 def _regression(seed=0, n=4000, d=4):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d)) * np.abs(rng.standard_t(2, n))[:, None] + 2.0
