@@ -20,7 +20,13 @@ import numpy as np
 
 from ..utils import Progress
 from . import _linalg
-from ._lewis import RelaxationSchedule, lewis_gram, warn_not_converged
+from ._lewis import (
+    RelaxationSchedule,
+    approximate_lewis,
+    lewis_gram,
+    warn_not_converged,
+)
+from ._numeric import bernoulli_scale, half_power
 
 
 def _row_blocks(A):
@@ -161,3 +167,114 @@ def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
             "rank": rank,
         }
     return weights
+
+
+def _compute(*arrays):
+    import dask
+
+    return dask.compute(*arrays)
+
+
+def bernoulli_dask(s, m):
+    """Lazy :func:`bernoulli_probabilities` of a dask vector of scores.
+
+    The ``m + 1`` largest scores (a top-k reduction) and the sum of the others
+    give the scale ``c``; the rows at least as large as the ``k``-th largest are
+    kept with probability one (ties there, of measure zero for continuous
+    scores, are all kept).
+    """
+    import dask.array as da
+
+    n = s.shape[0]
+    n_pos, total = _compute((s > 0).sum(), s.sum())
+    if not total > 0:
+        raise ValueError(
+            "every row has score 0 (the scored matrix is zero), so there is "
+            "nothing to sample; check X, or set fit_intercept=True."
+        )
+    if int(n_pos) <= m:
+        return (s > 0).astype(np.float64)
+    top = np.asarray(da.topk(s, min(int(m), n - 1) + 1).compute(), np.float64)
+    t = top[-1]
+    below, at_least = _compute(da.where(s < t, s, 0.0).sum(), (s >= t).sum())
+    rest = float(below) + (int(at_least) - len(top)) * t
+    c, k = bernoulli_scale(top, rest, m)
+    pi = da.minimum(1.0, c * s)
+    return da.where(s >= top[k - 1], 1.0, pi) if k > 0 else pi
+
+
+def _kept(u, pi, sw, offset):
+    keep = np.flatnonzero(u < pi)
+    weight = 1.0 / pi[keep]
+    if sw is not None:
+        weight = weight * sw[keep]
+    return keep + offset, weight
+
+
+def _draw(pi, u, sw):
+    """Kept indices and weights, one small result per block."""
+    import dask
+
+    offsets = np.concatenate([[0], np.cumsum(pi.chunks[0])[:-1]])
+    sw_blocks = [None] * len(offsets) if sw is None else sw.to_delayed().ravel()
+    parts = [
+        dask.delayed(_kept, nout=2)(u[o:o + size], pb, swb, o)
+        for o, size, pb, swb in zip(offsets, pi.chunks[0], pi.to_delayed().ravel(),
+                                    sw_blocks)
+    ]
+    results = dask.compute(*parts)
+    keep = np.concatenate([r[0] for r in results]).astype(np.int64)
+    return keep, np.concatenate([r[1] for r in results])
+
+
+class _DaskOps:
+    """The steps of :func:`approximate_lewis` on a row-chunked dask ``A``."""
+
+    @staticmethod
+    def factor(A, rng, rcond):
+        return dask_factor(A, rcond)  # TSQR: exact, one pass
+
+    @staticmethod
+    def exact(A, T, rank, p, tol, max_iter, verbose):
+        return dask_lewis_weights(A, p, tol=tol, max_iter=max_iter, rcond=None,
+                                  return_info=True, verbose=verbose)
+
+    @staticmethod
+    def draw(A, T_tau, p, m, rng):
+        """One pass for the scores (kept on the workers); the draw reads them."""
+        tau = A.map_blocks(lambda b: _linalg.row_sq_norms_of_product(b, T_tau),
+                           drop_axis=1, dtype=np.float64).persist()
+        scores = tau.map_blocks(lambda t: np.maximum(t, half_power(t, p)),
+                                dtype=np.float64)
+        keep, inverse_pi = _draw(bernoulli_dask(scores, m),
+                                 rng.random_sample(A.shape[0]), None)
+        return keep, 1.0 / inverse_pi
+
+    @staticmethod
+    def rows_times(A, rows, T):
+        return np.asarray(A[rows].compute(), dtype=np.float64) @ T
+
+    @staticmethod
+    def half_power_norms(A, T, p):
+        w = A.map_blocks(
+            lambda b: half_power(_linalg.row_sq_norms_of_product(b, T), p),
+            drop_axis=1, dtype=np.float64).persist()
+        return w, float(w.sum().compute())
+
+
+def dask_approximate_lewis(A, p, *, tol, max_iter, rcond, rng, return_info,
+                           verbose):
+    """``lewis_weights(method="approximate")`` of a row-chunked dask array.
+
+    Four passes over ``A``: the TSQR basis, the subproblem's sampling scores,
+    the sampled rows, and the weights of all rows (kept on the workers). The
+    subproblem is solved in memory. The basis is exact rather than sketched and
+    the draw uses another stream, so the weights are another draw of the same
+    approximation as in memory.
+    """
+    A, _ = _row_blocks(A)
+    w, info = approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose,
+                                ops=_DaskOps)
+    out_dtype = np.float32 if A.dtype == np.float32 else np.float64
+    w = w.astype(out_dtype)
+    return (w, info) if return_info else w

@@ -28,8 +28,15 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..utils import check_sample_weight_values
-from ._dask import dask_leverage_scores, dask_lewis_weights
-from ._numeric import bernoulli_scale
+from ._dask import (
+    _compute,
+    _draw,
+    bernoulli_dask,
+    dask_approximate_lewis,
+    dask_leverage_scores,
+    dask_lewis_weights,
+)
+from ._numeric import sketch_pays
 from ._objective import block_power_sum, merge_power_sums
 
 __all__ = ["fit_dask", "coreset_fit_dask", "lp_fit_dask", "predict_dask"]
@@ -90,7 +97,20 @@ def _scoring_matrix(sampler, X, y, sw):
     return B if sw is None else B * (sw ** (1.0 / sampler.p))[:, None]
 
 
-def _dask_scores(sampler, B):
+def _score_method(sampler, B):
+    """``"sketch"`` (approximate Lewis weights) or ``"exact"``, as in memory.
+
+    ``"auto"`` sketches from ``n >= 40 d^2`` rows as in memory. Leverage scores
+    are always the exact TSQR ones (a sketch would also cost a pass).
+    """
+    method = sampler.score_method
+    if method == "auto":
+        method = "sketch" if sketch_pays(*B.shape) else "exact"
+    lewis = sampler.scores in ("lewis", "mixture")
+    return "sketch" if method == "sketch" and lewis else "exact"
+
+
+def _dask_scores(sampler, B, rng):
     """Lazy scores (kept on the workers) and the rank of the scored matrix."""
     import dask.array as da
 
@@ -98,9 +118,11 @@ def _dask_scores(sampler, B):
     if kind == "uniform":
         return da.ones(B.shape[0], chunks=(B.chunks[0],)), min(B.shape)
     if kind in ("lewis", "mixture"):
-        w, info = dask_lewis_weights(
-            B, p, tol=1e-8, max_iter=100, rcond=None, return_info=True,
-            verbose=sampler.verbose)
+        lewis = (dask_approximate_lewis if sampler.score_method_ == "sketch"
+                 else dask_lewis_weights)
+        extra = {"rng": rng} if sampler.score_method_ == "sketch" else {}
+        w, info = lewis(B, p, tol=1e-8, max_iter=100, rcond=None, return_info=True,
+                        verbose=sampler.verbose, **extra)
         if kind == "lewis":
             return w, info["rank"]
     tau = dask_leverage_scores(B).persist()
@@ -110,64 +132,6 @@ def _dask_scores(sampler, B):
         return mixed.persist(), info["rank"]
     rank = int(round(float(tau.sum().compute())))
     return (tau if kind == "leverage" else tau ** (p / 2)), rank
-
-
-def _compute(*arrays):
-    import dask
-
-    return dask.compute(*arrays)
-
-
-def bernoulli_dask(s, m):
-    """Lazy :func:`bernoulli_probabilities` of a dask vector of scores.
-
-    The ``m + 1`` largest scores (a top-k reduction) and the sum of the others
-    give the scale ``c``; the rows at least as large as the ``k``-th largest are
-    kept with probability one (ties there, of measure zero for continuous
-    scores, are all kept).
-    """
-    import dask.array as da
-
-    n = s.shape[0]
-    n_pos, total = _compute((s > 0).sum(), s.sum())
-    if not total > 0:
-        raise ValueError(
-            "every row has score 0 (the scored matrix is zero), so there is "
-            "nothing to sample; check X, or set fit_intercept=True."
-        )
-    if int(n_pos) <= m:
-        return (s > 0).astype(np.float64)
-    top = np.asarray(da.topk(s, min(int(m), n - 1) + 1).compute(), np.float64)
-    t = top[-1]
-    below, at_least = _compute(da.where(s < t, s, 0.0).sum(), (s >= t).sum())
-    rest = float(below) + (int(at_least) - len(top)) * t
-    c, k = bernoulli_scale(top, rest, m)
-    pi = da.minimum(1.0, c * s)
-    return da.where(s >= top[k - 1], 1.0, pi) if k > 0 else pi
-
-
-def _kept(u, pi, sw, offset):
-    keep = np.flatnonzero(u < pi)
-    weight = 1.0 / pi[keep]
-    if sw is not None:
-        weight = weight * sw[keep]
-    return keep + offset, weight
-
-
-def _draw(pi, u, sw):
-    """Kept indices and weights, one small result per block."""
-    import dask
-
-    offsets = np.concatenate([[0], np.cumsum(pi.chunks[0])[:-1]])
-    sw_blocks = [None] * len(offsets) if sw is None else sw.to_delayed().ravel()
-    parts = [
-        dask.delayed(_kept, nout=2)(u[o:o + size], pb, swb, o)
-        for o, size, pb, swb in zip(offsets, pi.chunks[0], pi.to_delayed().ravel(),
-                                    sw_blocks)
-    ]
-    results = dask.compute(*parts)
-    keep = np.concatenate([r[0] for r in results]).astype(np.int64)
-    return keep, np.concatenate([r[1] for r in results])
 
 
 def _count_below(cdf_block, uniforms):
@@ -214,8 +178,9 @@ def fit_dask(sampler, X, y, sample_weight):
     y, sw = _rows_like(y, X, "y"), _rows_like(sample_weight, X, "sample_weight")
     _check_weights(sw)
     rng = check_random_state(sampler.random_state)
-    sampler.score_method_ = "exact"  # the TSQR scores (no sketch on dask)
-    scores, rank = _dask_scores(sampler, _scoring_matrix(sampler, X, y, sw))
+    B = _scoring_matrix(sampler, X, y, sw)
+    sampler.score_method_ = _score_method(sampler, B)
+    scores, rank = _dask_scores(sampler, B, rng)
     n = X.shape[0]
     m = sampler._target_size(n, rank)
     sampler._warn_below_rank(m, rank)

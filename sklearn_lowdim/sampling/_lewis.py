@@ -134,17 +134,20 @@ def exact_lewis(A, T, rank, p, tol, max_iter, verbose):
     return w, _info(n_iter, residual, history, rank)
 
 
-def approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
+def approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose, ops=None):
     """Lewis weights from a leverage-sampled subproblem plus one pass.
 
-    See ``lewis_weights(method="approximate")``.
+    See ``lewis_weights(method="approximate")``. ``ops`` supplies the steps
+    that read ``A`` (:class:`InMemoryOps` by default; the dask path passes its
+    block-wise ones), so the algorithm is written once.
     """
+    ops = InMemoryOps if ops is None else ops
     n = A.shape[0]
-    T, rank = _linalg.sketch_factor(A, None, rng, rcond)
+    T, rank = ops.factor(A, rng, rcond)
     r = max(rank, 1)
     m0 = int(math.ceil(30 * r * max(1.0, math.log(r))))
     if rank == 0 or m0 >= n // 2:
-        return exact_lewis(A, T, rank, p, tol, max_iter, verbose)
+        return ops.exact(A, T, rank, p, tol, max_iter, verbose)
     # The subproblem's sampling probabilities need the leverage scores only up
     # to a constant factor: a JL projection of the basis to k columns gives them
     # with a thin GEMM (the sample is reweighted by 1 / pi, so it stays unbiased).
@@ -152,20 +155,45 @@ def approximate_lewis(A, p, tol, max_iter, rcond, rng, verbose):
     if SUBPROBLEM_JL_DIM < rank:
         G = rng.standard_normal((rank, SUBPROBLEM_JL_DIM))
         T_tau = T @ (G / math.sqrt(SUBPROBLEM_JL_DIM))
-    # the n scores (not A) come to the host for the draw
-    tau = to_numpy(_linalg.row_sq_norms_of_product(A, T_tau))
-    pi = bernoulli_probabilities(np.maximum(tau, half_power(tau, p)), m0)
-    keep = np.flatnonzero(rng.random_sample(n) < pi)
-    Us = _rows_times(A, keep, T) * _column(pi[keep] ** (-1.0 / p), A)
+    keep, pi_keep = ops.draw(A, T_tau, p, m0, rng)
+    Us = ops.rows_times(A, keep, T)
+    Us = Us * _column(pi_keep ** (-1.0 / p), Us)
     ws, n_iter, residual, history = lewis_iterate(Us, p, tol, max_iter, verbose)
     M = lewis_gram(Us, ws, p)
     # q_i = a_i T M^{-1} T^T a_i^T = ||a_i T F||^2 with F F^T = M^{-1}: one pass
-    q = _linalg.row_sq_norms_of_product(A, T @ _linalg.inverse_root(M))
-    w = half_power(q, p)
-    total = float(get_namespace(w)[0].sum(w))
+    w, total = ops.half_power_norms(A, T @ _linalg.inverse_root(M), p)
     if total > 0:
         w = w * (rank / total)
     return w, _info(n_iter, residual, history, rank, sample_size=len(keep))
+
+
+class InMemoryOps:
+    """The steps of :func:`approximate_lewis` that read an in-memory ``A``."""
+
+    @staticmethod
+    def factor(A, rng, rcond):
+        return _linalg.sketch_factor(A, None, rng, rcond)
+
+    exact = staticmethod(exact_lewis)
+
+    @staticmethod
+    def draw(A, T_tau, p, m, rng):
+        """Rows kept with ``pi ~ max(tau, tau^{p/2})`` (``sum pi = m``), and pi."""
+        # the n scores (not A) come to the host for the draw
+        tau = to_numpy(_linalg.row_sq_norms_of_product(A, T_tau))
+        pi = bernoulli_probabilities(np.maximum(tau, half_power(tau, p)), m)
+        keep = np.flatnonzero(rng.random_sample(A.shape[0]) < pi)
+        return keep, pi[keep]
+
+    @staticmethod
+    def rows_times(A, rows, T):
+        return _rows_times(A, rows, T)
+
+    @staticmethod
+    def half_power_norms(A, T, p):
+        """``||a_i T||^p`` for all rows, and their sum."""
+        w = half_power(_linalg.row_sq_norms_of_product(A, T), p)
+        return w, float(get_namespace(w)[0].sum(w))
 
 
 def _column(values, A):

@@ -13,6 +13,7 @@ __all__ = [
     "bernoulli_scale",
     "cast_out",
     "half_power",
+    "sketch_pays",
     "out_dtype",
 ]
 
@@ -22,6 +23,11 @@ __all__ = [
 #: p = 0.1-0.2 still oscillate (residual 0.1) after 300 iterations, p = 0.3 needs
 #: 60-90 and p = 0.5 about 35.
 P_MIN = 0.5
+
+
+def sketch_pays(n_rows, n_columns):
+    """Whether ``"auto"`` score methods sketch: from ``40 d^2`` rows on."""
+    return n_rows >= 40 * n_columns**2
 
 
 def half_power(x, p):

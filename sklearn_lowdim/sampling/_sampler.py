@@ -24,7 +24,7 @@ from ..utils._sklearn_compat import (
 )
 from . import _backend, _linalg
 from ._dask_estimators import fit_dask
-from ._numeric import P_MIN, bernoulli_probabilities, half_power
+from ._numeric import P_MIN, bernoulli_probabilities, half_power, sketch_pays
 from ._scores import leverage_scores, lewis_weights
 
 __all__ = ["SensitivitySampler"]
@@ -33,8 +33,6 @@ __all__ = ["SensitivitySampler"]
 #: ``C * r^{p/2} * log(r)`` for ``p > 2`` (``r`` the rank of the scored matrix).
 AUTO_SAMPLE_CONSTANT = 10.0
 
-#: ``score_method="auto"`` sketches when ``n >= 40 d^2`` (as ``lewis_weights``).
-_SKETCH_MIN_ROWS_PER_COLUMN_SQ = 40
 
 
 def _scores_for(A, p, scores, score_method, random_state, verbose=0):
@@ -179,13 +177,15 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
     rows on every backend. ``scores_``, ``probabilities_``, ``sample_indices_``
     and ``sample_weight_`` are then arrays of ``X``'s namespace on its device.
 
-    **Dask.** A row-chunked ``dask.array.Array`` is scored out of core with the
-    exact TSQR paths of :func:`leverage_scores` and :func:`lewis_weights`
-    (``score_method_`` is ``"exact"``; string ``scores`` only; both schemes
+    **Dask.** A row-chunked ``dask.array.Array`` is scored out of core: leverage
+    scores always by TSQR (exact); Lewis weights exactly (TSQR, then the fixed
+    point over blocks) or, when ``score_method_`` is ``"sketch"`` (``"auto"``
+    decides by the same rule as in memory), by ``lewis_weights(method=
+    "approximate")`` on the TSQR basis. String ``scores`` only; both schemes
     draw as in memory, ``"with_replacement"`` by inverting the cumulative sum
-    of the scores block by block). Passes over ``X``: 2 for ``"leverage"`` and
-    ``"root_leverage"`` (TSQR, scores), 2 plus 2 per Lewis iteration for
-    ``"lewis"`` (4 plus 2 per iteration for ``"mixture"``), 0 for
+    of the scores block by block. Passes over ``X``: 2 for ``"leverage"`` and
+    ``"root_leverage"`` (TSQR, scores); for ``"lewis"`` 2 plus 1 per Lewis
+    iteration (exact) or 4 (sketch), and 2 more for ``"mixture"``; 0 for
     ``"uniform"`` (``X`` is then checked for NaN only where rows are
     gathered); the draw then reads only the scores, which stay on the
     workers. ``scores_`` and ``probabilities_`` are lazy with ``X``'s row
@@ -318,8 +318,7 @@ class SensitivitySampler(DocLinkMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self.score_method_ = self.score_method
         if self.score_method == "auto":
-            tall = n >= _SKETCH_MIN_ROWS_PER_COLUMN_SQ * B.shape[1] ** 2
-            self.score_method_ = "sketch" if tall else "exact"
+            self.score_method_ = "sketch" if sketch_pays(*B.shape) else "exact"
         if not self._sketch_checks_finite(B):
             _assert_all_finite(X, input_name="X")
         if isinstance(self.scores, str):

@@ -16,9 +16,9 @@ from sklearn.utils import check_random_state
 from ..utils import is_dask_array
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from . import _linalg
-from ._dask import dask_leverage_scores, dask_lewis_weights
+from ._dask import dask_approximate_lewis, dask_leverage_scores, dask_lewis_weights
 from ._lewis import approximate_lewis, exact_lewis, warn_not_converged
-from ._numeric import P_MIN, cast_out, half_power, out_dtype
+from ._numeric import P_MIN, cast_out, half_power, out_dtype, sketch_pays
 from ._solvers import solve_irls, solve_linprog
 
 __all__ = [
@@ -248,7 +248,8 @@ def lewis_weights(
         the basis, one pass for the starting weights, then one pass per
         iteration that updates the weights and reduces the next Gram matrix;
         the relaxation step follows the residuals up to the previous
-        iteration, so the weights agree with NumPy's to ``tol``); they are
+        iteration, so the weights agree with NumPy's to ``tol``;
+        ``"approximate"``: four passes, with the TSQR basis); they are
         then returned as a dask array. The augmented-rows operand of
         :class:`SensitivitySampler` is read in place by ``"sketch"`` and
         ``"approximate"``. An array-API ``A`` (``array_api_dispatch=True``)
@@ -315,6 +316,12 @@ def lewis_weights(
     >>> round(float(w.sum()), 6), info["rank"], info["residual"] < 1e-8
     (3.0, 3, True)
     """
+    if is_dask_array(A) and method == "approximate":
+        return dask_approximate_lewis(
+            A, p, tol=tol, max_iter=max_iter, rcond=rcond,
+            rng=check_random_state(random_state), return_info=return_info,
+            verbose=verbose,
+        )
     if is_dask_array(A):
         return dask_lewis_weights(
             A, p, tol=tol, max_iter=max_iter, rcond=rcond,
@@ -328,7 +335,7 @@ def lewis_weights(
     A = _linalg.check_matrix(A, build=False)
     n, d = A.shape
     if method == "auto":
-        method = "sketch" if n >= 40 * d * d else "exact"
+        method = "sketch" if sketch_pays(n, d) else "exact"
     if method == "exact":
         A = _linalg.check_matrix(A)  # builds an augmented-rows operand
     A_in, A = A, _work_copy(A)

@@ -69,6 +69,38 @@ def test_lewis_weights_read_x_once_per_iteration(p):
     assert count() == 2 + info["n_iter"]  # TSQR, the start, one per iteration
 
 
+@pytest.mark.parametrize("p", [1.0, 3.0])
+def test_dask_approximate_lewis_weights_close_to_exact(p):
+    # the in-memory approximation's bounds, on the same heavy-tailed fixture
+    rng = np.random.default_rng(9)
+    A = rng.standard_normal((20000, 6)) * np.abs(rng.standard_t(2, 20000))[:, None]
+    A_d, count = _counted(A, 2000)
+    approx, info = lewis_weights(A_d, p, method="approximate", return_info=True,
+                                 random_state=0)
+    assert count() == 4  # TSQR, sampling scores, sampled rows, every weight
+    assert isinstance(approx, da.Array) and approx.chunks[0] == A_d.chunks[0]
+    approx = approx.compute()
+    assert info["sample_size"] < 2000
+    assert approx.sum() == pytest.approx(6.0)
+    lo, hi = np.percentile(approx / lewis_weights(A, p), [1, 99])
+    assert 0.85 <= lo and hi <= 1.15
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_lp_regression_on_tall_dask_sketches_the_scores(unmaterialisable, seed):
+    # [X, 1, y] has 6 columns, so 20,000 rows are tall: 'auto' sketches, as in
+    # memory, and the coreset fit stays within 5% of the optimal objective.
+    X, y, _ = _regression(seed, n=20000)
+    X_d, count = _counted(X, 2000)
+    reg = LpRegression(p=1, coreset_size=600, random_state=seed).fit(
+        X_d, da.from_array(y, chunks=2000))
+    assert count() == 6  # 4 for the scores, the coreset, the objective
+    assert reg._sampler().fit(X, y).score_method_ == "sketch"
+    best = LpRegression(p=1).fit(X, y)
+    optimum = np.sum(np.abs(y - X @ best.coef_ - best.intercept_))
+    assert optimum <= reg.full_objective_ <= 1.05 * optimum
+
+
 def _regression(seed=0, n=4000, d=4):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d)) * np.abs(rng.standard_t(2, n))[:, None] + 2.0
