@@ -32,6 +32,7 @@ whole fails at once here, and its row says so instead of exhausting memory.
     python benchmarks/bench_dask.py --size full    # about an hour on 2 cores
     python -m sklearn_lowdim bench --family dask
     python benchmarks/bench_dask.py --memory-only  # the in-memory column alone
+    python benchmarks/bench_dask.py --only GDA KDE # the cases named so
 """
 
 import argparse
@@ -123,8 +124,14 @@ def cases():
         ("MahalanobisOOD", lambda: MahalanobisOOD(), None, "score_samples", None),
         ("GDA (tied)", lambda: GaussianDiscriminantAnalysis(), "class", "predict",
          None),
-        ("LpRegression p=1 coreset", lambda: LpRegression(
-            p=1, coreset_size=5_000, random_state=0), "reg", "predict", None),
+        # 'auto' picks the sketch from 40 d^2 rows, i.e. on the Dask X but not on
+        # the in-memory slice: each score method is pinned for both.
+        ("LpRegression p=1 coreset, exact Lewis", lambda: LpRegression(
+            p=1, coreset_size=5_000, score_method="exact", random_state=0), "reg",
+         "predict", None),
+        ("LpRegression p=1 coreset, sketched Lewis", lambda: LpRegression(
+            p=1, coreset_size=5_000, score_method="sketch", random_state=0), "reg",
+         "predict", None),
         ("SubsampleRidgeEnsembleCV", lambda: SubsampleRidgeEnsembleCV(
             alphas=np.logspace(-2, 2, 5), n_estimators=10, random_state=0),
          "reg", "predict", None),
@@ -217,9 +224,13 @@ def main(argv=None):
     parser.add_argument("--size", choices=SIZES, default="small")
     parser.add_argument("--memory-only", action="store_true",
                         help="time the in-memory slice only (no cluster)")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="run the cases whose name contains one of these")
     args = parser.parse_args(argv)
+    chosen = [c for c in cases()
+              if not args.only or any(key in c[0] for key in args.only)]
     if args.memory_only:
-        return memory_only(SIZES[args.size])
+        return memory_only(SIZES[args.size], chosen)
     warnings.simplefilter("ignore")
     logging.getLogger("distributed").setLevel(logging.ERROR)  # key-reuse chatter
     from distributed import Client, LocalCluster
@@ -241,7 +252,7 @@ def main(argv=None):
                "reg": (y_reg, memory[2])}
     guard_materialisation(X)
     table = []
-    for name, make, target, method, query in cases():
+    for name, make, target, method, query in chosen:
         t_mem = run_memory(make, memory[0], targets[target][1], method, query)
         with WorkerWatch(client) as watch:
             try:
@@ -259,7 +270,7 @@ def main(argv=None):
     cluster.close()
 
 
-def memory_only(size):
+def memory_only(size, chosen):
     """The in-memory column: rows/s/core on the slice, after a warm-up."""
     import dask
 
@@ -267,7 +278,7 @@ def memory_only(size):
     with dask.config.set(scheduler="threads"):
         X, y_class, y_reg = (a[:n_slice].compute() for a in lazy_data(n, d, rows))
     targets = {None: None, "class": y_class, "reg": y_reg}
-    for name, make, target, method, query in cases():
+    for name, make, target, method, query in chosen:
         seconds = run_memory(make, X, targets[target], method, query)
         print(f"{name}: {n_slice / seconds / 2:,.0f} rows/s/core in memory "
               f"({seconds:.2f} s for {n_slice} rows)", flush=True)
