@@ -116,7 +116,8 @@ def _run_steps(blocks, T, state, p, beta):
     return new, residual, total, gram
 
 
-def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
+def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose,
+                       factor=None):
     """Lewis weights of a row-chunked dask array (the same fixed point as NumPy's).
 
     Passes over ``A``: one for the TSQR, one for the leverage scores that start
@@ -125,12 +126,13 @@ def dask_lewis_weights(A, p, *, tol, max_iter, rcond, return_info, verbose):
     weights for the next iteration. The step size therefore follows the
     residuals up to the previous iteration (NumPy's iteration also uses the
     current one), so the iterates differ by the last relaxation decision and
-    the weights agree to the tolerance.
+    the weights agree to the tolerance. ``factor``: a ``(T, rank)`` already
+    computed (saves the TSQR pass).
     """
     import dask
 
     A, da = _row_blocks(A)
-    T, rank = dask_factor(A, rcond)
+    T, rank = dask_factor(A, rcond) if factor is None else factor
     blocks = list(A.to_delayed().ravel())
     sizes = A.chunks[0]
     w, _, _, M = _run_steps(blocks, T, ([None] * len(blocks), 1.0, None), p, 1.0)
@@ -237,7 +239,8 @@ class _DaskOps:
     @staticmethod
     def exact(A, T, rank, p, tol, max_iter, verbose):
         return dask_lewis_weights(A, p, tol=tol, max_iter=max_iter, rcond=None,
-                                  return_info=True, verbose=verbose)
+                                  return_info=True, verbose=verbose,
+                                  factor=(T, rank))
 
     @staticmethod
     def draw(A, T_tau, p, m, rng):

@@ -86,6 +86,18 @@ def test_dask_approximate_lewis_weights_close_to_exact(p):
     assert 0.85 <= lo and hi <= 1.15
 
 
+def test_dask_approximate_lewis_weights_fall_back_to_exact_on_few_rows():
+    # 30 r log r = 323 sampled rows would be more than half of 500: exact
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((500, 6)) * np.abs(rng.standard_t(2, 500))[:, None]
+    A_d, count = _counted(A, 100)
+    w, info = lewis_weights(A_d, 1.0, method="approximate", return_info=True,
+                            random_state=0)
+    assert "sample_size" not in info
+    assert count() == 2 + info["n_iter"]  # one TSQR, shared with the fallback
+    assert_allclose(w.compute(), lewis_weights(A, 1.0), rtol=1e-6)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_lp_regression_on_tall_dask_sketches_the_scores(unmaterialisable, seed):
     # [X, 1, y] has 6 columns, so 20,000 rows are tall: 'auto' sketches, as in
