@@ -138,8 +138,10 @@ def cases():
         # A KDE's density at a row sums over every training row: scoring all of
         # X would be quadratic in n, so it scores a fixed block of queries.
         # Scott's rule skips the default bandwidth's effective-size check, which
-        # evaluates the kernel at 100 queries for about 40 (in memory) or 90
-        # (dask) bandwidths per row and would dominate both columns.
+        # evaluates the kernel at 100 queries for about 25 (in memory) or 80
+        # (dask) bandwidths per row and would dominate both columns. At d = 256
+        # Scott's bandwidth is degenerate (about one effective point at the
+        # mode): the row measures throughput, not a useful density.
         ("KDEMode (+ density at 2,000 rows)", lambda: KDEMode(
             bandwidth="scott", max_iter=10, polish_iter=5, random_state=0), None,
          "score_samples", KDE_QUERIES),
