@@ -36,28 +36,45 @@ from ..utils import (
 )
 
 __all__ = ["block_sum", "check_block", "first_member", "member_grams",
-           "namespace_quantiles", "residual_sums"]
+           "namespace_quantiles", "residual_sums", "tree_sum"]
 
 
 def block_sum(X, func, block_args, shape):
     """``sum_b func(X_b, *block_args(lo, hi))`` over the row blocks of ``X``.
 
     Each block's partial result (``shape``, float64) is computed where the block
-    lives; the partials are summed by a tree reduction. ``X`` is read once.
+    lives; the partials are summed pairwise (:func:`tree_sum`), so that a worker
+    holds few of them at once. ``X`` is read once.
     """
     import dask
-    import dask.array as da
 
     if X.numblocks[1] != 1:
         X = X.rechunk({1: -1})
     bounds = np.cumsum((0,) + tuple(X.chunks[0]))
     parts = [
-        da.from_delayed(
-            dask.delayed(func)(block, *block_args(int(bounds[b]), int(bounds[b + 1]))),
-            shape=shape, dtype=np.float64)
+        dask.delayed(func)(block, *block_args(int(bounds[b]), int(bounds[b + 1])))
         for b, block in enumerate(X.to_delayed().ravel())
     ]
-    return np.asarray(da.stack(parts).sum(axis=0).compute())
+    return np.asarray(tree_sum(parts).compute(), dtype=np.float64).reshape(shape)
+
+
+def tree_sum(parts):
+    """The sum of delayed arrays by a binary tree of additions.
+
+    A wide reduction gathers many partials on one worker before adding them;
+    with pairs, a partial waits for one other, and the workers hold about
+    ``log2(len(parts))`` partials each (partials can be as large as every
+    member's Gram matrix, tens of MB).
+    """
+    import operator
+
+    import dask
+
+    while len(parts) > 1:
+        pairs = [dask.delayed(operator.add)(a, b)
+                 for a, b in zip(parts[::2], parts[1::2])]
+        parts = pairs + parts[len(pairs) * 2:]
+    return parts[0]
 
 
 def check_block(block):
@@ -71,21 +88,34 @@ def check_block(block):
     return block
 
 
-def _grams(block, y, selections, xp):
-    """(J, p, p + t): ``[A^T A, A^T y]`` of each selection ``A`` of the block's
-    rows, in ``y``'s (accumulation) dtype and namespace."""
-    mats = []
-    for rows in selections:
-        A = xp.astype(xp.take(block, rows, axis=0), y.dtype)
-        mats.append(xp.concat([A.T @ A, A.T @ xp.take(y, rows, axis=0)], axis=1))
-    return xp.stack(mats)
+def _gram(block, y, rows, xp):
+    """``[A^T A, A^T y]`` of the selection ``A`` of the block's rows, in ``y``'s
+    (accumulation) dtype and namespace.
+
+    The selection is copied a row chunk at a time (within the working memory), so
+    that a member holding most of the block does not copy all of it at once.
+    """
+    p, t = block.shape[1], y.shape[1]
+    step = chunk_rows(8 * (p + t), max_rows=max(block.shape[0], 1))
+    gram = xp.zeros((p, p + t), dtype=y.dtype, device=device(y))
+    for lo in range(0, rows.shape[0], step):
+        sub = rows[lo:min(lo + step, rows.shape[0])]  # the spec's bounds
+        A = xp.astype(xp.take(block, sub, axis=0), y.dtype, copy=False)
+        gram = gram + xp.concat([A.T @ A, A.T @ xp.take(y, sub, axis=0)], axis=1)
+    return gram
 
 
 def _block_grams(block, y, selections):
+    """(J, p, p + t) float64: :func:`_gram` of each selection of a Dask block."""
+    block = check_block(block)
+    xp = _numpy()
+    out = np.empty((len(selections), block.shape[1], block.shape[1] + y.shape[1]))
     # blocks run in parallel (Dask's threads or workers): one BLAS thread each,
     # as the in-memory members do
     with blas_threads(1):
-        return np.asarray(_grams(check_block(block), y, selections, _numpy()))
+        for j, rows in enumerate(selections):
+            out[j] = _gram(block, y, rows, xp)  # written in place: no stacked copy
+    return out
 
 
 def _numpy():
@@ -133,7 +163,8 @@ def member_grams(X, y, members):
         else:
             xp, dev = _namespace(X)
             rows = [xp.asarray(idx, device=dev) for idx in chunk]
-            grams[start:start + group] = to_numpy(_grams(X, y, rows, xp))
+            grams[start:start + group] = to_numpy(
+                xp.stack([_gram(X, y, r, xp) for r in rows]))
         passes += 1
     return grams, passes
 

@@ -166,3 +166,40 @@ def test_dask_input_errors(unmaterialisable):
     est = SubsampleRidgeEnsemble(n_estimators=2).fit(unmaterialisable(X, ROWS), y)
     with pytest.raises(ValueError, match="features"):
         est.predict(unmaterialisable(X[:, :5], ROWS))
+
+
+@pytest.mark.parametrize("n_parts", [1, 2, 3, 5, 8])
+def test_tree_sum_adds_every_part_two_at_a_time(n_parts):
+    """The partials of a block pass are added pairwise: no task gathers more than
+    two of them (a wide reduction held many member Gram stacks on one worker)."""
+    import dask
+
+    from sklearn_lowdim.linear_model._reduced import tree_sum
+
+    values = [np.full((2, 3), 2.0**b) for b in range(n_parts)]
+    parts = [dask.delayed(np.copy)(v) for v in values]
+    total = tree_sum(parts)
+    np.testing.assert_array_equal(total.compute(), np.sum(values, axis=0))
+    graph = dict(total.__dask_graph__())
+    adds = [key for key in graph if str(key).startswith("add-")]
+    assert len(adds) == n_parts - 1
+    for key in adds:
+        deps = dask.core.get_dependencies(graph, key)
+        assert len(deps) == 2
+
+
+def test_member_gram_in_row_chunks_equals_the_whole_product():
+    """A member is copied a row chunk at a time within the working memory."""
+    import sklearn
+
+    from sklearn_lowdim.linear_model._reduced import _block_grams
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((300, 7)), rng.standard_normal((300, 2))
+    members = [np.sort(rng.choice(300, 280)), np.arange(300), np.array([5, 5, 9])]
+    with sklearn.config_context(working_memory=0.002):  # about 30 rows a chunk
+        grams = _block_grams(X, y, members)
+    for gram, rows in zip(grams, members):
+        A = X[rows]
+        np.testing.assert_allclose(gram, np.hstack([A.T @ A, A.T @ y[rows]]),
+                                   rtol=1e-12, atol=1e-12)
