@@ -153,7 +153,15 @@ def _lse_partials(sq_dist, log_w, bandwidths, kernel, xp):
 
     ``k = kappa(sq_dist / h^2)``; the result is ``(tops, scaled sums)``, each
     of shape ``(n_bandwidths, 2, n_queries)``, mergeable over blocks of points.
+    NumPy inputs take the fused Numba kernel (no temporaries per bandwidth).
     """
+    if is_numpy_namespace(xp):
+        from ._kernels import log_sum_partials
+
+        return log_sum_partials(
+            np.ascontiguousarray(sq_dist, dtype=np.float64),
+            np.ascontiguousarray(log_w, dtype=np.float64),
+            np.asarray(bandwidths, dtype=np.float64), kernel.code, kernel.beta)
     tops, sums = [], []
     for h in bandwidths:
         log_k = kernel.log_value(sq_dist / float(h) ** 2, xp)

@@ -170,3 +170,57 @@ def gaussian_weights_inplace(G, query_sq, point_sq, log_w, half_inv_h2, tops,
                 acc += e
         tops[s] = top
         sums[s] = acc
+
+
+@njit(inline="always", fastmath=_FAST)
+def _log_k(t, code, beta):
+    # the Gaussian inline, so that LLVM vectorises its loops (no call, no branch)
+    return -0.5 * t if code == GAUSSIAN else _log_kernel(t, code, beta)
+
+
+@njit(fastmath=_FAST)
+def _row_log_sums(sq_row, log_w, h2, code, beta):
+    """``(top, scaled sum)`` of ``log w + p log k`` for p = 1, 2, over one row."""
+    top1 = -np.inf
+    top2 = -np.inf
+    for i in range(sq_row.shape[0]):
+        log_k = _log_k(sq_row[i] / h2, code, beta)
+        top1 = max(top1, log_w[i] + log_k)
+        top2 = max(top2, log_w[i] + 2.0 * log_k)
+    sum1 = 0.0
+    sum2 = 0.0
+    if top1 > -np.inf:  # else every term is zero (no weight or no support)
+        for i in range(sq_row.shape[0]):
+            log_k = _log_k(sq_row[i] / h2, code, beta)
+            v1 = log_w[i] + log_k
+            v2 = log_w[i] + 2.0 * log_k
+            e1 = _exp_nonpositive(v1 - top1)
+            e2 = _exp_nonpositive(v2 - top2)
+            sum1 += e1 if v1 > -np.inf else 0.0
+            sum2 += e2 if v2 > -np.inf else 0.0
+    return top1, top2, sum1, sum2
+
+
+@njit(parallel=True, fastmath=_FAST)
+def log_sum_partials(sq_dist, log_w, bandwidths, code, beta):
+    """``log sum w k`` and ``log sum w k^2`` at every bandwidth, as partials.
+
+    The NumPy fast path of ``_bandwidth._lse_partials`` (the same terms):
+    ``k = kappa(sq_dist / h^2)``; returns ``(tops, sums)`` of shape
+    ``(n_bandwidths, 2, n_queries)``, the largest term and the sum of the terms
+    scaled by it, without the ``(queries x points)`` temporaries that NumPy
+    builds for every bandwidth and power.
+    """
+    n_queries = sq_dist.shape[0]
+    n_bandwidths = bandwidths.shape[0]
+    tops = np.empty((n_bandwidths, 2, n_queries))
+    sums = np.empty((n_bandwidths, 2, n_queries))
+    for s in prange(n_queries):
+        for b in range(n_bandwidths):
+            top1, top2, sum1, sum2 = _row_log_sums(
+                sq_dist[s], log_w, bandwidths[b] * bandwidths[b], code, beta)
+            tops[b, 0, s] = top1
+            tops[b, 1, s] = top2
+            sums[b, 0, s] = sum1
+            sums[b, 1, s] = sum2
+    return tops, sums
