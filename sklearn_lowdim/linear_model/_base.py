@@ -51,6 +51,17 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         tags.target_tags.multi_output = True
         return tags
 
+    def __getstate__(self):
+        # After a Dask fit the interval residuals are a lazy graph over the
+        # training X: a pickle would carry that graph (for an X built from
+        # in-memory arrays, the data itself) and fail once the data are gone.
+        # They are computed here instead (one block pass over the training X).
+        state = dict(super().__getstate__())
+        resid = state.get("_interval_residuals")
+        if is_dask_array(resid):
+            state["_interval_residuals"] = resid.compute()
+        return state
+
     def _validate_xy(self, X, y, sample_weight=None):
         """Checked, centred ``X`` and 2-D ``y``, and the checked weights.
 
@@ -242,7 +253,9 @@ class _RidgeEnsembleMixin(DocLinkMixin):
         X : array-like or dask array of shape (n_samples, n_features)
             Rows to predict, with the features seen in ``fit``. After a fit on
             a Dask ``X`` the training residuals are computed here (one block
-            pass over the training ``X``) and brought into memory.
+            pass over the training ``X``) and brought into memory; pickling
+            such a model computes them too, so that the pickle holds ``n``
+            residuals rather than the training ``X``'s graph.
         coverage : float in (0, 1), default=0.9
             Target probability that a new response lies in its interval.
 

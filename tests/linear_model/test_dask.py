@@ -203,3 +203,23 @@ def test_member_gram_in_row_chunks_equals_the_whole_product():
         A = X[rows]
         np.testing.assert_allclose(gram, np.hstack([A.T @ A, A.T @ y[rows]]),
                                    rtol=1e-12, atol=1e-12)
+
+
+def test_pickle_of_a_dask_fit_holds_residuals_not_the_graph(unmaterialisable):
+    import pickle
+
+    X, y, _ = _data()
+    est = SubsampleRidgeEnsemble(0.05, subsample_size=150, n_estimators=3,
+                                 random_state=0).fit(unmaterialisable(X, ROWS), y)
+    ref = SubsampleRidgeEnsemble(0.05, subsample_size=150, n_estimators=3,
+                                 random_state=0).fit(X, y)
+    blob = pickle.dumps(est)
+    # X is in memory behind the dask array: a carried graph would carry X
+    assert len(blob) < X.nbytes / 2
+    loaded = pickle.loads(blob)
+    assert isinstance(loaded._interval_residuals, np.ndarray)
+    assert not isinstance(est.__dict__["_interval_residuals"], np.ndarray)
+    lower, upper = loaded.predict_interval(X, coverage=0.8)
+    ref_lower, ref_upper = ref.predict_interval(X, coverage=0.8)
+    np.testing.assert_allclose(lower, ref_lower, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(upper, ref_upper, rtol=1e-9, atol=1e-9)
