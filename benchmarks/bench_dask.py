@@ -13,7 +13,7 @@ standard normal noise; the regression target depends on the first 16 columns,
 which a block draws from a stream of their own, so ``y`` costs 6% of a pass).
 
 For each estimator, ``fit`` and its main per-row method run on the dask array
-(``KDEMode``, with Scott's bandwidth, scores the first 2,000 rows: a density
+(``KDEMode``, with its default bandwidth, scores the first 2,000 rows: a density
 sums over every training row, so scoring all of X would be quadratic in n); the
 lazy per-row output is reduced to one number on the cluster (nothing of size n
 comes back). The same estimator then runs in memory on a slice that fits (its
@@ -137,13 +137,11 @@ def cases():
          "reg", "predict", None),
         # A KDE's density at a row sums over every training row: scoring all of
         # X would be quadratic in n, so it scores a fixed block of queries.
-        # Scott's rule skips the default bandwidth's effective-size check, which
-        # evaluates the kernel at 100 queries for about 25 (in memory) or 80
-        # (dask) bandwidths per row and would dominate both columns. At d = 256
-        # Scott's bandwidth is degenerate (about one effective point at the
-        # mode): the row measures throughput, not a useful density.
+        # The default bandwidth='auto' includes its effective-size check (the
+        # kernel at 100 query rows for about 25 bandwidths in memory, 80 on
+        # Dask: 4 doublings and 15 bisection midpoints per pass).
         ("KDEMode (+ density at 2,000 rows)", lambda: KDEMode(
-            bandwidth="scott", max_iter=10, polish_iter=5, random_state=0), None,
+            max_iter=10, polish_iter=5, random_state=0), None,
          "score_samples", KDE_QUERIES),
     ]
 
