@@ -116,8 +116,9 @@ def select_bandwidth(rule, X, sample_weight):
 
     ``X`` may live in any array namespace (the sums run on its device) or be a
     row-chunked dask array: the variance is then one block pass, and 'auto'
-    one more pass, plus up to one per 4 bisection steps when the threshold
-    has to be raised (see :func:`_raise_to_effective_size`).
+    two more (its query rows; the start and 4 doublings), plus one per 4
+    more doublings or 4 bisection steps when the threshold has to be raised
+    (see :func:`_raise_to_effective_size`).
     """
     if not isinstance(rule, str):
         return float(rule)

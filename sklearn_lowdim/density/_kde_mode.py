@@ -207,8 +207,9 @@ class KDEMode(DocLinkMixin, BaseEstimator):
     **Dask.** A dask ``X`` chunked by rows is never computed whole: ``fit``
     reads it in block passes, each block reduced to per-query sums on the
     workers: one pass for the centre and spread, one for the variance (rule
-    bandwidths), one for 'auto''s effective-size check plus one per 4
-    doublings or 4 bisection steps when it raises the bandwidth, one pass per
+    bandwidths), two for 'auto''s effective-size check (its query rows; the
+    start with 4 doublings) plus one per 4 more doublings and 5 when it
+    bisects (20 steps, 4 a pass), one pass per
     mean-shift step (random starts; the polish), one for the densities at the
     ends, one for the lifting and one for ``effective_sample_size_``. The
     sketch's search reads the ``n x sketch_dim`` sketch, made in one pass and

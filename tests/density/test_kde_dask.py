@@ -113,3 +113,36 @@ def test_dask_refusals_name_the_fix(unmaterialisable):
     bad[3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
         KDEMode(bandwidth=h).fit(unmaterialisable(bad, 50))
+
+
+def _counted(X, rows):
+    """A dask array whose block reads are counted (passes = reads / rows)."""
+    import dask.array as da
+
+    reads = []
+
+    def read(block):
+        reads.append(block.shape[0])
+        return block
+
+    X_d = da.from_array(X, chunks=(rows, X.shape[1])).map_blocks(read, dtype=X.dtype)
+    return X_d, lambda: sum(reads) / X.shape[0]
+
+
+@pytest.mark.filterwarnings("ignore:The KDE at the mode")
+def test_auto_bandwidth_check_costs_the_stated_passes():
+    # The user guide's count: 'auto' adds to Scott's rule one pass for the
+    # query rows and one per evaluation (the start and 4 doublings; then 4
+    # bisection steps a pass, 20 steps in all).
+    import dask
+
+    X, _, _ = make_mode_finding_problem(2000, 20, mode_fraction=0.05,
+                                        random_state=0)
+    passes = {}
+    with dask.config.set(scheduler="sync"):
+        for bandwidth in ("scott", "auto"):
+            X_d, count = _counted(X, 500)
+            KDEMode(bandwidth=bandwidth, method="random_starts", max_iter=5,
+                    polish_iter=2, random_state=0).fit(X_d)
+            passes[bandwidth] = count()
+    assert passes["auto"] - passes["scott"] == 2 + 20 / 4
