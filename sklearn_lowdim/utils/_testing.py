@@ -117,3 +117,17 @@ def unmaterialisable(monkeypatch):
         return arr
 
     return make
+
+
+def counted_reads(X, rows):
+    """``(X_d, passes)``: a dask array of ``X`` in ``rows``-row blocks whose block
+    reads are counted; ``passes()`` is the rows read so far over ``len(X)``."""
+    da = pytest.importorskip("dask.array")
+    reads = []
+
+    def read(block):
+        reads.append(block.shape[0])
+        return block
+
+    X_d = da.from_array(X, chunks=(rows, X.shape[1])).map_blocks(read, dtype=X.dtype)
+    return X_d, lambda: sum(reads) / X.shape[0]

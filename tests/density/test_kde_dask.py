@@ -5,6 +5,7 @@ import pytest
 
 from sklearn_lowdim.datasets import make_mode_finding_problem
 from sklearn_lowdim.density import KDEMode
+from sklearn_lowdim.utils._testing import counted_reads
 
 pytest.importorskip("dask.array")
 
@@ -115,20 +116,6 @@ def test_dask_refusals_name_the_fix(unmaterialisable):
         KDEMode(bandwidth=h).fit(unmaterialisable(bad, 50))
 
 
-def _counted(X, rows):
-    """A dask array whose block reads are counted (passes = reads / rows)."""
-    import dask.array as da
-
-    reads = []
-
-    def read(block):
-        reads.append(block.shape[0])
-        return block
-
-    X_d = da.from_array(X, chunks=(rows, X.shape[1])).map_blocks(read, dtype=X.dtype)
-    return X_d, lambda: sum(reads) / X.shape[0]
-
-
 @pytest.mark.filterwarnings("ignore:The KDE at the mode")
 def test_auto_bandwidth_check_costs_the_stated_passes():
     # The user guide's count: 'auto' adds to Scott's rule one pass for the
@@ -141,7 +128,7 @@ def test_auto_bandwidth_check_costs_the_stated_passes():
     passes = {}
     with dask.config.set(scheduler="sync"):
         for bandwidth in ("scott", "auto"):
-            X_d, count = _counted(X, 500)
+            X_d, count = counted_reads(X, 500)
             KDEMode(bandwidth=bandwidth, method="random_starts", max_iter=5,
                     polish_iter=2, random_state=0).fit(X_d)
             passes[bandwidth] = count()

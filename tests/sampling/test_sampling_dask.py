@@ -5,6 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_lowdim.sampling import leverage_scores, lewis_weights
+from sklearn_lowdim.utils._testing import counted_reads
 
 da = pytest.importorskip("dask.array")
 
@@ -62,7 +63,7 @@ from sklearn_lowdim.sampling import (  # noqa: E402
 @pytest.mark.parametrize("p", [1.0, 3.0])
 def test_lewis_weights_read_x_once_per_iteration(p):
     X, _, _ = _regression(6, n=2000)
-    X_d, count = _counted(X, 500)
+    X_d, count = counted_reads(X, 500)
     w, info = lewis_weights(X_d, p, return_info=True)
     assert info["n_iter"] > 3
     assert_allclose(w.compute(), lewis_weights(X, p), rtol=1e-6)
@@ -74,7 +75,7 @@ def test_dask_approximate_lewis_weights_close_to_exact(p):
     # the in-memory approximation's bounds, on the same heavy-tailed fixture
     rng = np.random.default_rng(9)
     A = rng.standard_normal((20000, 6)) * np.abs(rng.standard_t(2, 20000))[:, None]
-    A_d, count = _counted(A, 2000)
+    A_d, count = counted_reads(A, 2000)
     approx, info = lewis_weights(A_d, p, method="approximate", return_info=True,
                                  random_state=0)
     assert count() == 4  # TSQR, sampling scores, sampled rows, every weight
@@ -90,7 +91,7 @@ def test_dask_approximate_lewis_weights_fall_back_to_exact_on_few_rows():
     # 30 r log r = 323 sampled rows would be more than half of 500: exact
     rng = np.random.default_rng(3)
     A = rng.standard_normal((500, 6)) * np.abs(rng.standard_t(2, 500))[:, None]
-    A_d, count = _counted(A, 100)
+    A_d, count = counted_reads(A, 100)
     w, info = lewis_weights(A_d, 1.0, method="approximate", return_info=True,
                             random_state=0)
     assert "sample_size" not in info
@@ -103,7 +104,7 @@ def test_lp_regression_on_tall_dask_sketches_the_scores(unmaterialisable, seed):
     # [X, 1, y] has 6 columns, so 20,000 rows are tall: 'auto' sketches, as in
     # memory, and the coreset fit stays within 5% of the optimal objective.
     X, y, _ = _regression(seed, n=20000)
-    X_d, count = _counted(X, 2000)
+    X_d, count = counted_reads(X, 2000)
     reg = LpRegression(p=1, coreset_size=600, random_state=seed).fit(
         X_d, da.from_array(y, chunks=2000))
     assert count() == 6  # 4 for the scores, the coreset, the objective
@@ -229,29 +230,17 @@ def test_fit_resample_on_dask_returns_the_lazy_coreset(unmaterialisable):
     np.testing.assert_array_equal(np.asarray(y_s), y[idx])
 
 
-def _counted(X, rows):
-    """A dask array whose block reads are counted (passes = reads / blocks)."""
-    reads = []
-
-    def read(block):
-        reads.append(block.shape[0])
-        return block
-
-    X_d = da.from_array(X, chunks=(rows, X.shape[1])).map_blocks(read, dtype=X.dtype)
-    return X_d, lambda: sum(reads) / X.shape[0]
-
-
 @pytest.mark.parametrize("scores, passes", [("leverage", 2), ("uniform", 0)])
 def test_stated_number_of_passes(scores, passes):
     X, y, _ = _regression(6, n=2000)
-    X_d, count = _counted(X, 500)
+    X_d, count = counted_reads(X, 500)
     SensitivitySampler(p=2, n_samples=200, scores=scores, random_state=0).fit(X_d)
     assert count() == passes
-    X_d, count = _counted(X, 500)
+    X_d, count = counted_reads(X, 500)
     CoresetEstimator(LinearRegression(),
                      SensitivitySampler(p=2, n_samples=200, scores=scores),
                      random_state=0).fit(X_d, y)
     assert count() == passes + 1  # + the gathered coreset
-    X_d, count = _counted(X, 500)
+    X_d, count = counted_reads(X, 500)
     LpRegression(p=2, coreset_size=200, scores=scores, random_state=0).fit(X_d, y)
     assert count() == passes + 2  # + the coreset and the objective
