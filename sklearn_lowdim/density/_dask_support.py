@@ -11,6 +11,8 @@ states pairwise, so only ``n_queries x n_features`` numbers ever travel.
 
 import numpy as np
 
+from ..utils._dask import merge_pairwise
+
 __all__ = ["lazy_log_sums", "reduce_rows", "row_slices"]
 
 
@@ -18,17 +20,6 @@ def row_slices(X):
     """The row slice of each block of a dask array chunked by rows."""
     bounds = np.cumsum((0,) + tuple(X.chunks[0]))
     return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-def _merge_tree(states, merge):
-    # Pairwise tree: every merge combines states of similar size.
-    states = list(states)
-    while len(states) > 1:
-        merged = [merge(a, b) for a, b in zip(states[::2], states[1::2])]
-        if len(states) % 2:
-            merged.append(states[-1])
-        states = merged
-    return states[0]
 
 
 def reduce_rows(fn, merge, arrays, sample_weight, *args):
@@ -42,7 +33,7 @@ def reduce_rows(fn, merge, arrays, sample_weight, *args):
     blocks = [a.to_delayed().ravel() for a in arrays]
     parts = [dask.delayed(fn)(*(b[i] for b in blocks), sample_weight[rows], *args)
              for i, rows in enumerate(row_slices(arrays[0]))]
-    return dask.delayed(_merge_tree)(parts, merge).compute()
+    return dask.delayed(merge_pairwise)(parts, merge).compute()
 
 
 def lazy_log_sums(block_log_sums, queries, points, sample_weight):
@@ -63,4 +54,4 @@ def lazy_log_sums(block_log_sums, queries, points, sample_weight):
                           "kj", sample_weight[rows], None, dtype=np.float64,
                           concatenate=True)
              for k, rows in enumerate(row_slices(points))]
-    return _merge_tree(parts, da.logaddexp)
+    return merge_pairwise(parts, da.logaddexp)

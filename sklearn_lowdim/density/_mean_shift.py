@@ -312,7 +312,8 @@ def lazy_mean_shift(queries, points, sample_weight, kernel, bandwidth, *, max_it
     """
     import dask.array as da
 
-    from ._dask_support import _merge_tree, row_slices
+    from ..utils._dask import merge_pairwise
+    from ._dask_support import row_slices
 
     queries = queries.rechunk({1: -1})
     d = queries.shape[1]
@@ -324,7 +325,7 @@ def lazy_mean_shift(queries, points, sample_weight, kernel, bandwidth, *, max_it
                               new_axes={"a": 3 + d}, concatenate=True)
                  for k, rows in enumerate(row_slices(points))]
         state = da.blockwise(_advance, "ib", queries, "ij", moving, "i",
-                             _merge_tree(parts, _pair), "ia", tol * bandwidth, None,
+                             merge_pairwise(parts, _pair), "ia", tol * bandwidth, None,
                              dtype=np.float64, new_axes={"b": d + 1},
                              concatenate=True)
         queries, moving = state[:, :d], state[:, d] > 0

@@ -34,6 +34,7 @@ from ..utils import (
     to_numpy,
     working_memory_budget,
 )
+from ..utils._dask import merge_pairwise
 
 __all__ = ["block_sum", "check_block", "first_member", "member_grams",
            "namespace_quantiles", "residual_sums", "tree_sum"]
@@ -59,22 +60,13 @@ def block_sum(X, func, block_args, shape):
 
 
 def tree_sum(parts):
-    """The sum of delayed arrays by a binary tree of additions.
-
-    A wide reduction gathers many partials on one worker before adding them;
-    with pairs, a partial waits for one other, and the workers hold about
-    ``log2(len(parts))`` partials each (partials can be as large as every
-    member's Gram matrix, tens of MB).
-    """
+    """The sum of delayed arrays, added pairwise (:func:`merge_pairwise`), so
+    that a worker holds about ``log2(len(parts))`` partials, not many."""
     import operator
 
     import dask
 
-    while len(parts) > 1:
-        pairs = [dask.delayed(operator.add)(a, b)
-                 for a, b in zip(parts[::2], parts[1::2])]
-        parts = pairs + parts[len(pairs) * 2:]
-    return parts[0]
+    return merge_pairwise(parts, dask.delayed(operator.add))
 
 
 def check_block(block):
